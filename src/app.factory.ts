@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { HttpExceptionFilter } from './common/http/http-exception.filter';
+import { PayloadValidationPipe } from './common/validation/validation.pipe';
+import { RealtimeIoAdapter } from './common/ws/realtime-io.adapter';
+import { APP_CONFIG, type AppConfig } from './config/config.module';
+import { JwtHandshakeAuthenticator } from './sessions/handshake-authenticator';
+
+export interface CreateAppOptions {
+  /** Overrides of environment variables for this app only (tests). */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Builds the application exactly as it runs in production; `main.ts` and every e2e test
+ * start it through here. The caller decides when to `listen` and `close`.
+ */
+export async function createApp(options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options.env), {
+    bufferLogs: true,
+    abortOnError: false,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  const config = app.get<AppConfig>(APP_CONFIG);
+  if (config.jwt.generated) {
+    new NestLogger('Config').warn(
+      '!!! JWT_SECRET is not set: using a random development secret. Tokens will not survive a restart ' +
+        'and other instances will refuse them. Set JWT_SECRET (required when NODE_ENV=production). !!!',
+    );
+  }
+
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: config.limits.maxPayloadBytes });
+  app.enableCors({ origin: config.corsOrigins, credentials: true });
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(new PayloadValidationPipe());
+  app.useWebSocketAdapter(new RealtimeIoAdapter(app, config, app.get(JwtHandshakeAuthenticator)));
+  return app;
+}

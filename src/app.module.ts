@@ -1,0 +1,31 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
+import { AppLoggerModule } from './common/logging/logger.module';
+import { RealtimeModule } from './common/ws/realtime.module';
+import { AppConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { PresenceModule } from './presence/presence.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { DatabaseModule } from './storage/database.module';
+import { UsersModule } from './users/users.module';
+
+@Module({})
+export class AppModule {
+  /** `env` overrides the environment for this app only (tests start apps with their own settings). */
+  static forRoot(env: Record<string, string | undefined> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(env),
+        AppLoggerModule,
+        DatabaseModule,
+        RealtimeModule,
+        HealthModule,
+        UsersModule,
+        AuthModule,
+        SessionsModule,
+        PresenceModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import { Global, Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { BearerAuthGuard } from './bearer-auth.guard';
+import { TokenService } from './token.service';
+
+/** Global so any controller can use BearerAuthGuard and any service can verify tokens. */
+@Global()
+@Module({
+  imports: [UsersModule],
+  controllers: [AuthController],
+  providers: [AuthService, TokenService, BearerAuthGuard],
+  exports: [TokenService, BearerAuthGuard],
+})
+export class AuthModule {}

@@ -1,0 +1,17 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { toAppError } from '../errors/app-error';
+
+/** Every REST failure leaves as `{ error: { code, message, details? } }`, never with a stack. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const { error, internal } = toAppError(exception);
+    if (internal) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (response.headersSent) return;
+    response.status(error.status).json({ error: error.toBody() });
+  }
+}

@@ -1,0 +1,52 @@
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import type { FieldError } from '../../contracts';
+import { AppError } from '../errors/app-error';
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_DEPTH = 8;
+
+/** Keys that could reach an object's prototype when copied onto a class instance. */
+function findForbiddenKey(value: unknown, path: string, depth: number): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth > MAX_DEPTH) return path || '(root)';
+  for (const key of Object.keys(value)) {
+    const child = path ? `${path}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) return child;
+    const found = findForbiddenKey((value as Record<string, unknown>)[key], child, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((e) => {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    const own: FieldError[] = e.constraints ? [{ field, errors: Object.values(e.constraints) }] : [];
+    return own.concat(flatten(e.children ?? [], field));
+  });
+}
+
+/**
+ * Validates a client payload against a DTO class: it must be a plain object, carry only
+ * declared fields and satisfy every constraint. Failures are BAD_REQUEST with per-field details.
+ * A missing payload counts as `{}` so events without fields can be emitted bare.
+ */
+export function validatePayload<T extends object>(metatype: ClassConstructor<T>, value: unknown): T {
+  if (value === undefined || value === null) value = {};
+  if (typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) {
+    throw AppError.badRequest('Payload must be a JSON object', [{ field: '(root)', errors: ['must be an object'] }]);
+  }
+  const badKey = findForbiddenKey(value, '', 0);
+  if (badKey) {
+    throw AppError.badRequest('Payload is not allowed', [{ field: badKey, errors: ['forbidden key or nesting too deep'] }]);
+  }
+  const instance = plainToInstance(metatype, value);
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (errors.length) {
+    const details = flatten(errors);
+    const summary = details.map((d) => `${d.field}: ${d.errors[0]}`).join('; ');
+    throw AppError.badRequest(`Invalid payload: ${summary}`.slice(0, 500), details);
+  }
+  return instance;
+}

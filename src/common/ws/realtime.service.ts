@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { ServerEventMap, ServerEventName } from '../../contracts';
+import type { AppServer } from './socket.types';
+
+/**
+ * The one place that emits to clients. Services address rooms (see `rooms.ts`), never sockets
+ * or the `Server` directly, so the same calls reach every instance once the Redis adapter is on.
+ */
+@Injectable()
+export class RealtimeService {
+  private server?: AppServer;
+
+  bind(server: AppServer): void {
+    this.server = server;
+  }
+
+  private get io(): AppServer {
+    if (!this.server) throw new Error('RealtimeService used before the socket.io server was bound');
+    return this.server;
+  }
+
+  /** Emits `event` to every socket in `to`, minus the sockets or rooms in `except`. */
+  emit<E extends ServerEventName>(
+    to: string | string[],
+    event: E,
+    payload: ServerEventMap[E],
+    except?: string | string[],
+  ): void {
+    let target = this.io.to(to);
+    if (except !== undefined && except.length) target = target.except(except);
+    // The typed emit needs a tuple spread; the map guarantees the payload shape.
+    (target.emit as (event: string, payload: unknown) => boolean)(event, payload);
+  }
+
+  /** Makes every socket in room `of` join `roomsToJoin` (on every instance). */
+  async join(of: string, roomsToJoin: string | string[]): Promise<void> {
+    this.io.in(of).socketsJoin(roomsToJoin);
+  }
+
+  /** Makes every socket in room `of` leave `roomsToLeave` (on every instance). */
+  async leave(of: string, roomsToLeave: string | string[]): Promise<void> {
+    this.io.in(of).socketsLeave(roomsToLeave);
+  }
+
+  /** Disconnects every socket in room `of`. */
+  disconnect(of: string): void {
+    this.io.in(of).disconnectSockets(true);
+  }
+}

@@ -1,0 +1,11 @@
+/** socket.io room names: one place so every service addresses the same rooms. */
+export const rooms = {
+  /** Every socket of a user, on any instance. */
+  user: (userId: string) => `user:${userId}`,
+  /** Every socket of one session (a tab/device that may reconnect). */
+  session: (sessionId: string) => `session:${sessionId}`,
+  /** Every socket of every member of a chat room. */
+  chatRoom: (roomId: string) => `room:${roomId}`,
+  /** Every authenticated socket; used for events PROTOCOL sends "to every connected user". */
+  everyone: 'authenticated',
+} as const;

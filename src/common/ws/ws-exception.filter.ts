@@ -1,0 +1,36 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { AckError, ExceptionEvent } from '../../contracts';
+import { toAppError } from '../errors/app-error';
+import type { AppSocket } from './socket.types';
+
+/**
+ * Turns anything a handler throws into the failure envelope: the ack when the client gave
+ * one, otherwise an `exception` event naming the event (PROTOCOL §1).
+ * Handler args are [socket, payload, ack?, pattern] (Nest's WsProxy appends the pattern).
+ */
+@Catch()
+export class WsExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('WS');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const args = host.getArgs<unknown[]>();
+    const socket = args[0] as AppSocket;
+    const ack = args.find((a, i) => i > 0 && typeof a === 'function') as ((r: AckError) => void) | undefined;
+    const event = String(args[args.length - 1]);
+    const { error, internal } = toAppError(exception);
+    if (internal) {
+      this.logger.error({ event, err: exception }, `unhandled error in "${event}"`);
+    }
+    sendError(socket, event, error.toBody(), ack);
+  }
+}
+
+export function sendError(
+  socket: AppSocket,
+  event: string,
+  error: AckError['error'],
+  ack?: (response: AckError) => void,
+): void {
+  if (ack) ack({ ok: false, error });
+  else socket.emit('exception', { event, error } satisfies ExceptionEvent);
+}

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Typed, validated configuration. Built once from the environment (PROTOCOL §8) by
+ * `loadConfig`; every bad variable is reported at once so an operator fixes them in one go.
+ */
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  jwt: {
+    secret: string;
+    /** True when no JWT_SECRET was given and one was generated for this process. */
+    generated: boolean;
+    expiresInSeconds: number;
+  };
+  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  redisUrl?: string;
+  /** Allowed CORS origins; `true` allows any origin (development default). */
+  corsOrigins: string[] | true;
+  presenceGraceMs: number;
+  presenceTtlMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  limits: {
+    messageMaxLength: number;
+    /** socket.io `maxHttpBufferSize` and the REST JSON body limit. */
+    maxPayloadBytes: number;
+  };
+  /** Seconds an instance waits for in-flight work on SIGTERM before it exits. */
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NODE_ENVS = ['development', 'production', 'test'] as const;
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `3600`, `90s`, `15m`, `1h`, `7d` → seconds. */
+export function parseDurationSeconds(value: string): number | undefined {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!match) return undefined;
+  const seconds = Number(match[1]) * (match[2] ? DURATION_UNITS[match[2]] : 1);
+  return seconds > 0 ? seconds : undefined;
+}
+
+export function loadConfig(env: Env): AppConfig {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const nodeEnv = oneOf('NODE_ENV', NODE_ENVS, 'development');
+  const port = int('PORT', 3000, 0, 65535);
+
+  let secret = str('JWT_SECRET');
+  let generated = false;
+  if (secret === undefined) {
+    if (nodeEnv === 'production') problems.push('JWT_SECRET is required when NODE_ENV=production');
+    secret = randomBytes(32).toString('base64url');
+    generated = true;
+  } else if (secret.length < 32 && nodeEnv === 'production') {
+    problems.push('JWT_SECRET must be at least 32 characters when NODE_ENV=production');
+  }
+
+  const expiresRaw = str('JWT_EXPIRES_IN') ?? '1h';
+  const expiresInSeconds = parseDurationSeconds(expiresRaw);
+  if (expiresInSeconds === undefined) {
+    problems.push(`JWT_EXPIRES_IN must be a positive duration like 3600, 15m, 1h or 7d (got "${expiresRaw}")`);
+  }
+
+  const databaseUrl = str('DATABASE_URL') ?? 'sqlite:./data/realtime.db';
+  let database: AppConfig['database'] = { kind: 'sqlite', path: './data/realtime.db' };
+  if (databaseUrl.startsWith('sqlite:')) {
+    const path = databaseUrl.slice('sqlite:'.length);
+    if (path === '') problems.push('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/realtime.db');
+    database = { kind: 'sqlite', path };
+  } else if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    database = { kind: 'postgres', url: databaseUrl };
+  } else {
+    problems.push('DATABASE_URL must start with sqlite: or postgres://');
+  }
+
+  const redisUrl = str('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push('REDIS_URL must start with redis:// or rediss://');
+  }
+
+  const corsRaw = str('CORS_ORIGINS');
+  let corsOrigins: string[] | true = true;
+  if (corsRaw !== undefined && corsRaw !== '*') {
+    corsOrigins = corsRaw.split(',').map((o) => o.trim()).filter(Boolean);
+    const bad = corsOrigins.filter((o) => !/^https?:\/\/[^/\s]+$/.test(o));
+    if (bad.length) problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com (bad: ${bad.join(', ')})`);
+  } else if (corsRaw === undefined && nodeEnv === 'production') {
+    // An open CORS policy in production is a decision an operator makes explicitly with "*".
+    corsOrigins = [];
+  }
+
+  const config: AppConfig = {
+    nodeEnv,
+    port,
+    jwt: { secret, generated, expiresInSeconds: expiresInSeconds ?? 3600 },
+    database,
+    redisUrl,
+    corsOrigins,
+    presenceGraceMs: int('PRESENCE_GRACE_MS', 5000, 0, 3_600_000),
+    presenceTtlMs: int('PRESENCE_TTL_MS', 15000, 1000, 3_600_000),
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    limits: {
+      messageMaxLength: int('MESSAGE_MAX_LENGTH', 4000, 1, 100_000),
+      maxPayloadBytes: int('MAX_PAYLOAD_BYTES', 65_536, 1024, 16_777_216),
+    },
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  };
+  if (problems.length) throw new ConfigValidationError(problems);
+  return config;
+}

@@ -1,0 +1,50 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { User } from '../contracts';
+import type { AppSocket } from '../common/ws/socket.types';
+import type { ConnectionCounts } from './connection-store';
+
+export interface DisconnectedSocket {
+  socketId: string;
+  user: User;
+  sessionId: string;
+}
+
+/**
+ * Capabilities that react to sockets coming and going (presence, modals, chat subscriptions)
+ * register here instead of each gateway tracking connections on its own.
+ */
+export interface ConnectionListener {
+  /** Runs after `session` was emitted, in registration order. */
+  onConnect?(socket: AppSocket, counts: ConnectionCounts): Promise<void> | void;
+  onDisconnect?(socket: DisconnectedSocket, counts: ConnectionCounts): Promise<void> | void;
+}
+
+@Injectable()
+export class ConnectionLifecycle {
+  private readonly logger = new Logger(ConnectionLifecycle.name);
+  private readonly listeners: ConnectionListener[] = [];
+
+  register(listener: ConnectionListener): void {
+    this.listeners.push(listener);
+  }
+
+  async connected(socket: AppSocket, counts: ConnectionCounts): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener.onConnect?.(socket, counts);
+      } catch (error) {
+        this.logger.error({ err: error, socketId: socket.id }, 'connect listener failed');
+      }
+    }
+  }
+
+  async disconnected(socket: DisconnectedSocket, counts: ConnectionCounts): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener.onDisconnect?.(socket, counts);
+      } catch (error) {
+        this.logger.error({ err: error, socketId: socket.socketId }, 'disconnect listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import type { SocketData } from '../contracts';
+import { AppError } from '../common/errors/app-error';
+import type { HandshakeAuthenticator } from '../common/ws/realtime-io.adapter';
+import type { AppSocket } from '../common/ws/socket.types';
+import { bearerToken, TokenService } from '../auth/token.service';
+import { UsersService } from '../users/users.service';
+import { SessionsService } from './sessions.service';
+
+/**
+ * Runs in socket.io middleware (`io.use`) for every handshake: token from `auth.token` or an
+ * `Authorization: Bearer` header (never the query string), an existing user, and a session.
+ */
+@Injectable()
+export class JwtHandshakeAuthenticator implements HandshakeAuthenticator {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async authenticate(socket: AppSocket): Promise<SocketData> {
+    const { auth, headers } = socket.handshake;
+    const token = auth?.token !== undefined ? auth.token : bearerToken(headers.authorization);
+    if (token === undefined) throw AppError.unauthorized('Missing token');
+    const verified = this.tokens.verify(token);
+    const user = await this.users.findById(verified.userId);
+    if (!user) throw AppError.unauthorized('Invalid token');
+    const requested = typeof auth?.sessionId === 'string' ? auth.sessionId : undefined;
+    const { sessionId, resumed } = await this.sessions.resolve(user.id, requested);
+    return { user, sessionId, resumed, tokenExpiresAt: verified.expiresAt };
+  }
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { SessionEvent, SessionRefreshResult } from '../contracts';
+import { AppError } from '../common/errors/app-error';
+import { rooms } from '../common/ws/rooms';
+import type { AppSocket } from '../common/ws/socket.types';
+import { TokenService } from '../auth/token.service';
+import { ConnectionLifecycle } from './connection-lifecycle';
+import { InjectConnectionStore, type ConnectionStore } from './connection-store';
+import { SessionsRepository } from './sessions.repository';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Sessions name a tab/device across reconnects. They are persisted, so `auth.sessionId`
+ * resumes one even after a server restart; a session is only ever resumed by its own user.
+ */
+@Injectable()
+export class SessionsService implements OnApplicationShutdown {
+  private readonly logger = new Logger(SessionsService.name);
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly tokens: TokenService,
+    private readonly lifecycle: ConnectionLifecycle,
+    @InjectConnectionStore() private readonly connections: ConnectionStore,
+  ) {}
+
+  /** The session to use for this handshake: the requested one if it is this user's, else a new one. */
+  async resolve(userId: string, requested?: string): Promise<{ sessionId: string; resumed: boolean }> {
+    const now = new Date().toISOString();
+    if (requested && requested.length <= 64) {
+      const row = await this.sessions.findById(requested);
+      if (row && row.user_id === userId) {
+        await this.sessions.touch(row.id, now);
+        return { sessionId: row.id, resumed: true };
+      }
+    }
+    const sessionId = randomUUID();
+    await this.sessions.insert({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now });
+    return { sessionId, resumed: false };
+  }
+
+  /** Called for every authenticated socket: rooms, the `session` event, then the listeners. */
+  async connect(socket: AppSocket): Promise<void> {
+    const { user, sessionId } = socket.data;
+    socket.join([rooms.user(user.id), rooms.session(sessionId), rooms.everyone]);
+    socket.emit('session', { sessionId, user } satisfies SessionEvent);
+    this.scheduleExpiry(socket);
+    const counts = await this.connections.add({ socketId: socket.id, userId: user.id, sessionId });
+    // The socket may have gone while the store was updated; then the disconnect path cleans up.
+    if (socket.connected) await this.lifecycle.connected(socket, counts);
+  }
+
+  async disconnect(socket: AppSocket): Promise<void> {
+    this.clearExpiry(socket.id);
+    const { user, sessionId } = socket.data;
+    if (!user) return;
+    const counts = await this.connections.remove({ socketId: socket.id, userId: user.id, sessionId });
+    await this.lifecycle.disconnected({ socketId: socket.id, user, sessionId }, counts);
+  }
+
+  /** `session:refresh`: a fresh token for the same user moves this connection's expiry. */
+  refresh(socket: AppSocket, token: string): SessionRefreshResult {
+    const verified = this.tokens.verify(token);
+    if (verified.userId !== socket.data.user.id) throw AppError.forbidden('The token belongs to another user');
+    socket.data.tokenExpiresAt = verified.expiresAt;
+    this.scheduleExpiry(socket);
+    return { expiresAt: new Date(verified.expiresAt).toISOString() };
+  }
+
+  private scheduleExpiry(socket: AppSocket): void {
+    this.clearExpiry(socket.id);
+    const delay = Math.min(Math.max(socket.data.tokenExpiresAt - Date.now(), 0), MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      this.expiryTimers.delete(socket.id);
+      if (socket.data.tokenExpiresAt > Date.now()) return this.scheduleExpiry(socket);
+      socket.emit('session:expired', { reason: 'token_expired' });
+      socket.disconnect(true);
+    }, delay);
+    timer.unref();
+    this.expiryTimers.set(socket.id, timer);
+  }
+
+  private clearExpiry(socketId: string): void {
+    const timer = this.expiryTimers.get(socketId);
+    if (timer) clearTimeout(timer);
+    this.expiryTimers.delete(socketId);
+  }
+
+  onApplicationShutdown(): void {
+    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    this.expiryTimers.clear();
+    this.logger.debug('session expiry timers cleared');
+  }
+}

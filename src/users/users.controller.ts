@@ -1,0 +1,28 @@
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import type { User, UserWithPresence } from '../contracts';
+import { BearerAuthGuard, CurrentUser } from '../auth/bearer-auth.guard';
+import { InjectPresenceQuery, type PresenceQuery } from '../presence/presence-query';
+import { ListUsersQuery } from './dto/list-users.query';
+import { UsersService } from './users.service';
+
+@Controller('users')
+@UseGuards(BearerAuthGuard)
+export class UsersController {
+  constructor(
+    private readonly users: UsersService,
+    @InjectPresenceQuery() private readonly presence: PresenceQuery,
+  ) {}
+
+  @Get('me')
+  me(@CurrentUser() user: User): User {
+    return user;
+  }
+
+  /** Users by username prefix, each with the presence the caller is allowed to see. */
+  @Get()
+  async list(@CurrentUser() viewer: User, @Query() query: ListUsersQuery): Promise<{ users: UserWithPresence[] }> {
+    const users = await this.users.search(query.search ?? '', query.limit ?? 50);
+    const presence = await this.presence.presenceOf(users, viewer.id);
+    return { users: users.map((user) => ({ ...user, presence: presence.get(user.id)! })) };
+  }
+}

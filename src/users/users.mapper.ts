@@ -1,0 +1,6 @@
+import type { User } from '../contracts';
+import type { UserRow } from './users.repository';
+
+export function toUser(row: UserRow): User {
+  return { id: row.id, username: row.username, displayName: row.display_name, createdAt: row.created_at };
+}

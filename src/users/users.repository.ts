@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { sql, type Selectable } from 'kysely';
+import type { Db } from '../storage/database';
+import type { UsersTable } from '../storage/database.types';
+import { InjectDb } from '../storage/database.module';
+
+export type UserRow = Selectable<UsersTable>;
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectDb() private readonly db: Db) {}
+
+  async insert(row: UserRow): Promise<void> {
+    await this.db.insertInto('users').values(row).execute();
+  }
+
+  findById(id: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findByIds(ids: readonly string[]): Promise<UserRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+  }
+
+  findByUsername(username: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  }
+
+  /** Usernames starting with `prefix` (already lower-case), alphabetical. */
+  search(prefix: string, limit: number): Promise<UserRow[]> {
+    let query = this.db.selectFrom('users').selectAll();
+    if (prefix) {
+      const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+      query = query.where(sql<boolean>`username like ${`${escaped}%`} escape '\\'`);
+    }
+    return query.orderBy('username').limit(limit).execute();
+  }
+
+  async setLastSeen(ids: readonly string[], at: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('users').set({ last_seen_at: at }).where('id', 'in', ids).execute();
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}

@@ -1,0 +1,55 @@
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApp } from '../../src/app.factory';
+import { createTestDatabase, type TestDatabase } from './databases';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  databaseUrl: string;
+  /** Stops the app; the database is kept so a test can start again on it. */
+  stop(): Promise<void>;
+  /** Stops the app and removes its database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  /** Start on this existing database (e.g. after a restart) instead of a fresh one. */
+  database?: TestDatabase;
+}
+
+/** Boots the real application through `createApp()` on an ephemeral port. */
+export async function startApp(options: StartOptions = {}): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  const app = await createApp({
+    env: {
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: database.url,
+      PORT: '0',
+      ...options.env,
+    },
+  });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await app.close();
+  };
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    databaseUrl: database.url,
+    stop,
+    close: async () => {
+      await stop();
+      await database.drop();
+    },
+  };
+}

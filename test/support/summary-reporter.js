@@ -1,0 +1,12 @@
+// Prints one plain "N passed, N failed" line at the end, a summary any CI log reader understands.
+class SummaryReporter {
+  onRunComplete(_contexts, results) {
+    const skipped = results.numPendingTests + results.numTodoTests;
+    process.stdout.write(
+      `\njest: ${results.numPassedTests} passed, ${results.numFailedTests} failed` +
+        (skipped ? `, ${skipped} skipped` : '') +
+        '\n',
+    );
+  }
+}
+module.exports = SummaryReporter;
