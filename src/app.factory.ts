@@ -21,7 +21,9 @@ export interface CreateAppOptions {
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options.env), {
-    bufferLogs: true,
+    // Nest's own logger would print a stack for a bad configuration; main.ts prints the message.
+    // Everything after start-up goes to pino through useLogger below.
+    logger: false,
     abortOnError: false,
     bodyParser: false,
   });

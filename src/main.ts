@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigValidationError } from './config/app-config';
 import { APP_CONFIG, type AppConfig } from './config/config.module';
@@ -24,6 +25,7 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', shutdown);
 
   await app.listen(config.port);
+  new Logger('Main').log(`listening on ${await app.getUrl()} (database: ${config.database.kind}, redis: ${config.redisUrl ? 'on' : 'off'})`);
 }
 
 bootstrap().catch((error: unknown) => {

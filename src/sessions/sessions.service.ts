@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { SessionEvent, SessionRefreshResult } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../common/ws/rooms';
@@ -17,7 +17,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 @Injectable()
 export class SessionsService implements OnApplicationShutdown {
-  private readonly logger = new Logger(SessionsService.name);
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
@@ -92,6 +91,5 @@ export class SessionsService implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     for (const timer of this.expiryTimers.values()) clearTimeout(timer);
     this.expiryTimers.clear();
-    this.logger.debug('session expiry timers cleared');
   }
 }

@@ -1,0 +1,98 @@
+import type { TokenService } from '../auth/token.service';
+import type { AppSocket } from '../common/ws/socket.types';
+import { automock } from '../testing/mocks';
+import { ConnectionLifecycle } from './connection-lifecycle';
+import { InMemoryConnectionStore } from './connection-store';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+
+const user = { id: 'u1', username: 'alice', displayName: 'alice', createdAt: '2026-01-01T00:00:00.000Z' };
+
+function fakeSocket(id: string, sessionId: string): AppSocket {
+  return {
+    id,
+    connected: true,
+    data: { user, sessionId, resumed: false, tokenExpiresAt: Date.now() + 60_000 },
+    join: jest.fn(),
+    emit: jest.fn(),
+    disconnect: jest.fn(),
+  } as unknown as AppSocket;
+}
+
+describe('SessionsService', () => {
+  const setup = () => {
+    const repo = automock(SessionsRepository);
+    const lifecycle = new ConnectionLifecycle();
+    const store = new InMemoryConnectionStore();
+    const tokens = { verify: jest.fn() } as unknown as jest.Mocked<TokenService>;
+    const service = new SessionsService(repo as unknown as SessionsRepository, tokens, lifecycle, store);
+    return { repo, lifecycle, store, tokens, service };
+  };
+
+  it('resumes a session of the same user and issues a new one otherwise', async () => {
+    const { repo, service } = setup();
+    repo.findById.mockResolvedValueOnce({ id: 's1', user_id: 'u1', created_at: 'x', last_seen_at: 'x' });
+    expect(await service.resolve('u1', 's1')).toEqual({ sessionId: 's1', resumed: true });
+    expect(repo.touch).toHaveBeenCalledWith('s1', expect.any(String));
+
+    repo.findById.mockResolvedValueOnce({ id: 's1', user_id: 'someone-else', created_at: 'x', last_seen_at: 'x' });
+    const foreign = await service.resolve('u1', 's1');
+    expect(foreign.resumed).toBe(false);
+    expect(foreign.sessionId).not.toBe('s1');
+    expect(repo.insert).toHaveBeenCalledWith(expect.objectContaining({ id: foreign.sessionId, user_id: 'u1' }));
+
+    const fresh = await service.resolve('u1');
+    expect(fresh.resumed).toBe(false);
+    expect(repo.findById).toHaveBeenCalledTimes(2);
+  });
+
+  it('emits `session` first, joins the user and session rooms, and tells listeners the counts', async () => {
+    const { lifecycle, service } = setup();
+    const seen: number[] = [];
+    lifecycle.register({ onConnect: (_s, counts) => void seen.push(counts.user) });
+    const tab1 = fakeSocket('a', 's1');
+    const tab2 = fakeSocket('b', 's2');
+    await service.connect(tab1);
+    await service.connect(tab2);
+    expect(tab1.emit).toHaveBeenCalledWith('session', { sessionId: 's1', user });
+    expect(tab1.join).toHaveBeenCalledWith(['user:u1', 'session:s1', 'authenticated']);
+    expect(seen).toEqual([1, 2]);
+    service.onApplicationShutdown();
+  });
+
+  it('reports what remains on disconnect', async () => {
+    const { lifecycle, service } = setup();
+    const remaining: { user: number; session: number }[] = [];
+    lifecycle.register({ onDisconnect: (_s, counts) => void remaining.push(counts) });
+    const tab1 = fakeSocket('a', 's1');
+    const tab2 = fakeSocket('b', 's1');
+    await service.connect(tab1);
+    await service.connect(tab2);
+    await service.disconnect(tab1);
+    await service.disconnect(tab2);
+    expect(remaining).toEqual([{ user: 1, session: 1 }, { user: 0, session: 0 }]);
+  });
+
+  it('expires a connection when its token expires', async () => {
+    jest.useFakeTimers();
+    try {
+      const { service } = setup();
+      const socket = fakeSocket('a', 's1');
+      socket.data.tokenExpiresAt = Date.now() + 1000;
+      await service.connect(socket);
+      jest.advanceTimersByTime(999);
+      expect(socket.disconnect).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(2);
+      expect(socket.emit).toHaveBeenCalledWith('session:expired', { reason: 'token_expired' });
+      expect(socket.disconnect).toHaveBeenCalledWith(true);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('refresh refuses a token of another user', () => {
+    const { tokens, service } = setup();
+    tokens.verify.mockReturnValue({ userId: 'u2', expiresAt: Date.now() + 1000 });
+    expect(() => service.refresh(fakeSocket('a', 's1'), 't')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+  });
+});
