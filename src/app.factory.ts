@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -37,6 +38,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   }
 
   app.disable('x-powered-by');
+  app.use(helmet());
+  // Behind a load balancer the client address (login throttling, logs) comes from X-Forwarded-For.
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: config.limits.maxPayloadBytes });
   app.enableCors({ origin: config.corsOrigins, credentials: true });
   app.useGlobalFilters(new HttpExceptionFilter());

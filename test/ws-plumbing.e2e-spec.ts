@@ -5,7 +5,8 @@ describe('socket.io plumbing: acks, errors, unknown events', () => {
   let t: TestApp;
   let client: TestClient;
   beforeAll(async () => {
-    t = await startApp();
+    // Limits high enough that the burst test below measures robustness, not the rate limiter.
+    t = await startApp({ env: { RATE_LIMIT_BURST: '1000', RATE_LIMIT_EVENTS_PER_SEC: '1000' } });
     client = await connect(t.url, (await registerUser(t.url)).token);
   });
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import type { AuthResult } from '../contracts';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
@@ -14,10 +14,13 @@ export class AuthController {
     return this.auth.register(body);
   }
 
-  /** 200 with a token; 401 with the same message for an unknown user and a wrong password. */
+  /**
+   * 200 with a token; 401 with the same message for an unknown user and a wrong password;
+   * 429 RATE_LIMITED after too many failures for one username from one address.
+   */
   @Post('login')
   @HttpCode(200)
-  login(@Body() body: LoginDto): Promise<AuthResult> {
-    return this.auth.login(body.username, body.password);
+  login(@Body() body: LoginDto, @Ip() ip: string): Promise<AuthResult> {
+    return this.auth.login(body.username, body.password, ip);
   }
 }

@@ -3,6 +3,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { BearerAuthGuard } from './bearer-auth.guard';
+import { LoginThrottle } from './login-throttle';
 import { TokenService } from './token.service';
 
 /** Global so any controller can use BearerAuthGuard and any service can verify tokens. */
@@ -10,7 +11,7 @@ import { TokenService } from './token.service';
 @Module({
   imports: [UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, TokenService, BearerAuthGuard],
+  providers: [AuthService, TokenService, BearerAuthGuard, LoginThrottle],
   exports: [TokenService, BearerAuthGuard],
 })
 export class AuthModule {}

@@ -25,7 +25,21 @@ export interface AppConfig {
     /** socket.io `maxHttpBufferSize` and the REST JSON body limit. */
     maxPayloadBytes: number;
   };
-  /** Seconds an instance waits for in-flight work on SIGTERM before it exits. */
+  rateLimit: {
+    /** Events a socket may send per second, sustained (token bucket refill). */
+    eventsPerSecond: number;
+    /** Events a socket may send at once (bucket size). */
+    burst: number;
+    /** Refused events in a row after which the socket is disconnected. */
+    disconnectAfter: number;
+    /** Failed logins per username and IP per 15 minutes. */
+    loginPerUser: number;
+    /** Login attempts per IP per 15 minutes. */
+    loginPerIp: number;
+  };
+  /** Express `trust proxy`: hops (number) or a list like "loopback, 10.0.0.0/8"; unset trusts none. */
+  trustProxy?: number | string;
+  /** Milliseconds an instance waits for in-flight work on SIGTERM before it exits. */
   shutdownTimeoutMs: number;
 }
 
@@ -123,7 +137,11 @@ export function loadConfig(env: Env): AppConfig {
     corsOrigins = [];
   }
 
+  const trustRaw = str('TRUST_PROXY');
+  const trustProxy = trustRaw === undefined ? undefined : /^\d+$/.test(trustRaw) ? Number(trustRaw) : trustRaw;
+
   const config: AppConfig = {
+    trustProxy,
     nodeEnv,
     port,
     jwt: { secret, generated, expiresInSeconds: expiresInSeconds ?? 3600 },
@@ -136,6 +154,13 @@ export function loadConfig(env: Env): AppConfig {
     limits: {
       messageMaxLength: int('MESSAGE_MAX_LENGTH', 4000, 1, 100_000),
       maxPayloadBytes: int('MAX_PAYLOAD_BYTES', 65_536, 1024, 16_777_216),
+    },
+    rateLimit: {
+      eventsPerSecond: int('RATE_LIMIT_EVENTS_PER_SEC', 20, 1, 1_000_000),
+      burst: int('RATE_LIMIT_BURST', 40, 1, 1_000_000),
+      disconnectAfter: int('RATE_LIMIT_DISCONNECT_AFTER', 200, 1, 1_000_000),
+      loginPerUser: int('LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
+      loginPerIp: int('LOGIN_MAX_PER_IP', 100, 1, 1_000_000),
     },
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };

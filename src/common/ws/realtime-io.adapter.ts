@@ -7,6 +7,7 @@ import type { AckOk, ErrorBody } from '../../contracts';
 import type { AppConfig } from '../../config/app-config';
 import { toAppError } from '../errors/app-error';
 import { RealtimeService } from './realtime.service';
+import { TokenBucket } from './token-bucket';
 import type { AppServer, AppSocket } from './socket.types';
 import { sendError } from './ws-exception.filter';
 
@@ -30,6 +31,7 @@ export type ServerConfigurer = (server: AppServer) => void | Promise<void>;
  */
 export class RealtimeIoAdapter extends IoAdapter {
   private readonly handlers = new WeakMap<AppSocket, Map<string, Handler>>();
+  private readonly buckets = new WeakMap<AppSocket, TokenBucket>();
 
   constructor(
     private readonly appContext: INestApplicationContext,
@@ -83,15 +85,29 @@ export class RealtimeIoAdapter extends IoAdapter {
       const created = new Map<string, Handler>();
       table = created;
       this.handlers.set(socket, created);
+      const { eventsPerSecond, burst } = this.config.rateLimit;
+      this.buckets.set(socket, new TokenBucket(eventsPerSecond, burst));
       socket.onAny((event: string, ...args: unknown[]) => void this.dispatch(socket, created, event, args));
     }
     for (const { message, callback } of handlers) table.set(String(message), callback as Handler);
+  }
+
+  /** Over the rate limit: RATE_LIMITED, and a socket that keeps flooding is cut off. */
+  private refuse(socket: AppSocket, event: string, retryAfterMs: number, ack?: (response: unknown) => void): void {
+    const bucket = this.buckets.get(socket)!;
+    if (bucket.refusedInARow >= this.config.rateLimit.disconnectAfter) {
+      socket.disconnect(true);
+      return;
+    }
+    sendError(socket, event, { code: 'RATE_LIMITED', message: 'Too many events; slow down', details: { retryAfterMs } }, ack);
   }
 
   private async dispatch(socket: AppSocket, table: Map<string, Handler>, event: string, args: unknown[]) {
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (last as (response: unknown) => void) : undefined;
     const data = args.length > (ack ? 1 : 0) ? args[0] : undefined;
+    const retryAfterMs = this.buckets.get(socket)!.take();
+    if (retryAfterMs > 0) return this.refuse(socket, String(event).slice(0, 64), retryAfterMs, ack);
     const handler = table.get(event);
     if (!handler) {
       const name = String(event).slice(0, 64);
