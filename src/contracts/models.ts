@@ -19,6 +19,8 @@ export interface Presence {
   lastSeenAt?: string;
   /** How many sockets the user has open; 0 when offline. */
   connections: number;
+  /** Only in a user's own presence: they chose `invisible`, so everybody else sees them `offline`. */
+  invisible?: true;
 }
 
 export interface UserWithPresence extends User {

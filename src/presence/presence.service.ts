@@ -1,34 +1,261 @@
-import { Injectable } from '@nestjs/common';
-import type { Presence, User } from '../contracts';
-import { InjectConnectionStore, type ConnectionStore } from '../sessions/connection-store';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Presence, PresenceUsersResult, SettableStatus, User } from '../contracts';
+import { AppError } from '../common/errors/app-error';
+import { rooms } from '../common/ws/rooms';
+import { RealtimeService } from '../common/ws/realtime.service';
+import type { AppSocket } from '../common/ws/socket.types';
+import { InjectConfig, type AppConfig } from '../config/config.module';
+import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from '../sessions/connection-lifecycle';
+import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../sessions/connection-store';
 import { UsersRepository } from '../users/users.repository';
 import type { PresenceQuery } from './presence-query';
+import { presenceRooms } from './presence-rooms';
+import { InjectPresenceStore, type PresenceState, type PresenceStore } from './presence.store';
+import { InjectPresenceSubscriptions, type PresenceSubscriptions, type PresenceTarget } from './presence-subscriptions';
+import { InjectRoomMembership, type RoomMembership } from './room-membership';
 
-/** Who is online: a user is online while at least one of their sockets is open. */
+type Named = Pick<User, 'id' | 'username'>;
+
+/**
+ * Who is online. A user is online from their first socket until the grace period after their
+ * last one; the announced state sits in the PresenceStore, socket counts in the ConnectionStore.
+ * `presence:update` goes only to subscribed sockets (rooms `presence:<id>` / `presence:all`),
+ * once per change of what they can see; a user's own tabs get their true state instead.
+ */
 @Injectable()
-export class PresenceService implements PresenceQuery {
+export class PresenceService implements PresenceQuery, ConnectionListener, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(PresenceService.name);
+  /** Offline debounce per user whose last socket on this instance went; local by nature. */
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+
   constructor(
     @InjectConnectionStore() private readonly connections: ConnectionStore,
+    @InjectPresenceStore() private readonly store: PresenceStore,
+    @InjectPresenceSubscriptions() private readonly subscriptions: PresenceSubscriptions,
+    @InjectRoomMembership() private readonly membership: RoomMembership,
+    @InjectConfig() private readonly config: AppConfig,
     private readonly users: UsersRepository,
+    private readonly realtime: RealtimeService,
+    private readonly lifecycle: ConnectionLifecycle,
   ) {}
 
-  async presenceOf(users: readonly User[], _viewerId: string): Promise<Map<string, Presence>> {
+  onModuleInit(): void {
+    this.lifecycle.register(this);
+  }
+
+  // ---- connections ------------------------------------------------------------------------
+
+  async onConnect(socket: AppSocket, counts: ConnectionCounts): Promise<void> {
+    // Only the user's first socket can change presence; more tabs only change `connections`.
+    if (counts.user !== 1) return;
+    const user = socket.data.user;
+    this.clearGrace(user.id);
+    const { cameOnline, state } = await this.store.connect(user.id);
+    if (!cameOnline || state.status === 'invisible') return;
+    this.publish(user.id, view(user, state, counts.user, null, false));
+  }
+
+  async onDisconnect(socket: DisconnectedSocket, counts: ConnectionCounts): Promise<void> {
+    if (counts.user > 0 || this.stopped) return;
+    const { user } = socket;
+    const epoch = await this.store.epoch(user.id);
+    if (epoch === undefined || this.stopped) return;
+    this.clearGrace(user.id);
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(user.id);
+      this.expire(user, epoch).catch((err: unknown) => this.logger.error({ err, userId: user.id }, 'presence expiry failed'));
+    }, this.config.presenceGraceMs);
+    timer.unref();
+    this.graceTimers.set(user.id, timer);
+  }
+
+  /** The grace period ran out: offline unless a socket came back here or on another instance. */
+  private async expire(user: Named, epoch: number): Promise<void> {
+    if (this.stopped) return;
+    const open = (await this.connections.countByUser([user.id])).get(user.id) ?? 0;
+    if (open > 0) return;
+    const gone = await this.store.goOffline(user.id, epoch);
+    // An invisible user already looked offline (and their last seen was written then).
+    if (!gone || gone.status === 'invisible') return;
+    const lastSeenAt = new Date().toISOString();
+    await this.users.setLastSeen([user.id], lastSeenAt);
+    this.publish(user.id, view(user, undefined, 0, lastSeenAt, false));
+  }
+
+  private clearGrace(userId: string): void {
+    const timer = this.graceTimers.get(userId);
+    if (!timer) return;
+    clearTimeout(timer);
+    this.graceTimers.delete(userId);
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    for (const timer of this.graceTimers.values()) clearTimeout(timer);
+    this.graceTimers.clear();
+  }
+
+  // ---- client events ----------------------------------------------------------------------
+
+  /** `presence:subscribe`: joins the rooms, answers with the current presence of the targets. */
+  async subscribe(socket: AppSocket, target: PresenceTarget): Promise<PresenceUsersResult> {
+    requireTarget(target);
+    const viewerId = socket.data.user.id;
+    // Unknown ids are dropped, so they neither appear in the ack nor take a room.
+    const known = await this.users.findByIds(unique(target.userIds));
+    // Per-socket/per-user caps on subscriptions belong here, before anything is joined.
+    await this.subscriptions.add(socket, { userIds: known.map((u) => u.id), all: target.all });
+    const named = await this.snapshotOf(known, viewerId, target.userIds);
+    if (!target.all) return { users: named };
+    const online = await this.onlineSnapshot(viewerId);
+    const seen = new Set(online.map((p) => p.userId));
+    return { users: online.concat(named.filter((p) => !seen.has(p.userId))) };
+  }
+
+  async unsubscribe(socket: AppSocket, target: PresenceTarget): Promise<Record<string, never>> {
+    requireTarget(target);
+    await this.subscriptions.remove(socket, { userIds: unique(target.userIds), all: target.all });
+    return {};
+  }
+
+  /** `presence:list`: a snapshot of online users, a room's members or the named users. */
+  async list(viewer: User, query: { roomId?: string; userIds?: readonly string[] }): Promise<PresenceUsersResult> {
+    if (query.roomId !== undefined && query.userIds !== undefined) {
+      throw AppError.badRequest('Give roomId or userIds, not both', [
+        { field: 'roomId', errors: ['roomId and userIds cannot be combined'] },
+      ]);
+    }
+    if (query.roomId !== undefined) {
+      const memberIds = await this.membership.memberIds(query.roomId, viewer.id);
+      return { users: await this.snapshotOf(await this.users.findByIds(memberIds), viewer.id, memberIds) };
+    }
+    if (query.userIds !== undefined) {
+      const ids = unique(query.userIds);
+      return { users: await this.snapshotOf(await this.users.findByIds(ids), viewer.id, ids) };
+    }
+    return { users: await this.onlineSnapshot(viewer.id) };
+  }
+
+  /** `presence:set`: one status and text for all of the user's sessions; answers their true presence. */
+  async set(socket: AppSocket, status: SettableStatus, statusText?: string): Promise<Presence> {
+    const user = socket.data.user;
+    const text = statusText?.trim();
+    const { previous, current } = await this.store.update(user.id, text ? { status, statusText: text } : { status });
+    const connections = (await this.connections.countByUser([user.id])).get(user.id) ?? 0;
+    const before = previous && view(user, previous, connections, null, false);
+    let after = view(user, current, connections, null, false);
+    if (!samePresence(before, after)) {
+      if (after.status === 'offline') {
+        // Going invisible looks like leaving: others see "last seen now", also after a restart.
+        const lastSeenAt = new Date().toISOString();
+        await this.users.setLastSeen([user.id], lastSeenAt);
+        after = view(user, undefined, 0, lastSeenAt, false);
+      }
+      this.publish(user.id, after);
+    }
+    const own = view(user, current, connections, null, true);
+    if (!previous || !sameState(previous, current)) {
+      // The user's other tabs show the shared status; the caller has it in the ack.
+      this.realtime.emit(rooms.user(user.id), 'presence:update', own, socket.id);
+    }
+    return own;
+  }
+
+  // ---- PresenceQuery ----------------------------------------------------------------------
+
+  async presenceOf(users: readonly User[], viewerId: string): Promise<Map<string, Presence>> {
+    const list = await this.snapshotOf(users, viewerId, users.map((u) => u.id));
+    return new Map(list.map((p) => [p.userId, p]));
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  /** To every subscriber of the user except the user's own sockets (they see their true state). */
+  private publish(userId: string, presence: Presence): void {
+    this.realtime.emit([presenceRooms.user(userId), presenceRooms.all], 'presence:update', presence, rooms.user(userId));
+  }
+
+  /** Presence of `users` as `viewerId` sees it, in the order of `order`. */
+  private async snapshotOf(
+    users: readonly (Named & { last_seen_at?: string | null })[],
+    viewerId: string,
+    order: readonly string[],
+  ): Promise<Presence[]> {
+    if (users.length === 0) return [];
     const ids = users.map((u) => u.id);
-    const [counts, rows] = await Promise.all([this.connections.countByUser(ids), this.users.findByIds(ids)]);
-    const lastSeen = new Map(rows.map((r) => [r.id, r.last_seen_at]));
-    const result = new Map<string, Presence>();
+    const needLastSeen = users.some((u) => u.last_seen_at === undefined);
+    const [states, counts, rows] = await Promise.all([
+      this.store.get(ids),
+      this.connections.countByUser(ids),
+      needLastSeen ? this.users.findByIds(ids) : Promise.resolve([]),
+    ]);
+    const lastSeen = new Map<string, string | null>(rows.map((r) => [r.id, r.last_seen_at]));
+    const byId = new Map<string, Presence>();
     for (const user of users) {
-      const connections = counts.get(user.id) ?? 0;
-      const presence: Presence = {
-        userId: user.id,
-        username: user.username,
-        status: connections > 0 ? 'online' : 'offline',
-        connections,
-      };
-      const seen = lastSeen.get(user.id);
-      if (seen) presence.lastSeenAt = seen;
-      result.set(user.id, presence);
+      const seen = user.last_seen_at !== undefined ? user.last_seen_at : (lastSeen.get(user.id) ?? null);
+      byId.set(user.id, view(user, states.get(user.id), counts.get(user.id) ?? 0, seen, user.id === viewerId));
+    }
+    const result: Presence[] = [];
+    for (const id of unique(order)) {
+      const presence = byId.get(id);
+      if (presence) result.push(presence);
     }
     return result;
   }
+
+  /** Every user who is online as the viewer may see it (others' invisible users are left out). */
+  private async onlineSnapshot(viewerId: string): Promise<Presence[]> {
+    const ids = await this.store.userIds();
+    const rows = await this.users.findByIds(ids);
+    const all = await this.snapshotOf(rows, viewerId, ids);
+    return all.filter((p) => p.status !== 'offline');
+  }
+}
+
+/**
+ * The presence one viewer sees. `state` undefined means offline; an invisible user is offline
+ * to everybody but themselves, who see `online` with `invisible: true`.
+ */
+export function view(
+  user: Named,
+  state: PresenceState | undefined,
+  connections: number,
+  lastSeenAt: string | null,
+  self: boolean,
+): Presence {
+  if (!state || (state.status === 'invisible' && !self)) {
+    const offline: Presence = { userId: user.id, username: user.username, status: 'offline', connections: 0 };
+    if (lastSeenAt) offline.lastSeenAt = lastSeenAt;
+    return offline;
+  }
+  const presence: Presence = {
+    userId: user.id,
+    username: user.username,
+    status: state.status === 'invisible' ? 'online' : state.status,
+    connections,
+  };
+  if (state.statusText) presence.statusText = state.statusText;
+  if (state.status === 'invisible') presence.invisible = true;
+  return presence;
+}
+
+/** Whether a subscriber would notice a difference (connections alone are not a change). */
+function samePresence(a: Presence | undefined, b: Presence): boolean {
+  const before = a ?? { status: 'offline' };
+  return before.status === b.status && (before as Presence).statusText === b.statusText;
+}
+
+function sameState(a: PresenceState, b: PresenceState): boolean {
+  return a.status === b.status && a.statusText === b.statusText;
+}
+
+function requireTarget(target: PresenceTarget): void {
+  if (!target.all && target.userIds.length === 0) {
+    throw AppError.badRequest('Give userIds or all: true', [{ field: 'userIds', errors: ['userIds must not be empty unless all is true'] }]);
+  }
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
 }

@@ -1,0 +1,33 @@
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import type { Presence, PresenceUsersResult } from '../contracts';
+import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
+import type { AppSocket } from '../common/ws/socket.types';
+import { PresenceListDto } from './dto/presence-list.dto';
+import { PresenceSetDto } from './dto/presence-set.dto';
+import { PresenceTargetDto } from './dto/presence-target.dto';
+import { PresenceService } from './presence.service';
+
+@RealtimeGateway()
+export class PresenceGateway {
+  constructor(private readonly presence: PresenceService) {}
+
+  @SubscribeMessage('presence:subscribe')
+  subscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() body: PresenceTargetDto): Promise<PresenceUsersResult> {
+    return this.presence.subscribe(socket, { userIds: body.userIds ?? [], all: body.all === true });
+  }
+
+  @SubscribeMessage('presence:unsubscribe')
+  unsubscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() body: PresenceTargetDto): Promise<Record<string, never>> {
+    return this.presence.unsubscribe(socket, { userIds: body.userIds ?? [], all: body.all === true });
+  }
+
+  @SubscribeMessage('presence:list')
+  list(@ConnectedSocket() socket: AppSocket, @MessageBody() body: PresenceListDto): Promise<PresenceUsersResult> {
+    return this.presence.list(socket.data.user, body);
+  }
+
+  @SubscribeMessage('presence:set')
+  set(@ConnectedSocket() socket: AppSocket, @MessageBody() body: PresenceSetDto): Promise<Presence> {
+    return this.presence.set(socket, body.status, body.statusText);
+  }
+}

@@ -1,0 +1,105 @@
+import { Inject } from '@nestjs/common';
+import type { SettableStatus } from '../contracts';
+
+/** What a user chose for all of their sessions; only online users (or users in the grace period) have one. */
+export interface PresenceState {
+  status: SettableStatus;
+  /** Omitted when the user has no status text. */
+  statusText?: string;
+}
+
+export interface PresenceConnectResult {
+  /** True only when the user was offline: a reconnect inside the grace period is not a change. */
+  cameOnline: boolean;
+  state: PresenceState;
+}
+
+export interface PresenceUpdateResult {
+  /** The state before the update; undefined when the user had none (offline). */
+  previous?: PresenceState;
+  current: PresenceState;
+}
+
+/**
+ * The announced presence of every user, shared by every instance. Each method is one atomic
+ * decision so two instances never both announce (or both miss) the same change; a Redis
+ * implementation does each with one script. Socket counts live in the ConnectionStore.
+ *
+ * A record exists from the user's first socket until the grace period after their last one
+ * expired; `epoch` changes on every (re)connect so a late offline decision cannot remove a
+ * user who came back in between.
+ */
+export interface PresenceStore {
+  /** The user's first socket arrived: creates the record (status `online`) or keeps the existing one, and bumps the epoch. */
+  connect(userId: string): Promise<PresenceConnectResult>;
+  /** The current epoch, read when the user's last socket went; undefined when the user has no record. */
+  epoch(userId: string): Promise<number | undefined>;
+  /** Removes the record if no connect happened since `epoch`; returns what was removed (undefined: nothing changed). */
+  goOffline(userId: string, epoch: number): Promise<PresenceState | undefined>;
+  /** Replaces the user's chosen status and text (creating the record if a connect is still in flight). */
+  update(userId: string, next: PresenceState): Promise<PresenceUpdateResult>;
+  /** Records of those users; users without one are absent (offline). */
+  get(userIds: readonly string[]): Promise<Map<string, PresenceState>>;
+  /** Every user with a record, in no particular order. */
+  userIds(): Promise<string[]>;
+}
+
+export const PRESENCE_STORE = Symbol('PRESENCE_STORE');
+export const InjectPresenceStore = () => Inject(PRESENCE_STORE);
+
+interface Entry extends PresenceState {
+  epoch: number;
+}
+
+/** Single-instance store: one small object per online user, nothing per socket. */
+export class InMemoryPresenceStore implements PresenceStore {
+  private readonly entries = new Map<string, Entry>();
+  private nextEpoch = 1;
+
+  async connect(userId: string): Promise<PresenceConnectResult> {
+    const existing = this.entries.get(userId);
+    if (existing) {
+      existing.epoch = this.nextEpoch++;
+      return { cameOnline: false, state: toState(existing) };
+    }
+    const entry: Entry = { status: 'online', epoch: this.nextEpoch++ };
+    this.entries.set(userId, entry);
+    return { cameOnline: true, state: toState(entry) };
+  }
+
+  async epoch(userId: string): Promise<number | undefined> {
+    return this.entries.get(userId)?.epoch;
+  }
+
+  async goOffline(userId: string, epoch: number): Promise<PresenceState | undefined> {
+    const entry = this.entries.get(userId);
+    if (!entry || entry.epoch !== epoch) return undefined;
+    this.entries.delete(userId);
+    return toState(entry);
+  }
+
+  async update(userId: string, next: PresenceState): Promise<PresenceUpdateResult> {
+    const existing = this.entries.get(userId);
+    const entry: Entry = { status: next.status, epoch: existing?.epoch ?? this.nextEpoch++ };
+    if (next.statusText) entry.statusText = next.statusText;
+    this.entries.set(userId, entry);
+    return existing ? { previous: toState(existing), current: toState(entry) } : { current: toState(entry) };
+  }
+
+  async get(userIds: readonly string[]): Promise<Map<string, PresenceState>> {
+    const result = new Map<string, PresenceState>();
+    for (const id of userIds) {
+      const entry = this.entries.get(id);
+      if (entry) result.set(id, toState(entry));
+    }
+    return result;
+  }
+
+  async userIds(): Promise<string[]> {
+    return [...this.entries.keys()];
+  }
+}
+
+function toState(entry: Entry): PresenceState {
+  return entry.statusText === undefined ? { status: entry.status } : { status: entry.status, statusText: entry.statusText };
+}
