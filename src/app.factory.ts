@@ -7,7 +7,9 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
 import { PayloadValidationPipe } from './common/validation/validation.pipe';
-import { RealtimeIoAdapter } from './common/ws/realtime-io.adapter';
+import { RealtimeIoAdapter, type ServerConfigurer } from './common/ws/realtime-io.adapter';
+import { useRedisAdapter } from './redis/socket-io-redis-adapter';
+import { REDIS, type RedisConnections } from './redis/redis.providers';
 import { APP_CONFIG, type AppConfig } from './config/config.module';
 import { JwtHandshakeAuthenticator } from './sessions/handshake-authenticator';
 
@@ -45,6 +47,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   app.enableCors({ origin: config.corsOrigins, credentials: true });
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(new PayloadValidationPipe());
-  app.useWebSocketAdapter(new RealtimeIoAdapter(app, config, app.get(JwtHandshakeAuthenticator)));
+  const redis = app.get<RedisConnections | null>(REDIS);
+  const configure: ServerConfigurer[] = redis ? [useRedisAdapter(redis)] : [];
+  app.useWebSocketAdapter(new RealtimeIoAdapter(app, config, app.get(JwtHandshakeAuthenticator), configure));
   return app;
 }

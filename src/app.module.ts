@@ -5,6 +5,7 @@ import { RealtimeModule } from './common/ws/realtime.module';
 import { AppConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { PresenceModule } from './presence/presence.module';
+import { RedisModule } from './redis/redis.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { DatabaseModule } from './storage/database.module';
 import { UsersModule } from './users/users.module';
@@ -21,6 +22,7 @@ export class AppModule {
         DatabaseModule,
         RealtimeModule,
         HealthModule,
+        RedisModule,
         UsersModule,
         AuthModule,
         SessionsModule,

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { startApp, type TestApp } from './support/app';
 import { registerUser, uniqueUsername } from './support/clients';
+import { E2E_WITH_REDIS } from './support/redis';
 
 describe('REST: auth and users', () => {
   let t: TestApp;
@@ -95,9 +96,10 @@ describe('REST: auth and users', () => {
     expect(res.body.users.every((u: { username: string }) => u.username.startsWith('_'))).toBe(true);
   });
 
-  it('GET /health reports the database', async () => {
+  it('GET /health reports the database (and Redis in multi-instance mode)', async () => {
     const res = await request(t.url).get('/health').expect(200);
-    expect(res.body).toEqual({ status: 'ok', checks: { database: { status: 'up' } } });
+    const checks = E2E_WITH_REDIS ? { database: { status: 'up' }, redis: { status: 'up' } } : { database: { status: 'up' } };
+    expect(res.body).toEqual({ status: 'ok', checks });
   });
 
   it('answers unknown routes with the error shape', async () => {

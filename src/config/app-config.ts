@@ -15,6 +15,8 @@ export interface AppConfig {
   };
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   redisUrl?: string;
+  /** Prefix of every Redis key and channel, so deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
   /** Allowed CORS origins; `true` allows any origin (development default). */
   corsOrigins: string[] | true;
   presenceGraceMs: number;
@@ -147,6 +149,7 @@ export function loadConfig(env: Env): AppConfig {
     jwt: { secret, generated, expiresInSeconds: expiresInSeconds ?? 3600 },
     database,
     redisUrl,
+    redisKeyPrefix: str('REDIS_KEY_PREFIX') ?? 'realtime',
     corsOrigins,
     presenceGraceMs: int('PRESENCE_GRACE_MS', 5000, 0, 3_600_000),
     presenceTtlMs: int('PRESENCE_TTL_MS', 15000, 1000, 3_600_000),

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../src/app.factory';
 import { createTestDatabase, type TestDatabase } from './databases';
+import { E2E_WITH_REDIS, TEST_REDIS_URL, testRedisPrefix } from './redis';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -20,17 +21,23 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** Start on this existing database (e.g. after a restart) instead of a fresh one. */
   database?: TestDatabase;
+  /** Share this Redis key prefix with other apps (several instances of one deployment). */
+  redisPrefix?: string;
 }
 
 /** Boots the real application through `createApp()` on an ephemeral port. */
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
+  // With TEST_REDIS=1 every app runs in multi-instance mode on its own key prefix.
+  const ownRedis = E2E_WITH_REDIS && !options.redisPrefix ? testRedisPrefix() : undefined;
+  const redisPrefix = options.redisPrefix ?? ownRedis?.prefix;
   const app = await createApp({
     env: {
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'silent',
       DATABASE_URL: database.url,
       PORT: '0',
+      ...(redisPrefix ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix } : {}),
       ...options.env,
     },
   });
@@ -50,6 +57,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     close: async () => {
       await stop();
       await database.drop();
+      await ownRedis?.cleanup();
     },
   };
 }

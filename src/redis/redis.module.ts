@@ -1,0 +1,30 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.module';
+import { HealthService } from '../health/health.service';
+import { connectRedis, INSTANCE_ID, newInstanceId, REDIS, type RedisConnections } from './redis.providers';
+
+/**
+ * Provides REDIS (null without REDIS_URL) and this instance's id. Stores choose their shared
+ * implementation when REDIS is set.
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => connectRedis(config) },
+    { provide: INSTANCE_ID, useFactory: newInstanceId },
+  ],
+  exports: [REDIS, INSTANCE_ID],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS) private readonly redis: RedisConnections | null,
+    health: HealthService,
+  ) {
+    if (redis) health.register('redis', async () => void (await redis.client.ping()));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.redis) return;
+    await Promise.allSettled([this.redis.client.quit(), this.redis.subscriber.quit()]);
+  }
+}

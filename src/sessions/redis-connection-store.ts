@@ -1,0 +1,122 @@
+import type Redis from 'ioredis';
+import type { ConnectionCounts, ConnectionStore, SocketEntry } from './connection-store';
+
+// Scripts keep each change and the counts it returns atomic across instances.
+const ADD = `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('SADD', KEYS[4], ARGV[2])
+return { redis.call('SCARD', KEYS[1]), redis.call('SCARD', KEYS[2]) }`;
+
+const REMOVE = `
+redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('SREM', KEYS[3], ARGV[3])
+local user = redis.call('SCARD', KEYS[1])
+if user == 0 then redis.call('SREM', KEYS[4], ARGV[2]) end
+return { user, redis.call('SCARD', KEYS[2]) }`;
+
+// Only the instance whose ZREM succeeds takes over a dead instance's sockets.
+const CLAIM = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {} end
+local entries = redis.call('SMEMBERS', KEYS[2])
+redis.call('DEL', KEYS[2])
+return entries`;
+
+const SEP = '\t';
+
+/**
+ * Connection registry shared by every instance through Redis. Each instance also heartbeats in a
+ * sorted set; the sockets of an instance whose heartbeat stops (kill -9, lost host) are claimed
+ * by one surviving instance, which runs the normal disconnect path for them.
+ */
+export class RedisConnectionStore implements ConnectionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    readonly instanceId: string,
+  ) {}
+
+  private key(...parts: string[]): string {
+    return [this.prefix, 'conn', ...parts].join(':');
+  }
+
+  private keysFor(entry: SocketEntry, instanceId = this.instanceId): string[] {
+    return [
+      this.key('user', entry.userId),
+      this.key('session', entry.sessionId),
+      this.key('instance', instanceId),
+      this.key('online'),
+    ];
+  }
+
+  async add(entry: SocketEntry): Promise<ConnectionCounts> {
+    const [user, session] = (await this.redis.eval(ADD, 4, ...this.keysFor(entry), entry.socketId, entry.userId, encode(entry))) as number[];
+    return { user, session };
+  }
+
+  async remove(entry: SocketEntry, instanceId = this.instanceId): Promise<ConnectionCounts> {
+    const keys = this.keysFor(entry, instanceId);
+    const [user, session] = (await this.redis.eval(REMOVE, 4, ...keys, entry.socketId, entry.userId, encode(entry))) as number[];
+    return { user, session };
+  }
+
+  async countByUser(userIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (userIds.length === 0) return counts;
+    const pipeline = this.redis.pipeline();
+    for (const id of userIds) pipeline.scard(this.key('user', id));
+    const results = (await pipeline.exec()) ?? [];
+    results.forEach(([error, count], i) => {
+      if (error) throw error;
+      if (Number(count) > 0) counts.set(userIds[i], Number(count));
+    });
+    return counts;
+  }
+
+  countBySession(sessionId: string): Promise<number> {
+    return this.redis.scard(this.key('session', sessionId));
+  }
+
+  onlineUserIds(): Promise<string[]> {
+    return this.redis.smembers(this.key('online'));
+  }
+
+  /** Marks this instance alive until now + ttlMs. */
+  async heartbeat(ttlMs: number): Promise<void> {
+    await this.redis.zadd(this.key('instances'), Date.now() + ttlMs, this.instanceId);
+  }
+
+  /**
+   * Takes over the sockets of instances whose heartbeat expired and removes them from the
+   * registry; returns each removed socket with the counts left behind, for the disconnect path.
+   */
+  async claimOrphans(): Promise<{ entry: SocketEntry; counts: ConnectionCounts }[]> {
+    const dead = await this.redis.zrangebyscore(this.key('instances'), '-inf', Date.now());
+    const removed: { entry: SocketEntry; counts: ConnectionCounts }[] = [];
+    for (const instanceId of dead) {
+      if (instanceId === this.instanceId) continue;
+      const encoded = (await this.redis.eval(CLAIM, 2, this.key('instances'), this.key('instance', instanceId), instanceId)) as string[];
+      for (const raw of encoded) {
+        const entry = decode(raw);
+        removed.push({ entry, counts: await this.remove(entry, instanceId) });
+      }
+    }
+    return removed;
+  }
+
+  /** Clean shutdown: this instance leaves the heartbeat set (its sockets were removed one by one). */
+  async leave(): Promise<void> {
+    await this.redis.zrem(this.key('instances'), this.instanceId);
+  }
+}
+
+function encode(entry: SocketEntry): string {
+  return [entry.socketId, entry.userId, entry.sessionId].join(SEP);
+}
+
+function decode(raw: string): SocketEntry {
+  const [socketId, userId, sessionId] = raw.split(SEP);
+  return { socketId, userId, sessionId };
+}

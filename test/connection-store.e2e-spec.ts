@@ -1,0 +1,87 @@
+import Redis from 'ioredis';
+import { InMemoryConnectionStore, type ConnectionStore } from '../src/sessions/connection-store';
+import { RedisConnectionStore } from '../src/sessions/redis-connection-store';
+import { redisAvailable, TEST_REDIS_URL, testRedisPrefix } from './support/redis';
+
+type Kind = 'in-memory' | 'redis';
+
+/** Both implementations of ConnectionStore must pass the same suite. */
+describe.each<Kind>(['in-memory', 'redis'])('ConnectionStore (%s)', (kind) => {
+  let store: ConnectionStore;
+  let redis: Redis | undefined;
+  let cleanup = async () => undefined as void;
+  let skip = false;
+
+  beforeEach(async () => {
+    if (kind === 'in-memory') {
+      store = new InMemoryConnectionStore();
+      return;
+    }
+    if (!(await redisAvailable())) {
+      skip = true;
+      return;
+    }
+    const prefix = testRedisPrefix();
+    cleanup = prefix.cleanup;
+    redis = new Redis(TEST_REDIS_URL);
+    store = new RedisConnectionStore(redis, prefix.prefix, 'instance-a');
+  });
+  afterEach(async () => {
+    redis?.disconnect();
+    await cleanup();
+  });
+
+  it('counts sockets per user and per session', async () => {
+    if (skip) return;
+    expect(await store.add({ socketId: 's1', userId: 'u1', sessionId: 'x' })).toEqual({ user: 1, session: 1 });
+    expect(await store.add({ socketId: 's2', userId: 'u1', sessionId: 'x' })).toEqual({ user: 2, session: 2 });
+    expect(await store.add({ socketId: 's3', userId: 'u1', sessionId: 'y' })).toEqual({ user: 3, session: 1 });
+    expect(await store.add({ socketId: 's4', userId: 'u2', sessionId: 'z' })).toEqual({ user: 1, session: 1 });
+    expect(await store.countByUser(['u1', 'u2', 'u3'])).toEqual(new Map([['u1', 3], ['u2', 1]]));
+    expect(await store.countBySession('x')).toBe(2);
+    expect((await store.onlineUserIds()).sort()).toEqual(['u1', 'u2']);
+  });
+
+  it('reports what remains on removal and forgets users with no sockets', async () => {
+    if (skip) return;
+    await store.add({ socketId: 's1', userId: 'u1', sessionId: 'x' });
+    await store.add({ socketId: 's2', userId: 'u1', sessionId: 'y' });
+    expect(await store.remove({ socketId: 's1', userId: 'u1', sessionId: 'x' })).toEqual({ user: 1, session: 0 });
+    expect(await store.remove({ socketId: 's1', userId: 'u1', sessionId: 'x' })).toEqual({ user: 1, session: 0 });
+    expect(await store.remove({ socketId: 's2', userId: 'u1', sessionId: 'y' })).toEqual({ user: 0, session: 0 });
+    expect(await store.onlineUserIds()).toEqual([]);
+    expect(await store.countByUser(['u1'])).toEqual(new Map());
+  });
+
+  if (kind === 'redis') {
+    it('hands the sockets of an instance that stopped heartbeating to exactly one survivor', async () => {
+      if (skip) return;
+      const prefix = testRedisPrefix();
+      const client = new Redis(TEST_REDIS_URL);
+      try {
+        const dying = new RedisConnectionStore(client, prefix.prefix, 'dying');
+        const survivorA = new RedisConnectionStore(client, prefix.prefix, 'a');
+        const survivorB = new RedisConnectionStore(client, prefix.prefix, 'b');
+        await dying.heartbeat(50);
+        await survivorA.heartbeat(60_000);
+        await survivorB.heartbeat(60_000);
+        await dying.add({ socketId: 'd1', userId: 'u1', sessionId: 'x' });
+        await dying.add({ socketId: 'd2', userId: 'u2', sessionId: 'y' });
+        await survivorA.add({ socketId: 'a1', userId: 'u1', sessionId: 'z' });
+
+        expect(await survivorA.claimOrphans()).toEqual([]); // still alive
+        await new Promise((r) => setTimeout(r, 80));
+        const [claimedA, claimedB] = await Promise.all([survivorA.claimOrphans(), survivorB.claimOrphans()]);
+        const claimed = [...claimedA, ...claimedB];
+        expect(claimedA.length === 0 || claimedB.length === 0).toBe(true);
+        expect(claimed.map((c) => c.entry.socketId).sort()).toEqual(['d1', 'd2']);
+        expect(claimed.find((c) => c.entry.socketId === 'd1')?.counts).toEqual({ user: 1, session: 0 });
+        expect(claimed.find((c) => c.entry.socketId === 'd2')?.counts).toEqual({ user: 0, session: 0 });
+        expect(await survivorA.onlineUserIds()).toEqual(['u1']);
+      } finally {
+        client.disconnect();
+        await prefix.cleanup();
+      }
+    });
+  }
+});
