@@ -58,7 +58,8 @@ export interface SessionExpiredEvent { reason: 'token_expired' }
 export interface MessageReadEvent { conversationId: string; userId: string; seq: number }
 export interface TypingEvent { conversationId: string; userId: string; isTyping: boolean }
 export interface RoomMemberJoinedEvent { roomId: string; user: User }
-export interface RoomMemberLeftEvent { roomId: string; userId: string }
+/** `ownerId` is present when the leaver was the owner and ownership passed to another member. */
+export interface RoomMemberLeftEvent { roomId: string; userId: string; ownerId?: string }
 export interface RoomInvitedEvent { room: Room; by: User }
 export interface ModalStateEvent { modals: ModalState[] }
 export interface ModalOpenedEvent { modalId: string; viewer: Viewer }

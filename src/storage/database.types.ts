@@ -19,7 +19,68 @@ export interface SessionsTable {
   last_seen_at: string;
 }
 
+export interface RoomsTable {
+  id: string;
+  name: string;
+  visibility: 'public' | 'private';
+  owner_id: string;
+  created_at: string;
+}
+
+export interface RoomMembersTable {
+  room_id: string;
+  user_id: string;
+  role: 'owner' | 'member';
+  joined_at: string;
+}
+
+export interface RoomInvitesTable {
+  room_id: string;
+  user_id: string;
+  invited_by: string;
+  created_at: string;
+}
+
+/** One row per DM pair or room; `last_seq` is the per-conversation message counter. */
+export interface ConversationsTable {
+  /** `dm:<userIdA>:<userIdB>` (sorted) or `room:<roomId>`. */
+  id: string;
+  kind: 'dm' | 'room';
+  room_id: string | null;
+  user_a: string | null;
+  user_b: string | null;
+  last_seq: number;
+  last_message_at: string | null;
+  created_at: string;
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  sender_username: string;
+  recipient_id: string | null;
+  room_id: string | null;
+  content: string;
+  client_msg_id: string | null;
+  created_at: string;
+}
+
+export interface ConversationReadsTable {
+  conversation_id: string;
+  user_id: string;
+  last_read_seq: number;
+  updated_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  rooms: RoomsTable;
+  room_members: RoomMembersTable;
+  room_invites: RoomInvitesTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  conversation_reads: ConversationReadsTable;
 }

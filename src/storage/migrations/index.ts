@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-users-and-sessions';
+import * as m0002 from './0002-chat';
 
 /**
  * Every migration, in order, for both engines. Add new ones at the end with the next number;
@@ -7,4 +8,5 @@ import * as m0001 from './0001-users-and-sessions';
  */
 export const migrations: Record<string, Migration> = {
   '0001-users-and-sessions': m0001,
+  '0002-chat': m0002,
 };

@@ -1,0 +1,26 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { rooms } from '../common/ws/rooms';
+import type { AppSocket } from '../common/ws/socket.types';
+import { ConnectionLifecycle, type ConnectionListener } from '../sessions/connection-lifecycle';
+import { RoomsRepository } from './rooms.repository';
+
+/**
+ * Puts every new socket into the socket.io rooms of its user's chat rooms, so each tab
+ * receives room messages without a join step of its own.
+ */
+@Injectable()
+export class ChatSubscriptions implements ConnectionListener, OnModuleInit {
+  constructor(
+    private readonly lifecycle: ConnectionLifecycle,
+    private readonly rooms: RoomsRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.lifecycle.register(this);
+  }
+
+  async onConnect(socket: AppSocket): Promise<void> {
+    const roomIds = await this.rooms.roomIdsOf(socket.data.user.id);
+    if (roomIds.length && socket.connected) await socket.join(roomIds.map(rooms.chatRoom));
+  }
+}

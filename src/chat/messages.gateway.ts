@@ -1,0 +1,47 @@
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import type { ConversationListResult, Message, MessagePage, MessageReadResult } from '../contracts';
+import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
+import type { AppSocket } from '../common/ws/socket.types';
+import { ConversationListDto } from './dto/conversation-list.dto';
+import { MessageHistoryDto } from './dto/message-history.dto';
+import { MessageReadDto } from './dto/message-read.dto';
+import { SendMessageDto } from './dto/send-message.dto';
+import { TypingDto } from './dto/typing.dto';
+import { MessagesService } from './messages.service';
+import { TypingService } from './typing.service';
+
+/** `message:*`, `conversation:list` and `typing`. The sender is always `socket.data.user`. */
+@RealtimeGateway()
+export class MessagesGateway {
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly typingService: TypingService,
+  ) {}
+
+  @SubscribeMessage('message:send')
+  send(@ConnectedSocket() socket: AppSocket, @MessageBody() body: SendMessageDto): Promise<Message> {
+    return this.messages.send(socket.data.user, socket.id, body);
+  }
+
+  @SubscribeMessage('message:history')
+  history(@ConnectedSocket() socket: AppSocket, @MessageBody() body: MessageHistoryDto): Promise<MessagePage> {
+    const { conversationId, ...page } = body;
+    return this.messages.history(socket.data.user, conversationId, page);
+  }
+
+  @SubscribeMessage('message:read')
+  read(@ConnectedSocket() socket: AppSocket, @MessageBody() body: MessageReadDto): Promise<MessageReadResult> {
+    return this.messages.markRead(socket.data.user, socket.id, body.conversationId, body.seq);
+  }
+
+  @SubscribeMessage('conversation:list')
+  // The DTO only refuses unknown fields; there is nothing to read from it.
+  list(@ConnectedSocket() socket: AppSocket, @MessageBody() _body: ConversationListDto): Promise<ConversationListResult> {
+    return this.messages.listConversations(socket.data.user);
+  }
+
+  @SubscribeMessage('typing')
+  typing(@ConnectedSocket() socket: AppSocket, @MessageBody() body: TypingDto): Promise<Record<string, never>> {
+    return this.typingService.typing(socket.data.user, body);
+  }
+}

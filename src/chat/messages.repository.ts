@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import { sql, type Insertable, type Selectable } from 'kysely';
+import type { Db } from '../storage/database';
+import type { ConversationsTable, MessagesTable } from '../storage/database.types';
+import { InjectDb } from '../storage/database.module';
+
+export type MessageRow = Selectable<MessagesTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+/** What identifies a conversation when its first message creates it. */
+export type ConversationKey = Pick<ConversationRow, 'id' | 'kind' | 'room_id' | 'user_a' | 'user_b'>;
+export type NewMessage = Omit<Insertable<MessagesTable>, 'seq' | 'conversation_id'>;
+
+export interface ConversationListRow extends ConversationRow {
+  last_read_seq: number | null;
+  /** The message with seq = last_seq, when there is one. */
+  last_message: MessageRow | undefined;
+}
+
+export interface HistoryBounds {
+  before?: number;
+  after?: number;
+  limit: number;
+}
+
+@Injectable()
+export class MessagesRepository {
+  constructor(@InjectDb() private readonly db: Db) {}
+
+  /**
+   * Stores a message with the next seq of its conversation, in one transaction: the counter
+   * row is created or incremented (`last_seq + 1 ... returning`), then the message inserted.
+   * On PostgreSQL the counter row's lock serializes concurrent senders; SQLite has one writer.
+   * A failed insert (duplicate clientMsgId) rolls the increment back, so seqs never gap.
+   */
+  append(conversation: ConversationKey, message: NewMessage): Promise<MessageRow> {
+    const at = message.created_at;
+    return this.db.transaction().execute(async (trx) => {
+      const { last_seq: seq } = await trx
+        .insertInto('conversations')
+        .values({ ...conversation, last_seq: 1, last_message_at: at, created_at: at })
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({ last_seq: sql<number>`conversations.last_seq + 1`, last_message_at: at }),
+        )
+        .returning('last_seq')
+        .executeTakeFirstOrThrow();
+      const row: MessageRow = {
+        id: message.id,
+        conversation_id: conversation.id,
+        seq: Number(seq),
+        sender_id: message.sender_id,
+        sender_username: message.sender_username,
+        recipient_id: message.recipient_id ?? null,
+        room_id: message.room_id ?? null,
+        content: message.content,
+        client_msg_id: message.client_msg_id ?? null,
+        created_at: at,
+      };
+      await trx.insertInto('messages').values(row).execute();
+      return row;
+    });
+  }
+
+  findByClientMsgId(senderId: string, clientMsgId: string): Promise<MessageRow | undefined> {
+    return this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('sender_id', '=', senderId)
+      .where('client_msg_id', '=', clientMsgId)
+      .executeTakeFirst();
+  }
+
+  findConversation(id: string): Promise<ConversationRow | undefined> {
+    return this.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * A page of messages in ascending seq. With `after`: the oldest `limit` newer than it
+   * (`hasMore`: more newer ones). Otherwise the newest `limit` (below `before` if given;
+   * `hasMore`: older ones exist).
+   */
+  async history(conversationId: string, { before, after, limit }: HistoryBounds): Promise<{ rows: MessageRow[]; hasMore: boolean }> {
+    let query = this.db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+    if (after !== undefined) query = query.where('seq', '>', after);
+    if (before !== undefined) query = query.where('seq', '<', before);
+    const forward = after !== undefined;
+    const rows = await query
+      .orderBy('seq', forward ? 'asc' : 'desc')
+      .limit(limit + 1)
+      .execute();
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    return { rows: forward ? page : page.reverse(), hasMore };
+  }
+
+  /**
+   * Moves the user's read pointer forward to `seq`; never backwards. Returns whether it moved
+   * (the conditional upsert returns no row when the stored pointer is already at or past it).
+   */
+  async advanceReadPointer(conversationId: string, userId: string, seq: number, at: string): Promise<boolean> {
+    const moved = await this.db
+      .insertInto('conversation_reads')
+      .values({ conversation_id: conversationId, user_id: userId, last_read_seq: seq, updated_at: at })
+      .onConflict((oc) =>
+        oc
+          .columns(['conversation_id', 'user_id'])
+          .doUpdateSet({ last_read_seq: seq, updated_at: at })
+          .where('conversation_reads.last_read_seq', '<', seq),
+      )
+      .returning('last_read_seq')
+      .executeTakeFirst();
+    return moved !== undefined;
+  }
+
+  async readPointer(conversationId: string, userId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('conversation_reads')
+      .select('last_read_seq')
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row ? Number(row.last_read_seq) : 0;
+  }
+
+  /** Every DM of the user and every room they are a member of, with read pointer and last message. */
+  async listForUser(userId: string): Promise<ConversationListRow[]> {
+    const rows = await this.db
+      .selectFrom('conversations as c')
+      .leftJoin('conversation_reads as r', (join) => join.onRef('r.conversation_id', '=', 'c.id').on('r.user_id', '=', userId))
+      .leftJoin('messages as m', (join) => join.onRef('m.conversation_id', '=', 'c.id').onRef('m.seq', '=', 'c.last_seq'))
+      .selectAll('c')
+      .select([
+        'r.last_read_seq',
+        'm.id as m_id',
+        'm.seq as m_seq',
+        'm.sender_id as m_sender_id',
+        'm.sender_username as m_sender_username',
+        'm.recipient_id as m_recipient_id',
+        'm.room_id as m_room_id',
+        'm.content as m_content',
+        'm.client_msg_id as m_client_msg_id',
+        'm.created_at as m_created_at',
+      ])
+      .where((eb) =>
+        eb.or([
+          eb('c.user_a', '=', userId),
+          eb('c.user_b', '=', userId),
+          eb('c.room_id', 'in', eb.selectFrom('room_members').select('room_id').where('user_id', '=', userId)),
+        ]),
+      )
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      room_id: r.room_id,
+      user_a: r.user_a,
+      user_b: r.user_b,
+      last_seq: Number(r.last_seq),
+      last_message_at: r.last_message_at,
+      created_at: r.created_at,
+      last_read_seq: r.last_read_seq === null ? null : Number(r.last_read_seq),
+      last_message:
+        r.m_id === null
+          ? undefined
+          : {
+              id: r.m_id,
+              conversation_id: r.id,
+              seq: Number(r.m_seq),
+              sender_id: r.m_sender_id!,
+              sender_username: r.m_sender_username!,
+              recipient_id: r.m_recipient_id,
+              room_id: r.m_room_id,
+              content: r.m_content!,
+              client_msg_id: r.m_client_msg_id,
+              created_at: r.m_created_at!,
+            },
+    }));
+  }
+
+  /** Messages from others after the user's read pointer, per conversation (absent: none). */
+  async unreadCounts(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
+    if (conversationIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('messages as m')
+      .leftJoin('conversation_reads as r', (join) => join.onRef('r.conversation_id', '=', 'm.conversation_id').on('r.user_id', '=', userId))
+      .select(['m.conversation_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('m.conversation_id', 'in', conversationIds)
+      .where('m.sender_id', '<>', userId)
+      .where((eb) => eb('m.seq', '>', eb.fn.coalesce('r.last_read_seq', sql<number>`0`)))
+      .groupBy('m.conversation_id')
+      .execute();
+    return new Map(rows.map((r) => [r.conversation_id, Number(r.n)]));
+  }
+}

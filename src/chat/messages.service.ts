@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type {
+  ConversationListResult,
+  ConversationSummary,
+  FieldError,
+  Message,
+  MessagePage,
+  MessageReadResult,
+  User,
+} from '../contracts';
+import { AppError } from '../common/errors/app-error';
+import { rooms } from '../common/ws/rooms';
+import { RealtimeService } from '../common/ws/realtime.service';
+import { InjectConfig, type AppConfig } from '../config/config.module';
+import { UsersService } from '../users/users.service';
+import { toMessage, toRoom } from './chat.mapper';
+import { dmConversationId, requireConversationId, roomConversationId, type ParsedConversationId } from './conversation-id';
+import { requireOneTarget } from './dto/target';
+import { KeyedSerializer } from './keyed-serializer';
+import { MessagesRepository, type ConversationKey, type ConversationRow, type MessageRow } from './messages.repository';
+import { RoomsRepository } from './rooms.repository';
+
+export const DEFAULT_HISTORY_LIMIT = 50;
+
+export interface SendInput {
+  to?: string;
+  roomId?: string;
+  content: string;
+  clientMsgId?: string;
+}
+
+export interface HistoryInput {
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
+/** Who a conversation is between, once the caller is known to take part in it. */
+interface Access {
+  parsed: ParsedConversationId;
+  conversation: ConversationRow | undefined;
+}
+
+function contentError(message: string): AppError {
+  const details: FieldError[] = [{ field: 'content', errors: [message] }];
+  return AppError.badRequest(`Invalid payload: content: ${message}`, details);
+}
+
+/**
+ * Messages: sending (stored before the ack, one seq per conversation, idempotent per
+ * clientMsgId), history, read pointers and the conversation list.
+ */
+@Injectable()
+export class MessagesService {
+  private readonly perSocket = new KeyedSerializer();
+
+  constructor(
+    private readonly messages: MessagesRepository,
+    private readonly rooms: RoomsRepository,
+    private readonly users: UsersService,
+    private readonly realtime: RealtimeService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /** Trimmed content, 1–MESSAGE_MAX_LENGTH characters (code points, so an emoji counts once). */
+  normalizeContent(raw: string): string {
+    const content = raw.trim();
+    const max = this.config.limits.messageMaxLength;
+    if (content.length === 0) throw contentError('content must not be empty');
+    // UTF-16 length is an upper bound of the code point count; count only when it matters.
+    if (content.length > max && [...content].length > max) {
+      throw contentError(`content must be at most ${max} characters`);
+    }
+    return content;
+  }
+
+  /**
+   * Stores and delivers a message. The ack (return value) comes after the commit. Sends from
+   * one socket are stored in the order they were emitted. A repeated clientMsgId of the same
+   * sender returns the first message and delivers nothing.
+   */
+  send(sender: User, socketId: string, input: SendInput): Promise<Message> {
+    const target = requireOneTarget(input);
+    const content = this.normalizeContent(input.content);
+    return this.perSocket.run(socketId, async () => {
+      if (input.clientMsgId !== undefined) {
+        const first = await this.messages.findByClientMsgId(sender.id, input.clientMsgId);
+        if (first) return toMessage(first);
+      }
+      let conversation: ConversationKey;
+      if (target.kind === 'user') {
+        if (target.userId !== sender.id && !(await this.users.findById(target.userId))) {
+          throw AppError.notFound('User not found');
+        }
+        const [a, b] = [sender.id, target.userId].sort();
+        conversation = { id: dmConversationId(a, b), kind: 'dm', room_id: null, user_a: a, user_b: b };
+      } else {
+        await this.requireRoomMember(target.roomId, sender.id, 'Only members may send to this room');
+        conversation = { id: roomConversationId(target.roomId), kind: 'room', room_id: target.roomId, user_a: null, user_b: null };
+      }
+      let row: MessageRow;
+      try {
+        row = await this.messages.append(conversation, {
+          id: randomUUID(),
+          sender_id: sender.id,
+          sender_username: sender.username,
+          recipient_id: target.kind === 'user' ? target.userId : null,
+          room_id: target.kind === 'room' ? target.roomId : null,
+          content,
+          client_msg_id: input.clientMsgId ?? null,
+          created_at: new Date().toISOString(),
+        });
+      } catch (error) {
+        // Two sends with one clientMsgId raced (e.g. two tabs retrying): the unique index let
+        // one win and rolled the other back; answer with the winner.
+        if (input.clientMsgId !== undefined) {
+          const first = await this.messages.findByClientMsgId(sender.id, input.clientMsgId);
+          if (first) return toMessage(first);
+        }
+        throw error;
+      }
+      const message = toMessage(row);
+      const to = target.kind === 'user' ? [rooms.user(sender.id), rooms.user(target.userId)] : rooms.chatRoom(target.roomId);
+      this.realtime.emit(to, 'message:new', message, socketId);
+      return message;
+    });
+  }
+
+  async history(user: User, conversationId: string, input: HistoryInput): Promise<MessagePage> {
+    const { parsed } = await this.access(user.id, conversationId);
+    const limit = input.limit ?? DEFAULT_HISTORY_LIMIT;
+    const { rows, hasMore } = await this.messages.history(parsed.id, { before: input.before, after: input.after, limit });
+    return { messages: rows.map(toMessage), hasMore };
+  }
+
+  /**
+   * Moves the caller's read pointer forward. A seq beyond the last message is BAD_REQUEST; a
+   * seq at or below the pointer changes nothing (the ack carries the pointer as it stands).
+   * When it moved, the other participants and the reader's other tabs get `message:read`.
+   */
+  async markRead(user: User, socketId: string, conversationId: string, seq: number): Promise<MessageReadResult> {
+    const { parsed, conversation } = await this.access(user.id, conversationId);
+    const lastSeq = conversation ? Number(conversation.last_seq) : 0;
+    if (seq > lastSeq) {
+      const details: FieldError[] = [{ field: 'seq', errors: [`seq must not exceed the last message's seq (${lastSeq})`] }];
+      throw AppError.badRequest(`Invalid payload: seq ${seq} is beyond the last message (${lastSeq})`, details);
+    }
+    const moved = seq > 0 && (await this.messages.advanceReadPointer(parsed.id, user.id, seq, new Date().toISOString()));
+    if (!moved) return { conversationId: parsed.id, seq: await this.messages.readPointer(parsed.id, user.id) };
+    this.realtime.emit(this.audience(parsed), 'message:read', { conversationId: parsed.id, userId: user.id, seq }, socketId);
+    return { conversationId: parsed.id, seq };
+  }
+
+  /** The caller's conversations, most recent activity first, with unread counts. */
+  async listConversations(user: User): Promise<ConversationListResult> {
+    const rows = await this.messages.listForUser(user.id);
+    const peerIds = rows.filter((r) => r.kind === 'dm').map((r) => (r.user_a === user.id ? r.user_b! : r.user_a!));
+    const roomIds = rows.filter((r) => r.kind === 'room').map((r) => r.room_id!);
+    const [unread, peers, roomRows] = await Promise.all([
+      this.messages.unreadCounts(user.id, rows.filter((r) => r.last_seq > 0).map((r) => r.id)),
+      this.users.findByIds(peerIds),
+      this.rooms.findByIds(roomIds),
+    ]);
+    const peerById = new Map(peers.map((p) => [p.id, p]));
+    const roomById = new Map(roomRows.map((r) => [r.id, toRoom(r)]));
+    const activity = (r: (typeof rows)[number]) => r.last_message_at ?? r.created_at;
+    const conversations = [...rows]
+      .sort((x, y) => (activity(x) < activity(y) ? 1 : activity(x) > activity(y) ? -1 : 0))
+      .map((r): ConversationSummary => {
+        const summary: ConversationSummary = {
+          conversationId: r.id,
+          type: r.kind,
+          unreadCount: unread.get(r.id) ?? 0,
+          lastReadSeq: r.last_read_seq ?? 0,
+        };
+        if (r.kind === 'dm') {
+          const peer = peerById.get(r.user_a === user.id ? r.user_b! : r.user_a!);
+          if (peer) summary.peer = peer;
+        } else {
+          const room = roomById.get(r.room_id!);
+          if (room) summary.room = room;
+        }
+        if (r.last_message) summary.lastMessage = toMessage(r.last_message);
+        return summary;
+      });
+    return { conversations };
+  }
+
+  /**
+   * Checks that the caller takes part in the conversation: malformed → BAD_REQUEST, unknown →
+   * NOT_FOUND, existing but not theirs → FORBIDDEN. A DM with an existing user that has no
+   * messages yet is readable (and empty).
+   */
+  private async access(userId: string, conversationId: string): Promise<Access> {
+    const parsed = requireConversationId(conversationId);
+    if (parsed.kind === 'room') {
+      const [role, conversation] = await Promise.all([
+        this.rooms.memberRole(parsed.roomId, userId),
+        this.messages.findConversation(parsed.id),
+      ]);
+      if (!conversation) throw AppError.notFound('Conversation not found');
+      if (!role) throw AppError.forbidden('Only members may read this room');
+      return { parsed, conversation };
+    }
+    const conversation = await this.messages.findConversation(parsed.id);
+    if (parsed.userA !== userId && parsed.userB !== userId) {
+      if (conversation) throw AppError.forbidden('Only its two participants may read a direct conversation');
+      throw AppError.notFound('Conversation not found');
+    }
+    if (!conversation) {
+      const peer = parsed.userA === userId ? parsed.userB : parsed.userA;
+      if (peer !== userId && !(await this.users.findById(peer))) throw AppError.notFound('Conversation not found');
+    }
+    return { parsed, conversation };
+  }
+
+  /** NOT_FOUND for an unknown room, FORBIDDEN for a non-member. */
+  private async requireRoomMember(roomId: string, userId: string, forbidden: string): Promise<void> {
+    if (await this.rooms.memberRole(roomId, userId)) return;
+    if (await this.rooms.exists(roomId)) throw AppError.forbidden(forbidden);
+    throw AppError.notFound('Room not found');
+  }
+
+  /** Every socket of every participant of a conversation. */
+  private audience(parsed: ParsedConversationId): string | string[] {
+    return parsed.kind === 'room' ? rooms.chatRoom(parsed.roomId) : [rooms.user(parsed.userA), rooms.user(parsed.userB)];
+  }
+}

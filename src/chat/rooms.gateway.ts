@@ -1,0 +1,37 @@
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import type { Room, RoomInviteResult, RoomJoinResult, RoomLeaveResult, RoomListResult } from '../contracts';
+import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
+import type { AppSocket } from '../common/ws/socket.types';
+import { RoomCreateDto, RoomIdDto, RoomInviteDto, RoomListDto } from './dto/room.dto';
+import { RoomsService } from './rooms.service';
+
+/** `room:*` events. */
+@RealtimeGateway()
+export class RoomsGateway {
+  constructor(private readonly rooms: RoomsService) {}
+
+  @SubscribeMessage('room:create')
+  create(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomCreateDto): Promise<Room> {
+    return this.rooms.create(socket.data.user, body);
+  }
+
+  @SubscribeMessage('room:list')
+  async list(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomListDto): Promise<RoomListResult> {
+    return { rooms: await this.rooms.list(socket.data.user, body.scope) };
+  }
+
+  @SubscribeMessage('room:join')
+  join(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomIdDto): Promise<RoomJoinResult> {
+    return this.rooms.join(socket.data.user, socket.id, body.roomId);
+  }
+
+  @SubscribeMessage('room:invite')
+  invite(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomInviteDto): Promise<RoomInviteResult> {
+    return this.rooms.invite(socket.data.user, body.roomId, body.userId);
+  }
+
+  @SubscribeMessage('room:leave')
+  leave(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomIdDto): Promise<RoomLeaveResult> {
+    return this.rooms.leave(socket.data.user, socket.id, body.roomId);
+  }
+}
