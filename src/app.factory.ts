@@ -11,6 +11,7 @@ import { RealtimeIoAdapter, type ServerConfigurer } from './common/ws/realtime-i
 import { useRedisAdapter } from './redis/socket-io-redis-adapter';
 import { REDIS, type RedisConnections } from './redis/redis.providers';
 import { APP_CONFIG, type AppConfig } from './config/config.module';
+import { MetricsService } from './metrics/metrics.service';
 import { JwtHandshakeAuthenticator } from './sessions/handshake-authenticator';
 
 export interface CreateAppOptions {
@@ -45,10 +46,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: config.limits.maxPayloadBytes });
   app.enableCors({ origin: config.corsOrigins, credentials: true });
-  app.useGlobalFilters(new HttpExceptionFilter());
+  const metrics = app.get(MetricsService);
+  app.useGlobalFilters(new HttpExceptionFilter((code) => metrics.httpError(code)));
   app.useGlobalPipes(new PayloadValidationPipe());
   const redis = app.get<RedisConnections | null>(REDIS);
   const configure: ServerConfigurer[] = redis ? [useRedisAdapter(redis)] : [];
-  app.useWebSocketAdapter(new RealtimeIoAdapter(app, config, app.get(JwtHandshakeAuthenticator), configure));
+  app.useWebSocketAdapter(new RealtimeIoAdapter(app, config, app.get(JwtHandshakeAuthenticator), configure, metrics));
   return app;
 }

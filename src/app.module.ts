@@ -4,6 +4,7 @@ import { AppLoggerModule } from './common/logging/logger.module';
 import { RealtimeModule } from './common/ws/realtime.module';
 import { AppConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PresenceModule } from './presence/presence.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -23,6 +24,7 @@ export class AppModule {
         RealtimeModule,
         HealthModule,
         RedisModule,
+        MetricsModule,
         UsersModule,
         AuthModule,
         SessionsModule,

@@ -1,5 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import type { ErrorCode } from '../../contracts';
 import { toAppError } from '../errors/app-error';
 
 /** Every REST failure leaves as `{ error: { code, message, details? } }`, never with a stack. */
@@ -7,10 +8,13 @@ import { toAppError } from '../errors/app-error';
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
+  constructor(private readonly onError?: (code: ErrorCode) => void) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { error, internal } = toAppError(exception);
     if (internal) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    this.onError?.(error.code);
     if (response.headersSent) return;
     response.status(error.status).json({ error: error.toBody() });
   }

@@ -3,13 +3,12 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
-import type { AckOk, ErrorBody } from '../../contracts';
+import type { Ack, AckError, ErrorBody, ErrorCode } from '../../contracts';
 import type { AppConfig } from '../../config/app-config';
 import { toAppError } from '../errors/app-error';
 import { RealtimeService } from './realtime.service';
 import { TokenBucket } from './token-bucket';
 import type { AppServer, AppSocket } from './socket.types';
-import { sendError } from './ws-exception.filter';
 
 type Handler = (data: unknown, ack?: (response: unknown) => void) => unknown;
 
@@ -20,6 +19,11 @@ export interface HandshakeAuthenticator {
 
 /** Extra work on the raw server once it exists (the Redis adapter hooks in here). */
 export type ServerConfigurer = (server: AppServer) => void | Promise<void>;
+
+/** Sees every client event once it is answered (metrics); `code` is set when it failed. */
+export interface DispatchObserver {
+  event(name: string, seconds: number, code?: ErrorCode): void;
+}
 
 /**
  * socket.io adapter for every gateway:
@@ -38,6 +42,7 @@ export class RealtimeIoAdapter extends IoAdapter {
     private readonly config: AppConfig,
     private readonly authenticator: HandshakeAuthenticator,
     private readonly configure: ServerConfigurer[] = [],
+    private readonly observer?: DispatchObserver,
   ) {
     super(appContext);
   }
@@ -92,44 +97,48 @@ export class RealtimeIoAdapter extends IoAdapter {
     for (const { message, callback } of handlers) table.set(String(message), callback as Handler);
   }
 
-  /** Over the rate limit: RATE_LIMITED, and a socket that keeps flooding is cut off. */
-  private refuse(socket: AppSocket, event: string, retryAfterMs: number, ack?: (response: unknown) => void): void {
-    const bucket = this.buckets.get(socket)!;
-    if (bucket.refusedInARow >= this.config.rateLimit.disconnectAfter) {
-      socket.disconnect(true);
-      return;
-    }
-    sendError(socket, event, { code: 'RATE_LIMITED', message: 'Too many events; slow down', details: { retryAfterMs } }, ack);
-  }
-
   private async dispatch(socket: AppSocket, table: Map<string, Handler>, event: string, args: unknown[]) {
+    const started = performance.now();
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (last as (response: unknown) => void) : undefined;
     const data = args.length > (ack ? 1 : 0) ? args[0] : undefined;
-    const retryAfterMs = this.buckets.get(socket)!.take();
-    if (retryAfterMs > 0) return this.refuse(socket, String(event).slice(0, 64), retryAfterMs, ack);
     const handler = table.get(event);
-    if (!handler) {
-      const name = String(event).slice(0, 64);
-      sendError(socket, name, { code: 'NOT_FOUND', message: `Unknown event "${name}"` }, ack);
-      return;
+    const name = handler ? event : String(event).slice(0, 64);
+
+    // Every outcome goes through `reply`: the ack when the client gave one, otherwise an
+    // `exception` event for failures (PROTOCOL §1). WsExceptionFilter answers through it too.
+    let outcome: Ack<unknown> | undefined;
+    const reply = (response: Ack<unknown>) => {
+      if (outcome) return;
+      outcome = response;
+      if (ack) ack(response);
+      else if (!response.ok) socket.emit('exception', { event: name, error: response.error });
+    };
+
+    const bucket = this.buckets.get(socket)!;
+    const retryAfterMs = bucket.take();
+    if (retryAfterMs > 0) {
+      // A socket that keeps flooding is cut off; until then each event is told when to retry.
+      if (bucket.refusedInARow >= this.config.rateLimit.disconnectAfter) socket.disconnect(true);
+      else reply(failure('RATE_LIMITED', 'Too many events; slow down', { retryAfterMs }));
+    } else if (!handler) {
+      reply(failure('NOT_FOUND', `Unknown event "${name}"`));
+    } else {
+      try {
+        // Nest's context wrapper runs pipes and filters; failures arrive through `reply`.
+        let result = await handler(data, reply as (response: unknown) => void);
+        if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
+        reply({ ok: true, data: result ?? {} });
+      } catch (error) {
+        reply({ ok: false, error: toAppError(error).error.toBody() });
+      }
     }
-    let replied = false;
-    const reply = ack
-      ? (response: unknown) => {
-          replied = true;
-          ack(response);
-        }
-      : undefined;
-    try {
-      // Nest's context wrapper runs pipes and filters; a failure is answered by WsExceptionFilter
-      // through `reply`, so only a success is left to wrap here.
-      let result = await handler(data, reply);
-      if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
-      if (reply && !replied) reply({ ok: true, data: result ?? {} } satisfies AckOk<unknown>);
-    } catch (error) {
-      const { error: appError } = toAppError(error);
-      if (!replied) sendError(socket, event, appError.toBody(), reply);
-    }
+    this.observer?.event(handler ? event : UNKNOWN_EVENT, (performance.now() - started) / 1000, outcome?.ok === false ? outcome.error.code : undefined);
   }
+}
+
+const UNKNOWN_EVENT = '(unknown)';
+
+function failure(code: ErrorCode, message: string, details?: unknown): AckError {
+  return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
 }

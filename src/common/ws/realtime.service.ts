@@ -42,6 +42,11 @@ export class RealtimeService {
     this.io.in(of).socketsLeave(roomsToLeave);
   }
 
+  /** Sockets connected to this instance (not the whole deployment). */
+  localConnectionCount(): number {
+    return this.server?.engine.clientsCount ?? 0;
+  }
+
   /** Disconnects every socket in room `of`. */
   disconnect(of: string): void {
     this.io.in(of).disconnectSockets(true);

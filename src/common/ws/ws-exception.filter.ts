@@ -4,9 +4,9 @@ import { toAppError } from '../errors/app-error';
 import type { AppSocket } from './socket.types';
 
 /**
- * Turns anything a handler throws into the failure envelope: the ack when the client gave
- * one, otherwise an `exception` event naming the event (PROTOCOL §1).
- * Handler args are [socket, payload, ack?, pattern] (Nest's WsProxy appends the pattern).
+ * Turns anything a handler throws into the failure envelope. The adapter always passes a reply
+ * function, which acks or emits `exception` (PROTOCOL §1); the direct emit is a fallback only.
+ * Handler args are [socket, payload, reply, pattern] (Nest's WsProxy appends the pattern).
  */
 @Catch()
 export class WsExceptionFilter implements ExceptionFilter {
