@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module';
+import { ChatModule } from './chat/chat.module';
 import { AppLoggerModule } from './common/logging/logger.module';
 import { RealtimeModule } from './common/ws/realtime.module';
 import { AppConfigModule } from './config/config.module';
@@ -29,6 +30,7 @@ export class AppModule {
         AuthModule,
         SessionsModule,
         PresenceModule,
+        ChatModule,
       ],
     };
   }
