@@ -5,6 +5,7 @@ import { AppLoggerModule } from './common/logging/logger.module';
 import { RealtimeModule } from './common/ws/realtime.module';
 import { AppConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
+import { ModalsModule } from './modals/modals.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PresenceModule } from './presence/presence.module';
 import { RedisModule } from './redis/redis.module';
@@ -30,6 +31,7 @@ export class AppModule {
         AuthModule,
         SessionsModule,
         PresenceModule,
+        ModalsModule,
         ChatModule,
       ],
     };

@@ -1,0 +1,96 @@
+import type { AppConfig } from '../config/app-config';
+import type { RealtimeService } from '../common/ws/realtime.service';
+import type { AppSocket } from '../common/ws/socket.types';
+import { ConnectionLifecycle } from '../sessions/connection-lifecycle';
+import { InMemoryConnectionStore } from '../sessions/connection-store';
+import { InMemoryModalStore } from './modal.store';
+import { ModalsService } from './modals.service';
+
+const alice = { id: 'u1', username: 'alice', displayName: 'alice', createdAt: 'x' };
+const bob = { id: 'u2', username: 'bob', displayName: 'bob', createdAt: 'x' };
+
+describe('ModalsService', () => {
+  const setup = () => {
+    jest.useFakeTimers();
+    const connections = new InMemoryConnectionStore();
+    const store = new InMemoryModalStore();
+    const realtime = { emit: jest.fn() };
+    const service = new ModalsService(
+      store,
+      connections,
+      { presenceGraceMs: 1000 } as AppConfig,
+      realtime as unknown as RealtimeService,
+      new ConnectionLifecycle(),
+    );
+    const socket = (id: string, sessionId: string, resumed = false) =>
+      ({ id, data: { user: alice, sessionId, resumed, tokenExpiresAt: 0 }, emit: jest.fn() }) as unknown as AppSocket;
+    const connect = async (id: string, sessionId: string, resumed = false) => {
+      const s = socket(id, sessionId, resumed);
+      await service.onConnect(s, await connections.add({ socketId: id, userId: 'u1', sessionId }));
+      return s;
+    };
+    const disconnect = async (id: string, sessionId: string) =>
+      service.onDisconnect({ socketId: id, user: alice, sessionId }, await connections.remove({ socketId: id, userId: 'u1', sessionId }));
+    const closed = () => realtime.emit.mock.calls.filter((c) => c[1] === 'modal:closed').map((c) => c[2]);
+    return { service, store, realtime, connect, disconnect, closed };
+  };
+  afterEach(() => jest.useRealTimers());
+
+  it('announces an open once to everyone and refuses a conflicting user with the holder', async () => {
+    const { service, realtime } = setup();
+    const state = await service.open({ user: alice, sessionId: 's1' }, 'm', true);
+    await service.open({ user: alice, sessionId: 's1' }, 'm', true);
+    expect(realtime.emit).toHaveBeenCalledTimes(1);
+    expect(realtime.emit).toHaveBeenCalledWith('authenticated', 'modal:opened', { modalId: 'm', viewer: state.viewers[0] });
+    await expect(service.open({ user: bob, sessionId: 's2' }, 'm', false)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { holder: state.viewers[0] },
+    });
+  });
+
+  it('answers NOT_FOUND for closing a modal the session does not have open', async () => {
+    const { service, realtime } = setup();
+    await service.open({ user: alice, sessionId: 's1' }, 'm', false);
+    await expect(service.close({ user: alice, sessionId: 's2' }, 'm')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await service.close({ user: alice, sessionId: 's1' }, 'm')).toEqual({ modalId: 'm' });
+    expect(realtime.emit).toHaveBeenLastCalledWith('authenticated', 'modal:closed', { modalId: 'm', userId: 'u1', sessionId: 's1', reason: 'closed' });
+  });
+
+  it('sends the snapshot to a connecting socket', async () => {
+    const { service, connect } = setup();
+    await service.open({ user: alice, sessionId: 's0' }, 'm', false);
+    const s = await connect('a', 's1');
+    expect(s.emit).toHaveBeenCalledWith('modal:state', { modals: [expect.objectContaining({ modalId: 'm' })] });
+  });
+
+  it('releases after the grace period unless the session resumed', async () => {
+    const { service, connect, disconnect, closed } = setup();
+    await connect('a', 's1');
+    await service.open({ user: alice, sessionId: 's1' }, 'm', false);
+    await disconnect('a', 's1');
+    await connect('b', 's1', true);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(closed()).toEqual([]);
+
+    await disconnect('b', 's1');
+    await jest.advanceTimersByTimeAsync(999);
+    expect(closed()).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(closed()).toEqual([{ modalId: 'm', userId: 'u1', sessionId: 's1', reason: 'disconnected' }]);
+  });
+
+  it('starts no timer for sessions without modals and clears timers on shutdown', async () => {
+    const { service, connect, disconnect, closed } = setup();
+    await connect('a', 's1');
+    await disconnect('a', 's1');
+    expect(jest.getTimerCount()).toBe(0);
+    await connect('b', 's2');
+    await service.open({ user: alice, sessionId: 's2' }, 'm', false);
+    await disconnect('b', 's2');
+    expect(jest.getTimerCount()).toBe(1);
+    service.onApplicationShutdown();
+    expect(jest.getTimerCount()).toBe(0);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(closed()).toEqual([]);
+  });
+});
