@@ -7,7 +7,7 @@ import type { AppSocket } from '../common/ws/socket.types';
 import { InjectConfig, type AppConfig } from '../config/config.module';
 import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from '../sessions/connection-lifecycle';
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../sessions/connection-store';
-import { UsersRepository } from '../users/users.repository';
+import { UsersRepository, type UserRow } from '../users/users.repository';
 import type { PresenceQuery } from './presence-query';
 import { presenceRooms } from './presence-rooms';
 import { InjectPresenceStore, type PresenceState, type PresenceStore } from './presence.store';
@@ -15,6 +15,8 @@ import { InjectPresenceSubscriptions, type PresenceSubscriptions, type PresenceT
 import { InjectRoomMembership, type RoomMembership } from './room-membership';
 
 type Named = Pick<User, 'id' | 'username'>;
+
+const USER_BATCH = 1000;
 
 /**
  * Who is online. A user is online from their first socket until the grace period after their
@@ -128,7 +130,7 @@ export class PresenceService implements PresenceQuery, ConnectionListener, OnMod
     }
     if (query.roomId !== undefined) {
       const memberIds = await this.membership.memberIds(query.roomId, viewer.id);
-      return { users: await this.snapshotOf(await this.users.findByIds(memberIds), viewer.id, memberIds) };
+      return { users: await this.snapshotOf(await this.findUsers(memberIds), viewer.id, memberIds) };
     }
     if (query.userIds !== undefined) {
       const ids = unique(query.userIds);
@@ -204,10 +206,17 @@ export class PresenceService implements PresenceQuery, ConnectionListener, OnMod
     return result;
   }
 
+  /** Users by id in bounded batches: the online set or a room can outgrow a database's bind-parameter limit. */
+  private async findUsers(ids: readonly string[]): Promise<UserRow[]> {
+    const rows: UserRow[] = [];
+    for (let i = 0; i < ids.length; i += USER_BATCH) rows.push(...(await this.users.findByIds(ids.slice(i, i + USER_BATCH))));
+    return rows;
+  }
+
   /** Every user who is online as the viewer may see it (others' invisible users are left out). */
   private async onlineSnapshot(viewerId: string): Promise<Presence[]> {
     const ids = await this.store.userIds();
-    const rows = await this.users.findByIds(ids);
+    const rows = await this.findUsers(ids);
     const all = await this.snapshotOf(rows, viewerId, ids);
     return all.filter((p) => p.status !== 'offline');
   }
