@@ -2,7 +2,7 @@ import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websocke
 import type { ConversationListResult, Message, MessagePage, MessageReadResult } from '../contracts';
 import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
 import type { AppSocket } from '../common/ws/socket.types';
-import { ConversationListDto } from './dto/conversation-list.dto';
+import { requireEmptyPayload } from './dto/conversation-list.dto';
 import { MessageHistoryDto } from './dto/message-history.dto';
 import { MessageReadDto } from './dto/message-read.dto';
 import { SendMessageDto } from './dto/send-message.dto';
@@ -35,8 +35,8 @@ export class MessagesGateway {
   }
 
   @SubscribeMessage('conversation:list')
-  // The DTO only refuses unknown fields; there is nothing to read from it.
-  list(@ConnectedSocket() socket: AppSocket, @MessageBody() _body: ConversationListDto): Promise<ConversationListResult> {
+  list(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<ConversationListResult> {
+    requireEmptyPayload(body);
     return this.messages.listConversations(socket.data.user);
   }
 
