@@ -1,0 +1,199 @@
+import type { AppConfig } from '../config/app-config';
+import type { User } from '../contracts';
+import type { RealtimeService } from '../common/ws/realtime.service';
+import type { UsersService } from '../users/users.service';
+import { AppError } from '../common/errors/app-error';
+import type { MessageRow, MessagesRepository } from './messages.repository';
+import type { RoomsRepository } from './rooms.repository';
+import { MessagesService } from './messages.service';
+
+const alice: User = { id: 'a', username: 'alice', displayName: 'Alice', createdAt: '2024-01-01T00:00:00.000Z' };
+const bob: User = { id: 'b', username: 'bob', displayName: 'Bob', createdAt: '2024-01-01T00:00:00.000Z' };
+
+function row(overrides: Partial<MessageRow> = {}): MessageRow {
+  return {
+    id: 'm1',
+    conversation_id: 'dm:a:b',
+    seq: 1,
+    sender_id: 'a',
+    sender_username: 'alice',
+    recipient_id: 'b',
+    room_id: null,
+    content: 'hi',
+    client_msg_id: null,
+    created_at: '2024-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function setup(maxLength = 4000) {
+  const messages = {
+    append: jest.fn(async (conversation, message) => row({ ...message, conversation_id: conversation.id, seq: 1 })),
+    findByClientMsgId: jest.fn(async () => undefined as MessageRow | undefined),
+    findConversation: jest.fn(),
+    history: jest.fn(),
+    advanceReadPointer: jest.fn(),
+    readPointer: jest.fn(),
+    listForUser: jest.fn(),
+    unreadCounts: jest.fn(),
+  };
+  const rooms = { memberRole: jest.fn(), exists: jest.fn(), findByIds: jest.fn() };
+  const users = { findById: jest.fn(async (id: string) => ({ a: alice, b: bob })[id]), findByIds: jest.fn() };
+  const realtime = { emit: jest.fn() };
+  const config = { limits: { messageMaxLength: maxLength } } as AppConfig;
+  const service = new MessagesService(
+    messages as unknown as MessagesRepository,
+    rooms as unknown as RoomsRepository,
+    users as unknown as UsersService,
+    realtime as unknown as RealtimeService,
+    config,
+  );
+  return { service, messages, rooms, users, realtime };
+}
+
+async function failure(promise: Promise<unknown> | (() => unknown)): Promise<AppError> {
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (error) {
+    return error as AppError;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('MessagesService', () => {
+  describe('send', () => {
+    it('stores a trimmed DM under the sorted conversation id and emits to both users except the socket', async () => {
+      const { service, messages, realtime } = setup();
+      const message = await service.send(bob, 'sock-1', { to: 'a', content: '  hi  ' });
+      expect(messages.append).toHaveBeenCalledWith(
+        { id: 'dm:a:b', kind: 'dm', room_id: null, user_a: 'a', user_b: 'b' },
+        expect.objectContaining({ sender_id: 'b', sender_username: 'bob', recipient_id: 'a', content: 'hi' }),
+      );
+      expect(message).toMatchObject({ conversationId: 'dm:a:b', from: { id: 'b', username: 'bob' }, to: 'a', content: 'hi' });
+      expect(realtime.emit).toHaveBeenCalledWith(['user:b', 'user:a'], 'message:new', message, 'sock-1');
+    });
+
+    it('emits a room message once, to the socket.io room, after checking membership', async () => {
+      const { service, rooms, realtime } = setup();
+      rooms.memberRole.mockResolvedValue('member');
+      const message = await service.send(alice, 's', { roomId: 'r1', content: 'yo' });
+      expect(rooms.memberRole).toHaveBeenCalledWith('r1', 'a');
+      expect(realtime.emit).toHaveBeenCalledTimes(1);
+      expect(realtime.emit).toHaveBeenCalledWith('room:r1', 'message:new', message, 's');
+    });
+
+    it('refuses non-members (FORBIDDEN) and unknown rooms (NOT_FOUND) without storing', async () => {
+      const { service, rooms, messages } = setup();
+      rooms.memberRole.mockResolvedValue(undefined);
+      rooms.exists.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
+      expect((await failure(service.send(alice, 's', { roomId: 'r1', content: 'x' }))).code).toBe('FORBIDDEN');
+      expect((await failure(service.send(alice, 's', { roomId: 'r2', content: 'x' }))).code).toBe('NOT_FOUND');
+      expect(messages.append).not.toHaveBeenCalled();
+    });
+
+    it('answers NOT_FOUND for an unknown recipient; allows a note to self', async () => {
+      const { service, users, messages } = setup();
+      expect((await failure(service.send(alice, 's', { to: 'ghost', content: 'x' }))).code).toBe('NOT_FOUND');
+      await service.send(alice, 's', { to: 'a', content: 'note' });
+      expect(users.findById).toHaveBeenCalledTimes(1);
+      expect(messages.append).toHaveBeenCalledWith(expect.objectContaining({ id: 'dm:a:a' }), expect.anything());
+    });
+
+    it.each([
+      [{ content: 'x' }],
+      [{ to: 'b', roomId: 'r', content: 'x' }],
+    ])('requires exactly one of to/roomId: %p', async (input) => {
+      const { service } = setup();
+      const error = await failure(() => service.send(alice, 's', input));
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(error.details).toEqual([expect.objectContaining({ field: 'to' }), expect.objectContaining({ field: 'roomId' })]);
+    });
+
+    it('checks the length after trimming, in characters, against the configured limit', async () => {
+      const { service } = setup(5);
+      expect((await failure(() => service.send(alice, 's', { to: 'b', content: '   ' }))).details).toEqual([
+        { field: 'content', errors: ['content must not be empty'] },
+      ]);
+      expect((await failure(() => service.send(alice, 's', { to: 'b', content: '123456' }))).code).toBe('BAD_REQUEST');
+      expect(service.normalizeContent('  12345  ')).toBe('12345');
+      expect(service.normalizeContent('😀😀😀😀😀')).toHaveLength(10);
+    });
+
+    it('returns the first message for a repeated clientMsgId and emits nothing', async () => {
+      const { service, messages, realtime } = setup();
+      const first = row({ client_msg_id: 'k' });
+      messages.findByClientMsgId.mockResolvedValue(first);
+      const message = await service.send(alice, 's', { to: 'b', content: 'again', clientMsgId: 'k' });
+      expect(message).toMatchObject({ id: 'm1', content: 'hi', clientMsgId: 'k' });
+      expect(messages.append).not.toHaveBeenCalled();
+      expect(realtime.emit).not.toHaveBeenCalled();
+    });
+
+    it('answers with the winner when the insert loses a clientMsgId race, and rethrows other failures', async () => {
+      const { service, messages, realtime } = setup();
+      const winner = row({ id: 'winner', client_msg_id: 'k' });
+      messages.findByClientMsgId.mockResolvedValueOnce(undefined).mockResolvedValueOnce(winner);
+      messages.append.mockRejectedValueOnce(new Error('UNIQUE constraint failed'));
+      expect((await service.send(alice, 's', { to: 'b', content: 'x', clientMsgId: 'k' })).id).toBe('winner');
+      expect(realtime.emit).not.toHaveBeenCalled();
+
+      messages.append.mockRejectedValueOnce(new Error('disk full'));
+      await expect(service.send(alice, 's', { to: 'b', content: 'x' })).rejects.toThrow('disk full');
+    });
+
+    it('stores one socket\'s sends in call order even when the first is slower', async () => {
+      const { service, messages, users } = setup();
+      const order: string[] = [];
+      users.findById.mockImplementationOnce(async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        return bob;
+      });
+      messages.append.mockImplementation(async (conversation, message) => {
+        order.push(message.content);
+        return row({ ...message, conversation_id: conversation.id });
+      });
+      await Promise.all([service.send(alice, 's', { to: 'b', content: 'first' }), service.send(alice, 's', { to: 'b', content: 'second' })]);
+      expect(order).toEqual(['first', 'second']);
+    });
+  });
+
+  describe('markRead', () => {
+    it('refuses a seq beyond the last message', async () => {
+      const { service, messages } = setup();
+      messages.findConversation.mockResolvedValue({ id: 'dm:a:b', last_seq: 3 });
+      const error = await failure(service.markRead(alice, 's', 'dm:a:b', 4));
+      expect(error).toMatchObject({ code: 'BAD_REQUEST', details: [{ field: 'seq' }] });
+      expect(messages.advanceReadPointer).not.toHaveBeenCalled();
+    });
+
+    it('tells the participants when the pointer moved, and nobody when it did not', async () => {
+      const { service, messages, realtime } = setup();
+      messages.findConversation.mockResolvedValue({ id: 'dm:a:b', last_seq: 3 });
+      messages.advanceReadPointer.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
+      messages.readPointer.mockResolvedValue(3);
+      expect(await service.markRead(alice, 's', 'dm:a:b', 3)).toEqual({ conversationId: 'dm:a:b', seq: 3 });
+      expect(realtime.emit).toHaveBeenCalledWith(['user:a', 'user:b'], 'message:read', { conversationId: 'dm:a:b', userId: 'a', seq: 3 }, 's');
+      expect(await service.markRead(alice, 's', 'dm:a:b', 1)).toEqual({ conversationId: 'dm:a:b', seq: 3 });
+      expect(realtime.emit).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('history access', () => {
+    it('is 400 for a malformed id, 403 for an outsider of an existing DM, 404 for an unknown one', async () => {
+      const { service, messages } = setup();
+      expect((await failure(service.history(alice, 'dm:b:a', {}))).code).toBe('BAD_REQUEST');
+      messages.findConversation.mockResolvedValueOnce({ id: 'dm:b:c' }).mockResolvedValueOnce(undefined);
+      expect((await failure(service.history(alice, 'dm:b:c', {}))).code).toBe('FORBIDDEN');
+      expect((await failure(service.history(alice, 'dm:b:c', {}))).code).toBe('NOT_FOUND');
+    });
+
+    it('reads a page with the default limit of 50', async () => {
+      const { service, messages } = setup();
+      messages.findConversation.mockResolvedValue({ id: 'dm:a:b', last_seq: 1 });
+      messages.history.mockResolvedValue({ rows: [row()], hasMore: false });
+      const page = await service.history(alice, 'dm:a:b', { after: 0 });
+      expect(messages.history).toHaveBeenCalledWith('dm:a:b', { before: undefined, after: 0, limit: 50 });
+      expect(page).toEqual({ messages: [expect.objectContaining({ id: 'm1', seq: 1 })], hasMore: false });
+    });
+  });
+});
