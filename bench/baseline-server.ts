@@ -1,0 +1,373 @@
+/**
+ * The bare socket.io baseline of the benchmark: the least a hand-written server needs to do the
+ * same job as the service for the benchmarked events, with no framework in between.
+ *
+ * - socket.io (the service's exact version) with the service's server options: path /socket.io,
+ *   websocket + polling, perMessageDeflate off, maxHttpBufferSize = MAX_PAYLOAD_BYTES (65536).
+ * - Handshake in `io.use`: HS256 JWT verified with a KeyObject (as TokenService does), the user
+ *   read by id (one prepared statement: the message author needs the username), a random
+ *   session id; on connection the socket joins `user:<id>` and gets `session` { sessionId, user }.
+ *   Sessions are NOT persisted (the service inserts a row per handshake): that is service cost.
+ * - `message:send`: class-validator DTO validated with the service's options (whitelist,
+ *   forbidNonWhitelisted, forbidUnknownValues), recipient must exist / sender must be a room
+ *   member, then one transaction: bump the conversation's `last_seq`, insert the message
+ *   (better-sqlite3, WAL, synchronous=NORMAL), ack `{ ok, data: message }`, then emit
+ *   `message:new` to the recipient's and the sender's user rooms (DM) or to the room, except
+ *   the sending socket.
+ * - `room:create` / `room:join`: persisted room and members, sockets join `room:<id>`; a new
+ *   socket joins the rooms its user is a member of (the service's ChatSubscriptions does the same).
+ * - Presence: per-user socket counts, a socket.io room per watched user (`presence:<id>`),
+ *   `presence:subscribe` { userIds } → ack with the current presence, `presence:update` to the
+ *   watchers on online (0→1) and offline (1→0 after PRESENCE_GRACE_MS).
+ * - Unknown events with an ack are answered NOT_FOUND, like the service.
+ *
+ * Env: PORT, JWT_SECRET, DATABASE_URL=sqlite:<path>, MAX_PAYLOAD_BYTES, PRESENCE_GRACE_MS.
+ */
+import 'reflect-metadata';
+import { createSecretKey, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import Database from 'better-sqlite3';
+import { plainToInstance } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+import jwt from 'jsonwebtoken';
+import { Server, type Socket } from 'socket.io';
+
+// ---- configuration -------------------------------------------------------------------------
+
+const port = Number(process.env.PORT ?? 3100);
+const secret = process.env.JWT_SECRET;
+if (!secret) throw new Error('JWT_SECRET is required');
+const dbPath = (process.env.DATABASE_URL ?? 'sqlite:./data/baseline.db').replace(/^sqlite:/, '');
+const maxPayloadBytes = Number(process.env.MAX_PAYLOAD_BYTES ?? 65_536);
+const graceMs = Number(process.env.PRESENCE_GRACE_MS ?? 5000);
+const messageMaxLength = 4000;
+const key = createSecretKey(Buffer.from(secret, 'utf8'));
+
+// ---- storage -------------------------------------------------------------------------------
+
+const db = new Database(dbPath);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('foreign_keys = ON');
+db.pragma('busy_timeout = 5000');
+db.exec(`
+  create table if not exists users (
+    id varchar(64) primary key, username varchar(32) not null unique, display_name varchar(64) not null,
+    password_hash varchar(255) not null, created_at varchar(32) not null, last_seen_at varchar(32));
+  -- conversations/messages as in the service's migration 0002-chat (same columns and indexes).
+  create table if not exists conversations (
+    id varchar(160) primary key, kind varchar(8) not null, room_id varchar(64), user_a varchar(64), user_b varchar(64),
+    last_seq integer not null default 0, last_message_at varchar(32), created_at varchar(32) not null);
+  create index if not exists conversations_user_a_idx on conversations (user_a);
+  create index if not exists conversations_user_b_idx on conversations (user_b);
+  create table if not exists messages (
+    id varchar(64) primary key, conversation_id varchar(160) not null references conversations(id), seq integer not null,
+    sender_id varchar(64) not null, sender_username varchar(32) not null, recipient_id varchar(64), room_id varchar(64),
+    content text not null, client_msg_id varchar(64), created_at varchar(32) not null);
+  create unique index if not exists messages_conversation_seq_uq on messages (conversation_id, seq);
+  create unique index if not exists messages_sender_client_msg_uq on messages (sender_id, client_msg_id);
+  create table if not exists rooms (
+    id varchar(64) primary key, name varchar(64) not null, visibility varchar(16) not null,
+    owner_id varchar(64) not null references users(id), created_at varchar(32) not null);
+  create table if not exists room_members (
+    room_id varchar(64) not null references rooms(id), user_id varchar(64) not null references users(id),
+    role varchar(16) not null, joined_at varchar(32) not null, primary key (room_id, user_id));
+`);
+
+interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  createdAt: string;
+}
+interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  created_at: string;
+}
+const toUser = (r: UserRow): User => ({ id: r.id, username: r.username, displayName: r.display_name, createdAt: r.created_at });
+
+const stmt = {
+  userById: db.prepare<[string], UserRow>('select id, username, display_name, created_at from users where id = ?'),
+  usersByIds: db.prepare<[string], UserRow>(
+    'select id, username, display_name, created_at from users where id in (select value from json_each(?))',
+  ),
+  nextSeq: db.prepare<[string, string, string | null, string | null, string | null, string, string, string], { last_seq: number }>(
+    `insert into conversations (id, kind, room_id, user_a, user_b, last_seq, last_message_at, created_at) values (?, ?, ?, ?, ?, 1, ?, ?)
+     on conflict (id) do update set last_seq = conversations.last_seq + 1, last_message_at = ? returning last_seq`,
+  ),
+  insertMessage: db.prepare(
+    'insert into messages (id, conversation_id, seq, sender_id, sender_username, recipient_id, room_id, content, client_msg_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ),
+  isMember: db.prepare<[string, string], { one: number }>('select 1 as one from room_members where room_id = ? and user_id = ?'),
+  insertRoom: db.prepare('insert into rooms (id, name, visibility, owner_id, created_at) values (?, ?, ?, ?, ?)'),
+  insertMember: db.prepare(
+    'insert into room_members (room_id, user_id, role, joined_at) values (?, ?, ?, ?) on conflict do nothing',
+  ),
+  roomIdsOf: db.prepare<[string], { room_id: string }>('select room_id from room_members where user_id = ?'),
+  roomById: db.prepare<[string], { id: string; name: string; visibility: string; owner_id: string; created_at: string }>(
+    'select * from rooms where id = ?',
+  ),
+  memberCount: db.prepare<[string], { n: number }>('select count(*) as n from room_members where room_id = ?'),
+};
+
+interface Conversation {
+  id: string;
+  kind: 'dm' | 'room';
+  roomId: string | null;
+  userA: string | null;
+  userB: string | null;
+}
+/** One transaction: the conversation's counter row created or incremented, then the message. */
+const storeMessage = db.transaction(
+  (c: Conversation, id: string, from: User, to: string | null, content: string, clientMsgId: string | null, at: string) => {
+    const { last_seq: seq } = stmt.nextSeq.get(c.id, c.kind, c.roomId, c.userA, c.userB, at, at, at)!;
+    stmt.insertMessage.run(id, c.id, seq, from.id, from.username, to, c.roomId, content, clientMsgId, at);
+    return seq;
+  },
+);
+
+// ---- validation (class-validator, the service's options) -----------------------------------
+
+class MessageSendDto {
+  @IsOptional() @IsString() @Length(1, 64) to?: string;
+  @IsOptional() @IsString() @Length(1, 64) roomId?: string;
+  @IsString() @MaxLength(messageMaxLength * 4) content: string;
+  @IsOptional() @IsString() @Length(1, 64) clientMsgId?: string;
+}
+class RoomCreateDto {
+  @IsString() @Length(1, 64) name: string;
+  @IsOptional() @IsIn(['public', 'private']) visibility?: 'public' | 'private';
+  @IsOptional() @IsArray() @ArrayMaxSize(10_000) @IsString({ each: true }) members?: string[];
+}
+class RoomJoinDto {
+  @IsString() @Length(1, 64) roomId: string;
+}
+class PresenceSubscribeDto {
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString({ each: true }) userIds?: string[];
+  @IsOptional() @IsBoolean() all?: boolean;
+}
+
+class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+function validate<T extends object>(type: new () => T, value: unknown): T {
+  if (value === undefined || value === null) value = {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new AppError('BAD_REQUEST', 'Payload must be a JSON object');
+  const instance = plainToInstance(type, value);
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (errors.length) {
+    const details = errors.map((e: ValidationError) => ({ field: e.property, errors: Object.values(e.constraints ?? {}) }));
+    throw new AppError('BAD_REQUEST', 'Invalid payload', details);
+  }
+  return instance;
+}
+
+// ---- socket.io -----------------------------------------------------------------------------
+
+interface Data {
+  user: User;
+  sessionId: string;
+}
+type BSocket = Socket<any, any, any, Data>;
+type AckFn = (response: unknown) => void;
+
+const httpServer = createServer((req, res) => {
+  if (req.url === '/health') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+  else res.writeHead(404).end();
+});
+const io = new Server<any, any, any, Data>(httpServer, {
+  path: '/socket.io',
+  serveClient: false,
+  cors: { origin: true, credentials: true },
+  maxHttpBufferSize: maxPayloadBytes,
+  perMessageDeflate: false,
+  transports: ['websocket', 'polling'],
+});
+
+io.use((socket, next) => {
+  const token = socket.handshake.auth?.token;
+  let userId: string | undefined;
+  try {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new Error('malformed');
+    const payload = jwt.verify(token, key, { algorithms: ['HS256'] });
+    if (typeof payload === 'string' || typeof payload.sub !== 'string') throw new Error('bad payload');
+    userId = payload.sub;
+  } catch {
+    return next(Object.assign(new Error('unauthorized'), { data: { code: 'UNAUTHORIZED', message: 'Invalid token' } }));
+  }
+  const row = stmt.userById.get(userId);
+  if (!row) return next(Object.assign(new Error('unauthorized'), { data: { code: 'UNAUTHORIZED', message: 'Invalid token' } }));
+  socket.data = { user: toUser(row), sessionId: randomUUID() };
+  next();
+});
+
+// Presence: sockets per user and pending offline timers.
+const online = new Map<string, number>();
+const offlineTimers = new Map<string, NodeJS.Timeout>();
+const presenceOf = (user: { id: string; username: string }) => {
+  const connections = online.get(user.id) ?? 0;
+  return { userId: user.id, username: user.username, status: connections > 0 ? 'online' : 'offline', connections };
+};
+
+function handler(socket: BSocket, fn: (payload: unknown) => unknown) {
+  return (payload: unknown, ack?: AckFn) => {
+    if (typeof payload === 'function' && ack === undefined) {
+      ack = payload as AckFn;
+      payload = undefined;
+    }
+    try {
+      const data = fn(payload);
+      ack?.({ ok: true, data: data ?? {} });
+    } catch (error) {
+      const e = error instanceof AppError ? error : new AppError('INTERNAL', 'Internal error');
+      const body = { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
+      if (ack) ack({ ok: false, error: body });
+      else socket.emit('exception', { event: 'unknown', error: body });
+    }
+  };
+}
+
+io.on('connection', (socket: BSocket) => {
+  const { user, sessionId } = socket.data;
+  socket.join(`user:${user.id}`);
+  socket.emit('session', { sessionId, user });
+  // Like the service's ChatSubscriptions: every socket joins its user's chat rooms.
+  const roomIds = stmt.roomIdsOf.all(user.id);
+  if (roomIds.length) socket.join(roomIds.map((r) => `room:${r.room_id}`));
+
+  const count = (online.get(user.id) ?? 0) + 1;
+  online.set(user.id, count);
+  if (count === 1) {
+    const pending = offlineTimers.get(user.id);
+    if (pending) {
+      clearTimeout(pending);
+      offlineTimers.delete(user.id);
+    } else {
+      io.to(`presence:${user.id}`).emit('presence:update', presenceOf(user));
+    }
+  }
+
+  socket.on('disconnect', () => {
+    const left = (online.get(user.id) ?? 1) - 1;
+    if (left > 0) return void online.set(user.id, left);
+    online.delete(user.id);
+    const timer = setTimeout(() => {
+      offlineTimers.delete(user.id);
+      if (online.has(user.id)) return;
+      io.to(`presence:${user.id}`).emit('presence:update', { ...presenceOf(user), lastSeenAt: new Date().toISOString() });
+    }, graceMs);
+    offlineTimers.set(user.id, timer);
+  });
+
+  socket.on(
+    'message:send',
+    handler(socket, (payload) => {
+      const body = validate(MessageSendDto, payload);
+      const content = body.content.trim();
+      if (content.length < 1 || content.length > messageMaxLength) throw new AppError('BAD_REQUEST', 'content must be 1-4000 characters');
+      if ((body.to === undefined) === (body.roomId === undefined)) throw new AppError('BAD_REQUEST', 'exactly one of to/roomId');
+      const id = randomUUID();
+      const createdAt = new Date().toISOString();
+      if (body.to !== undefined) {
+        const to = body.to;
+        if (!stmt.userById.get(to)) throw new AppError('NOT_FOUND', 'User not found');
+        const [a, b] = user.id < to ? [user.id, to] : [to, user.id];
+        const conversationId = `dm:${a}:${b}`;
+        const conversation: Conversation = { id: conversationId, kind: 'dm', roomId: null, userA: a, userB: b };
+        const seq = storeMessage(conversation, id, user, to, content, body.clientMsgId ?? null, createdAt);
+        const message = { id, conversationId, seq, from: { id: user.id, username: user.username }, to, content, createdAt };
+        socket.to([`user:${to}`, `user:${user.id}`]).emit('message:new', message);
+        return message;
+      }
+      const roomId = body.roomId!;
+      if (!stmt.isMember.get(roomId, user.id)) throw new AppError('FORBIDDEN', 'Not a member of this room');
+      const conversationId = `room:${roomId}`;
+      const conversation: Conversation = { id: conversationId, kind: 'room', roomId, userA: null, userB: null };
+      const seq = storeMessage(conversation, id, user, null, content, body.clientMsgId ?? null, createdAt);
+      const message = { id, conversationId, seq, from: { id: user.id, username: user.username }, roomId, content, createdAt };
+      socket.to(`room:${roomId}`).emit('message:new', message);
+      return message;
+    }),
+  );
+
+  socket.on(
+    'room:create',
+    handler(socket, (payload) => {
+      const body = validate(RoomCreateDto, payload);
+      const id = randomUUID();
+      const createdAt = new Date().toISOString();
+      const members = [...new Set((body.members ?? []).filter((m) => m !== user.id))];
+      db.transaction(() => {
+        stmt.insertRoom.run(id, body.name, body.visibility ?? 'public', user.id, createdAt);
+        stmt.insertMember.run(id, user.id, 'owner', createdAt);
+        for (const m of members) stmt.insertMember.run(id, m, 'member', createdAt);
+      })();
+      io.in([`user:${user.id}`, ...members.map((m) => `user:${m}`)]).socketsJoin(`room:${id}`);
+      return { id, name: body.name, visibility: body.visibility ?? 'public', ownerId: user.id, memberCount: members.length + 1, createdAt };
+    }),
+  );
+
+  socket.on(
+    'room:join',
+    handler(socket, (payload) => {
+      const { roomId } = validate(RoomJoinDto, payload);
+      const room = stmt.roomById.get(roomId);
+      if (!room) throw new AppError('NOT_FOUND', 'Room not found');
+      stmt.insertMember.run(roomId, user.id, 'member', new Date().toISOString());
+      io.in(`user:${user.id}`).socketsJoin(`room:${roomId}`);
+      const memberCount = stmt.memberCount.get(roomId)!.n;
+      return {
+        room: { id: room.id, name: room.name, visibility: room.visibility, ownerId: room.owner_id, memberCount, createdAt: room.created_at },
+        members: [],
+      };
+    }),
+  );
+
+  socket.on(
+    'presence:subscribe',
+    handler(socket, (payload) => {
+      const body = validate(PresenceSubscribeDto, payload);
+      const ids = [...new Set(body.userIds ?? [])];
+      socket.join(ids.map((id) => `presence:${id}`));
+      return { users: stmt.usersByIds.all(JSON.stringify(ids)).map((row) => presenceOf(row)) };
+    }),
+  );
+
+  const known = new Set(['message:send', 'room:create', 'room:join', 'presence:subscribe']);
+  socket.onAny((event: string, ...args: unknown[]) => {
+    if (known.has(event)) return;
+    const ack = args[args.length - 1];
+    if (typeof ack === 'function') ack({ ok: false, error: { code: 'NOT_FOUND', message: `Unknown event "${String(event).slice(0, 64)}"` } });
+  });
+});
+
+httpServer.listen(port, '127.0.0.1', () => {
+  process.stdout.write(`baseline listening on ${port}\n`);
+});
+const shutdown = () => {
+  io.close();
+  db.close();
+  process.exit(0);
+};
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);

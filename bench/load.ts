@@ -1,0 +1,529 @@
+/**
+ * Load generator: runs ONE scenario against ONE server and prints `RESULT <json>` on stdout.
+ * Started by run.ts (pinned to its own core) as `node bench/dist/load.js '<json spec>'`.
+ * Every phase is bounded by a timeout; the process exits by itself.
+ */
+import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { connect, type Ack, type WireSocket } from './wire-client';
+
+export interface BenchUser {
+  id: string;
+  username: string;
+  token: string;
+}
+
+export interface LoadSpec {
+  scenario: 'compat' | 'handshake' | 'dm' | 'fanout' | 'memory' | 'presence';
+  url: string;
+  probeUrl: string;
+  usersFile: string;
+  params: Record<string, number>;
+  /** fanout: a room that already has users[0..roomSize) as members (set up by run.ts). */
+  roomId?: string;
+}
+
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function percentile(values: ArrayLike<number>, p: number): number | null {
+  const sorted = Float64Array.from(Array.prototype.filter.call(values, (v: number) => !Number.isNaN(v)) as number[]).sort();
+  if (sorted.length === 0) return null;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return round(sorted[index]);
+}
+const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+function fetchJson<T>(url: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as T);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`timeout: ${url}`)));
+  });
+}
+
+interface MemSample {
+  gc: boolean;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+interface StatsSample {
+  cpu: { user: number; system: number };
+  frames: number;
+  frameBytes: number;
+}
+
+/** Runs `fn(i)` for i in [0, count) with at most `concurrency` in flight. */
+async function pool(count: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+interface Connected {
+  sockets: WireSocket[];
+  failed: number;
+  errors: Record<string, number>;
+  latencies: number[];
+  elapsedMs: number;
+}
+
+/** Connects users[0..count) (one socket each, cycling when there are fewer users). */
+async function connectUsers(spec: LoadSpec, users: BenchUser[], count: number, concurrency: number): Promise<Connected> {
+  const sockets: WireSocket[] = new Array(count);
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  let failed = 0;
+  const start = now();
+  await pool(count, concurrency, async (i) => {
+    const t = now();
+    try {
+      sockets[i] = await connect({ url: spec.url, auth: { token: users[i % users.length].token } });
+      latencies.push(now() - t);
+    } catch (error) {
+      failed++;
+      const key = (error as Error).message || 'error';
+      errors[key] = (errors[key] ?? 0) + 1;
+    }
+  });
+  return { sockets, failed, errors, latencies, elapsedMs: now() - start };
+}
+
+function closeAll(sockets: (WireSocket | undefined)[]): void {
+  for (const s of sockets) s?.terminate();
+}
+
+function countError(errors: Record<string, number>, ack: Ack): void {
+  if (ack.ok) return;
+  errors[ack.error.code] = (errors[ack.error.code] ?? 0) + 1;
+}
+
+function requireAll(c: Connected, what: string): void {
+  if (c.failed > 0) throw new Error(`${c.failed} of ${c.sockets.length} ${what} connections failed: ${JSON.stringify(c.errors)}`);
+}
+
+function unsupported(errors: Record<string, number>, event: string): void {
+  if (errors.NOT_FOUND) throw new Error(`${event} answered NOT_FOUND (${errors.NOT_FOUND}x): not implemented on this server`);
+}
+
+// ---- scenarios -----------------------------------------------------------------------------
+
+/** One socket through the real socket.io-client: both servers must speak the protocol it speaks. */
+async function compat(spec: LoadSpec, users: BenchUser[]) {
+  const { io } = await import('socket.io-client');
+  const socket = io(spec.url, { auth: { token: users[0].token }, transports: ['websocket'], reconnection: false, timeout: 10_000 });
+  try {
+    const session = await new Promise<{ sessionId: string }>((resolve, reject) => {
+      socket.once('session', resolve);
+      socket.once('connect_error', reject);
+      setTimeout(() => reject(new Error('no session event within 10 s')), 10_000);
+    });
+    const unknown = (await socket.timeout(10_000).emitWithAck('bench:unknown-event', {})) as Ack;
+    if (unknown.ok || unknown.error.code !== 'NOT_FOUND') throw new Error(`unknown event answered ${JSON.stringify(unknown)}`);
+    const dm = (await socket.timeout(10_000).emitWithAck('message:send', { to: users[1].id, content: 'compat' })) as Ack;
+    return { session: typeof session.sessionId === 'string', unknownEvent: unknown.error.code, messageSend: dm.ok ? 'ok' : dm.error.code };
+  } finally {
+    socket.disconnect();
+  }
+}
+
+/** `connects` JWT handshakes, `concurrency` at a time; a handshake ends when `session` arrives. */
+async function handshake(spec: LoadSpec, users: BenchUser[]) {
+  const { connects, concurrency } = spec.params;
+  const c = await connectUsers(spec, users, connects, concurrency);
+  closeAll(c.sockets);
+  const ok = connects - c.failed;
+  return {
+    perSec: round((ok / c.elapsedMs) * 1000, 0),
+    ok,
+    failed: c.failed,
+    errors: c.errors,
+    elapsedMs: round(c.elapsedMs, 0),
+    latencyP50Ms: percentile(c.latencies, 50),
+    latencyP99Ms: percentile(c.latencies, 99),
+  };
+}
+
+/**
+ * Direct messages among `users` connected users.
+ * Phase 1 (latency): open loop at `rate` msg/s for `durationMs`; message k is due at
+ *   t0 + k/rate and its ack and delivery latencies are measured from that due time, so a
+ *   server (or client) that falls behind is charged for the wait (no coordinated omission).
+ * Phase 2 (throughput): closed loop with `inflight` sends outstanding for `throughputMs`;
+ *   persisted/s = successful acks (a message is stored before its ack) per second.
+ */
+async function dm(spec: LoadSpec, users: BenchUser[]) {
+  const { users: n, rate, durationMs, inflight, throughputMs } = spec.params;
+  if (users.length < n) throw new Error(`need ${n} users`);
+  const c = await connectUsers(spec, users, n, 100);
+  try {
+    requireAll(c, 'dm');
+    const sockets = c.sockets;
+    const recipient = (k: number) => {
+      const i = k % n;
+      const offset = 1 + (Math.floor(k / n) % (n - 1));
+      return users[(i + offset) % n].id;
+    };
+
+    // Deliveries: parse only message:new frames.
+    let t0 = 0;
+    let latencyDeliveries = 0;
+    let throughputDeliveries = 0;
+    let measuring = false;
+    let deliveryLat = new Float64Array(0);
+    for (const s of sockets) {
+      s.onRaw = (frame) => {
+        if (!frame.startsWith('42["message:new"')) return true;
+        const content = (JSON.parse(frame.slice(2)) as [string, { content: string }])[1].content;
+        if (content.charCodeAt(0) === 76 /* L */) {
+          const k = Number(content.slice(1));
+          deliveryLat[k] = now() - (t0 + (k * 1000) / rate);
+          latencyDeliveries++;
+        } else if (content.charCodeAt(0) === 84 /* T */ && measuring) {
+          throughputDeliveries++;
+        }
+        return true;
+      };
+    }
+
+    // Warm-up (not measured): the first messages pay for JIT compilation and statement caches.
+    const warmErrors: Record<string, number> = {};
+    await pool(Math.min(500, n * 2), 50, async (k) => {
+      countError(warmErrors, await sockets[k % n].emitWithAck('message:send', { to: recipient(k), content: `W${k}` }, 10_000));
+    });
+    unsupported(warmErrors, 'message:send');
+    if (Object.keys(warmErrors).length) throw new Error(`warm-up message:send failed: ${JSON.stringify(warmErrors)}`);
+    await sleep(200);
+
+    // Phase 1: open loop.
+    const total = Math.max(1, Math.round((rate * durationMs) / 1000));
+    const ackLat = new Float64Array(total).fill(NaN);
+    deliveryLat = new Float64Array(total).fill(NaN);
+    const errors: Record<string, number> = {};
+    let acked = 0;
+    let maxLagMs = 0;
+    t0 = now() + 20;
+    await new Promise<void>((resolve) => {
+      let k = 0;
+      const tick = () => {
+        const t = now();
+        while (k < total && t0 + (k * 1000) / rate <= t) {
+          const due = t0 + (k * 1000) / rate;
+          maxLagMs = Math.max(maxLagMs, t - due);
+          const index = k;
+          sockets[k % n].emit('message:send', { to: recipient(k), content: `L${k}` }, (ack) => {
+            if (ack.ok) ackLat[index] = now() - due;
+            else countError(errors, ack);
+            acked++;
+          });
+          k++;
+        }
+        if (k < total) setTimeout(tick, 1);
+        else resolve();
+      };
+      setTimeout(tick, 20);
+    });
+    const drainUntil = now() + 10_000;
+    while ((acked < total || latencyDeliveries < total - (total - acked)) && now() < drainUntil) await sleep(20);
+    await sleep(100);
+
+    // Phase 2: closed loop.
+    let sent = 0;
+    let okInWindow = 0;
+    let outstanding = 0;
+    const tErrors: Record<string, number> = {};
+    const tAckLat: number[] = [];
+    const start = now();
+    const end = start + throughputMs;
+    measuring = true;
+    await new Promise<void>((resolve) => {
+      const sendOne = () => {
+        const k = sent++;
+        const t = now();
+        outstanding++;
+        sockets[k % n].emit('message:send', { to: recipient(k), content: `T${k}` }, (ack) => {
+          outstanding--;
+          const at = now();
+          if (ack.ok && at <= end) {
+            okInWindow++;
+            tAckLat.push(at - t);
+          } else countError(tErrors, ack);
+          if (at < end) sendOne();
+          else if (outstanding === 0) resolve();
+        });
+      };
+      for (let i = 0; i < inflight; i++) sendOne();
+      setTimeout(resolve, throughputMs + 15_000);
+    });
+    const deliveriesInWindow = throughputDeliveries;
+    measuring = false;
+
+    return {
+      rate,
+      sent: total,
+      acked,
+      ackOk: ackLat.filter((v) => !Number.isNaN(v)).length,
+      delivered: latencyDeliveries,
+      errors,
+      senderMaxLagMs: round(maxLagMs),
+      ackP50Ms: percentile(ackLat, 50),
+      ackP99Ms: percentile(ackLat, 99),
+      deliveryP50Ms: percentile(deliveryLat, 50),
+      deliveryP99Ms: percentile(deliveryLat, 99),
+      persistedPerSec: round((okInWindow / throughputMs) * 1000, 0),
+      deliveriesPerSec: round((deliveriesInWindow / throughputMs) * 1000, 0),
+      throughputInflight: inflight,
+      throughputErrors: tErrors,
+      throughputAckP50Ms: percentile(tAckLat, 50),
+      throughputAckP99Ms: percentile(tAckLat, 99),
+    };
+  } finally {
+    closeAll(c.sockets);
+  }
+}
+
+/** room:create with as many members as allowed at once (100), then room:join for the rest. */
+async function createRoom(sockets: WireSocket[], users: BenchUser[], roomSize: number): Promise<string> {
+  const owner = sockets[0];
+  let initial = roomSize - 1;
+  for (;;) {
+    const ack = await owner.emitWithAck('room:create', {
+      name: 'bench-room',
+      visibility: 'public',
+      members: users.slice(1, 1 + initial).map((u) => u.id),
+    });
+    if (!ack.ok && ack.error.code === 'NOT_FOUND') throw new Error('room:create answered NOT_FOUND: not implemented on this server');
+    if (!ack.ok && initial > 99) {
+      initial = 99;
+      continue;
+    }
+    if (!ack.ok) throw new Error(`room:create failed: ${JSON.stringify(ack.error)}`);
+    const roomId = (ack.data as { id: string }).id;
+    const joinErrors: Record<string, number> = {};
+    await pool(roomSize - 1 - initial, 20, async (i) => countError(joinErrors, await sockets[i + 1 + initial].emitWithAck('room:join', { roomId })));
+    if (Object.keys(joinErrors).length) throw new Error(`room:join failed: ${JSON.stringify(joinErrors)}`);
+    return roomId;
+  }
+}
+
+/**
+ * Room fan-out: `roomSize` members in one room (room:create with `members`, falling back to
+ * room:join), then `messages` room messages from `senders` members, `window` outstanding;
+ * deliveries/s = message:new frames received by members / time from first send to last delivery.
+ */
+async function fanout(spec: LoadSpec, users: BenchUser[]) {
+  const { roomSize, messages, senders, window } = spec.params;
+  if (users.length < roomSize) throw new Error(`need ${roomSize} users`);
+  const c = await connectUsers(spec, users, roomSize, 100);
+  try {
+    requireAll(c, 'fanout');
+    const sockets = c.sockets;
+    const roomId = spec.roomId ?? (await createRoom(sockets, users, roomSize));
+    const setup = spec.roomId ? 'room and members inserted in the database; sockets joined on connect' : 'room:create (+ room:join)';
+    await sleep(1000); // let membership joins and events settle
+
+    let delivered = 0;
+    let lastDelivery = 0;
+    for (const s of sockets) {
+      s.onRaw = (frame) => {
+        if (frame.startsWith('42["message:new"')) {
+          delivered++;
+          lastDelivery = now();
+        }
+        return true;
+      };
+    }
+    // Warm-up round (not measured).
+    const warmErrors: Record<string, number> = {};
+    for (let i = 0; i < Math.min(5, messages); i++) {
+      countError(warmErrors, await sockets[i % senders].emitWithAck('message:send', { roomId, content: `W${i}` }));
+    }
+    if (Object.keys(warmErrors).length) throw new Error(`room message:send failed: ${JSON.stringify(warmErrors)}`);
+    const expectedPerMessage = roomSize - 1;
+    const warmExpected = Math.min(5, messages) * expectedPerMessage;
+    const warmUntil = now() + 10_000;
+    while (delivered < warmExpected && now() < warmUntil) await sleep(10);
+    delivered = 0;
+
+    const errors: Record<string, number> = {};
+    const expected = messages * expectedPerMessage;
+    const start = now();
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      let outstanding = 0;
+      const sendOne = () => {
+        const k = sent++;
+        outstanding++;
+        sockets[k % senders].emit('message:send', { roomId, content: `F${k}` }, (a) => {
+          outstanding--;
+          countError(errors, a);
+          if (sent < messages) sendOne();
+          else if (outstanding === 0) resolve();
+        });
+      };
+      for (let i = 0; i < Math.min(window, messages); i++) sendOne();
+      setTimeout(resolve, 60_000);
+    });
+    const until = now() + 30_000;
+    while (delivered < expected && now() < until) await sleep(5);
+    const elapsed = lastDelivery - start;
+    return {
+      setup,
+      roomSize,
+      messages,
+      expected,
+      delivered,
+      errors,
+      elapsedMs: round(elapsed, 0),
+      deliveriesPerSec: round((delivered / elapsed) * 1000, 0),
+    };
+  } finally {
+    closeAll(c.sockets);
+  }
+}
+
+/** Memory per idle authenticated connection: (after − before) / connections, both after gc(). */
+async function memory(spec: LoadSpec, users: BenchUser[]) {
+  const { conns } = spec.params;
+  const before = await fetchJson<MemSample>(`${spec.probeUrl}/mem`);
+  if (!before.gc) throw new Error('server not started with --expose-gc');
+  const c = await connectUsers(spec, users, conns, 100);
+  try {
+    await sleep(1000);
+    const after = await fetchJson<MemSample>(`${spec.probeUrl}/mem`);
+    const ok = conns - c.failed;
+    return {
+      conns: ok,
+      failed: c.failed,
+      errors: c.errors,
+      heapPerConnKB: round((after.heapUsed - before.heapUsed) / ok / 1024),
+      rssPerConnKB: round((after.rss - before.rss) / ok / 1024),
+      externalPerConnKB: round((after.external - before.external) / ok / 1024),
+      beforeRssMB: round(before.rss / 2 ** 20, 1),
+      afterRssMB: round(after.rss / 2 ** 20, 1),
+      beforeHeapMB: round(before.heapUsed / 2 ** 20, 1),
+      afterHeapMB: round(after.heapUsed / 2 ** 20, 1),
+      /** RSS with 10,000 such connections, extrapolated linearly from this run. */
+      projectedRss10kMB: round((before.rss + ((after.rss - before.rss) / ok) * 10_000) / 2 ** 20, 0),
+    };
+  } finally {
+    closeAll(c.sockets);
+  }
+}
+
+/**
+ * Presence storm: `users` users connect spread evenly over `windowMs`; user i subscribes to
+ * users i+1..i+watch (mod users) right after its `session`. Server CPU seconds and frames written
+ * (probe) from before the first connect until 1 s without any frame at the clients.
+ */
+async function presence(spec: LoadSpec, users: BenchUser[]) {
+  const { users: n, watch, windowMs } = spec.params;
+  if (users.length < n) throw new Error(`need ${n} users`);
+  const sockets: (WireSocket | undefined)[] = new Array(n);
+  const errors: Record<string, number> = {};
+  const connectErrors: Record<string, number> = {};
+  let updates = 0;
+  let lastFrame = now();
+  let acked = 0;
+  let failed = 0;
+  const s0 = await fetchJson<StatsSample>(`${spec.probeUrl}/stats`);
+  const start = now();
+  try {
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        sleep((i * windowMs) / n).then(async () => {
+          try {
+            const s = await connect({ url: spec.url, auth: { token: users[i].token } });
+            sockets[i] = s;
+            lastFrame = now();
+            s.onRaw = (frame) => {
+              lastFrame = now();
+              if (frame.startsWith('42["presence:update"')) updates++;
+              return true;
+            };
+            const userIds = Array.from({ length: watch }, (_, j) => users[(i + 1 + j) % n].id);
+            const ack = await s.emitWithAck('presence:subscribe', { userIds }, 30_000);
+            lastFrame = now();
+            countError(errors, ack);
+            acked++;
+          } catch (error) {
+            failed++;
+            const key = (error as Error).message;
+            connectErrors[key] = (connectErrors[key] ?? 0) + 1;
+          }
+        }),
+      ),
+    );
+    const connectedMs = now() - start;
+    const quietUntil = now() + 20_000;
+    while (now() - lastFrame < 1000 && now() < quietUntil) await sleep(50);
+    const s1 = await fetchJson<StatsSample>(`${spec.probeUrl}/stats`);
+    unsupported(errors, 'presence:subscribe');
+    const clientFrames = sockets.reduce((sum, s) => sum + (s?.frames ?? 0), 0);
+    return {
+      users: n,
+      watch,
+      failed,
+      connectErrors,
+      subscribeErrors: errors,
+      subscribed: acked - Object.values(errors).reduce((a, b) => a + b, 0),
+      connectedMs: round(connectedMs, 0),
+      cpuSeconds: round((s1.cpu.user + s1.cpu.system - s0.cpu.user - s0.cpu.system) / 1e6, 3),
+      serverFrames: s1.frames - s0.frames,
+      serverFrameKB: round((s1.frameBytes - s0.frameBytes) / 1024, 0),
+      clientFrames,
+      presenceUpdates: updates,
+    };
+  } finally {
+    closeAll(sockets);
+  }
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+const scenarios = { compat, handshake, dm, fanout, memory, presence };
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2]) as LoadSpec;
+  const users = JSON.parse(readFileSync(spec.usersFile, 'utf8')) as BenchUser[];
+  let result: Record<string, unknown>;
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  try {
+    result = await scenarios[spec.scenario](spec, users);
+  } catch (error) {
+    result = { error: (error as Error).message ?? String(error) };
+  }
+  // The load generator's own CPU use: near 100 % of its core means the client, not the server, limited the run.
+  const cpu = process.cpuUsage(cpu0);
+  result.loadCpuPct = round(((cpu.user + cpu.system) / 1000 / (now() - t0)) * 100, 0);
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  // Sockets were terminated; give the last writes a moment, then leave.
+  setTimeout(() => process.exit(0), 100);
+}
+
+if (require.main === module) {
+  const guard = setTimeout(() => {
+    process.stdout.write(`RESULT ${JSON.stringify({ error: 'load generator timed out after 180 s' })}\n`);
+    process.exit(2);
+  }, 180_000);
+  guard.unref();
+  void main();
+}

@@ -1,0 +1,440 @@
+/**
+ * `npm run bench` / `npm run bench:smoke`: starts the built service (dist/main.js) and the bare
+ * socket.io baseline (bench/dist/baseline-server.js) side by side on a fresh SQLite file each,
+ * creates the users, runs every scenario against both for N rounds (load generator in its own
+ * process), and writes medians and service/baseline ratios to bench/results/<name>.{md,json}.
+ *
+ * Options: --smoke, --rounds=N, --scenarios=presence,handshake,dm,fanout,memory,
+ *          --out=<name> (default latest, smoke: smoke), --mem-conns=N, --dm-rate=N,
+ *          --keep-tmp, --cpu-prof=service|baseline (writes .cpuprofile files to the tmp dir).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import jwt from 'jsonwebtoken';
+import type { BenchUser, LoadSpec } from './load';
+
+type ServerName = 'service' | 'baseline';
+type ScenarioName = 'presence' | 'handshake' | 'dm' | 'fanout' | 'memory';
+type Result = Record<string, unknown> & { error?: string };
+
+const repo = resolve(__dirname, '..', '..');
+const benchDist = __dirname;
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k, v ?? 'true'] as const;
+  }),
+);
+const smoke = args.has('smoke');
+const rounds = Number(args.get('rounds') ?? (smoke ? 1 : 3));
+const ALL: ScenarioName[] = ['presence', 'handshake', 'dm', 'fanout', 'memory'];
+const scenarios = (args.get('scenarios')?.split(',') as ScenarioName[] | undefined) ?? ALL;
+const outName = args.get('out') ?? (smoke ? 'smoke' : 'latest');
+const graceMs = 1000;
+const password = 'bench-password-1';
+
+const params: Record<ScenarioName, Record<string, number>> = smoke
+  ? {
+      handshake: { connects: 200, concurrency: 50 },
+      dm: { users: 50, rate: 200, durationMs: 1000, inflight: 32, throughputMs: 1000 },
+      fanout: { roomSize: 50, messages: 10, senders: 5, window: 4 },
+      memory: { conns: 200 },
+      presence: { users: 50, watch: 10, windowMs: 500 },
+    }
+  : {
+      handshake: { connects: 5000, concurrency: 100 },
+      dm: { users: 1000, rate: Number(args.get('dm-rate') ?? 500), durationMs: 5000, inflight: 256, throughputMs: 5000 },
+      fanout: { roomSize: 1000, messages: 100, senders: 20, window: 8 },
+      memory: { conns: Number(args.get('mem-conns') ?? 5000) },
+      presence: { users: 2000, watch: 50, windowMs: 10_000 },
+    };
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const pinned = cores >= 2 && hasTaskset;
+/** The command line for a node process, pinned to `core` when there are 2+ cores. */
+function nodeCommand(core: number, nodeArgs: string[]): [string, string[]] {
+  return pinned ? ['taskset', ['-c', String(core), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolvePort(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+function httpJson(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return new Promise((resolveReq, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(url, { method, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          /* not JSON */
+        }
+        resolveReq({ status: res.statusCode ?? 0, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`timeout ${url}`)));
+    req.end(data);
+  });
+}
+
+interface RunningServer {
+  name: ServerName;
+  url: string;
+  probeUrl: string;
+  dbPath: string;
+  child: ChildProcess;
+  logFile: string;
+  exited?: number | null;
+}
+
+async function startServer(name: ServerName, tmp: string, secret: string): Promise<RunningServer> {
+  const [port, probePort] = [await freePort(), await freePort()];
+  const dbPath = join(tmp, `${name}.db`);
+  const logFile = join(tmp, `${name}.log`);
+  const script = name === 'service' ? join(repo, 'dist', 'main.js') : join(benchDist, 'baseline-server.js');
+  const prof = args.get('cpu-prof') === name ? ['--cpu-prof', `--cpu-prof-dir=${join(tmp, 'prof')}`] : [];
+  const [cmd, cmdArgs] = nodeCommand(0, ['--expose-gc', ...prof, '-r', join(repo, 'bench', 'memory-probe.js'), script]);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    JWT_SECRET: secret,
+    DATABASE_URL: `sqlite:${dbPath}`,
+    LOG_LEVEL: 'warn',
+    CORS_ORIGINS: '*',
+    PRESENCE_GRACE_MS: String(graceMs),
+    BENCH_PROBE_PORT: String(probePort),
+  };
+  const child = spawn(cmd, cmdArgs, { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = createWriteStream(logFile);
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  const server: RunningServer = { name, url: `http://127.0.0.1:${port}`, probeUrl: `http://127.0.0.1:${probePort}`, dbPath, child, logFile };
+  child.on('exit', (code) => (server.exited = code));
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (server.exited !== undefined) throw new Error(`${name} exited with ${server.exited}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+    try {
+      const [health, probe] = await Promise.all([httpJson('GET', `${server.url}/health`), httpJson('GET', `${server.probeUrl}/stats`)]);
+      if (health.status === 200 && probe.status === 200) return server;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > until) throw new Error(`${name} did not become healthy within 60 s`);
+    await sleep(100);
+  }
+}
+
+async function stopServer(server: RunningServer): Promise<void> {
+  if (server.exited !== undefined) return;
+  const exited = new Promise<void>((r) => server.child.once('exit', () => r()));
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Users: ONE is registered through the service's REST API (the real scrypt path), the others
+ * are inserted directly into both SQLite files with that user's password hash (so they could log
+ * in too) and get tokens minted here with the same secret and claims as TokenService
+ * (HS256, sub = user id, 1 h). Registering thousands through REST would cost ~50–100 ms of scrypt
+ * each; that cost is not what the benchmark is about.
+ */
+async function createUsers(service: RunningServer | undefined, baseline: RunningServer | undefined, count: number, secret: string, tmp: string) {
+  const now = new Date().toISOString();
+  let first: { id: string; username: string; hash?: string } = { id: randomUUID(), username: 'bench_0' };
+  if (service) {
+    const res = await httpJson('POST', `${service.url}/auth/register`, { username: 'bench_0', password });
+    if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+    first = { id: res.body.user.id, username: res.body.user.username };
+    const db = new Database(service.dbPath, { readonly: true });
+    first.hash = (db.prepare('select password_hash from users where id = ?').get(first.id) as { password_hash: string }).password_hash;
+    db.close();
+  }
+  const hash = first.hash ?? `bench$${createHash('sha256').update(password).digest('base64url')}`;
+  const rows = [{ id: first.id, username: first.username }];
+  for (let i = 1; i < count; i++) rows.push({ id: randomUUID(), username: `bench_${i}` });
+  for (const server of [service, baseline]) {
+    if (!server) continue;
+    const db = new Database(server.dbPath);
+    db.pragma('busy_timeout = 10000');
+    const insert = db.prepare(
+      'insert into users (id, username, display_name, password_hash, created_at, last_seen_at) values (?, ?, ?, ?, ?, null) on conflict do nothing',
+    );
+    db.transaction(() => {
+      for (const r of rows) insert.run(r.id, r.username, r.username, hash, now);
+    })();
+    db.close();
+  }
+  // The fan-out room: inserted like the users (both schemas have rooms/room_members as in the
+  // service's migration 0002); each server joins a member's sockets to it on connect. When the
+  // service has no such table yet, the load generator creates the room through events instead.
+  const roomSize = params.fanout.roomSize;
+  let roomId: string | undefined = randomUUID();
+  for (const server of [service, baseline]) {
+    if (!server || !roomId) continue;
+    const db = new Database(server.dbPath);
+    db.pragma('busy_timeout = 10000');
+    try {
+      db.transaction(() => {
+        db.prepare('insert into rooms (id, name, visibility, owner_id, created_at) values (?, ?, ?, ?, ?)').run(roomId, 'bench-room', 'public', rows[0].id, now);
+        const member = db.prepare('insert into room_members (room_id, user_id, role, joined_at) values (?, ?, ?, ?)');
+        rows.slice(0, roomSize).forEach((r, i) => member.run(roomId, r.id, i === 0 ? 'owner' : 'member', now));
+      })();
+    } catch (error) {
+      log(`bench: cannot insert the fan-out room into ${server.name}'s database (${(error as Error).message}); it will be created through room:create`);
+      roomId = undefined;
+    }
+    db.close();
+  }
+  const key = Buffer.from(secret, 'utf8');
+  const users: BenchUser[] = rows.map((r) => ({
+    ...r,
+    token: jwt.sign({}, key, { algorithm: 'HS256', subject: r.id, expiresIn: 3600 }),
+  }));
+  const file = join(tmp, 'users.json');
+  writeFileSync(file, JSON.stringify(users));
+  return { usersFile: file, roomId };
+}
+
+async function cpuMicros(server: RunningServer): Promise<number> {
+  const { body } = await httpJson('GET', `${server.probeUrl}/stats`);
+  return body.cpu.user + body.cpu.system;
+}
+
+/**
+ * Waits until every server used < 3 % of a core over 300 ms (max 30 s): a scenario must not
+ * run while the other server (same core) still digests the previous one's disconnects.
+ */
+async function waitIdle(servers: RunningServer[]): Promise<void> {
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const before = await Promise.all(servers.map(cpuMicros));
+    const t = process.hrtime.bigint();
+    await sleep(300);
+    const after = await Promise.all(servers.map(cpuMicros));
+    const wallMicros = Number(process.hrtime.bigint() - t) / 1000;
+    if (after.every((a, i) => (a - before[i]) / wallMicros < 0.03)) return;
+  }
+  log('bench: servers did not become idle within 30 s; running anyway');
+}
+
+function runLoad(
+  server: RunningServer,
+  scenario: LoadSpec['scenario'],
+  usersFile: string,
+  scenarioParams: Record<string, number>,
+  roomId?: string,
+): Promise<Result> {
+  const spec: LoadSpec = { scenario, url: server.url, probeUrl: server.probeUrl, usersFile, params: scenarioParams, roomId };
+  const [cmd, cmdArgs] = nodeCommand(1, [join(benchDist, 'load.js'), JSON.stringify(spec)]);
+  return new Promise((resolveRun) => {
+    const child = spawn(cmd, cmdArgs, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 200_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (line) return resolveRun(JSON.parse(line.slice(7)) as Result);
+      resolveRun({ error: `load generator exited with ${code}: ${stderr.slice(-1500)}` });
+    });
+  });
+}
+
+// ---- summary -------------------------------------------------------------------------------
+
+interface Metric {
+  scenario: ScenarioName;
+  key: string;
+  label: string;
+  better: 'higher' | 'lower' | 'info';
+  /** Target for service/baseline. */
+  target?: number;
+}
+const METRICS: Metric[] = [
+  { scenario: 'handshake', key: 'perSec', label: 'JWT handshakes/s', better: 'higher', target: 0.95 },
+  { scenario: 'handshake', key: 'latencyP99Ms', label: 'handshake p99 (ms, 100 concurrent)', better: 'info' },
+  { scenario: 'dm', key: 'ackP50Ms', label: 'DM ack p50 (ms, open loop)', better: 'lower' },
+  { scenario: 'dm', key: 'ackP99Ms', label: 'DM ack p99 (ms, open loop)', better: 'lower', target: 1.2 },
+  { scenario: 'dm', key: 'deliveryP50Ms', label: 'DM delivery p50 (ms, open loop)', better: 'lower' },
+  { scenario: 'dm', key: 'deliveryP99Ms', label: 'DM delivery p99 (ms, open loop)', better: 'lower', target: 1.2 },
+  { scenario: 'dm', key: 'persistedPerSec', label: 'persisted DMs/s (closed loop)', better: 'higher', target: 0.9 },
+  { scenario: 'fanout', key: 'deliveriesPerSec', label: 'room fan-out deliveries/s', better: 'higher', target: 0.95 },
+  { scenario: 'memory', key: 'heapPerConnKB', label: 'heap per idle connection (KB)', better: 'lower', target: 1.3 },
+  { scenario: 'memory', key: 'rssPerConnKB', label: 'RSS per idle connection (KB)', better: 'lower', target: 1.3 },
+  { scenario: 'memory', key: 'projectedRss10kMB', label: 'RSS with 10k connections (MB, projected)', better: 'info' },
+  { scenario: 'presence', key: 'cpuSeconds', label: 'presence storm server CPU (s)', better: 'lower' },
+  { scenario: 'presence', key: 'serverFrames', label: 'presence storm frames written by server', better: 'lower' },
+  { scenario: 'presence', key: 'presenceUpdates', label: 'presence storm presence:update received', better: 'info' },
+];
+
+function median(values: number[]): number | null {
+  if (!values.length) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+const fmt = (v: number | null | undefined) =>
+  v === null || v === undefined || Number.isNaN(v) ? '–' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(Math.round(v * 100) / 100);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const servers = (args.get('servers')?.split(',') as ServerName[] | undefined) ?? ['service', 'baseline'];
+  const tmp = mkdtempSync(join(tmpdir(), 'realtime-bench-'));
+  const secret = randomBytes(32).toString('base64url');
+  log(`bench: ${smoke ? 'smoke' : 'full'} mode, ${rounds} round(s), scenarios ${scenarios.join(', ')}; ${cores} cores, ${pinned ? 'servers on core 0, load on core 1' : 'NOT pinned'}; tmp ${tmp}`);
+
+  const running: Partial<Record<ServerName, RunningServer>> = {};
+  // Ctrl-C / SIGTERM: stop the servers this run started, then leave.
+  const abort = () => {
+    for (const server of Object.values(running)) if (server && server.exited === undefined) server.child.kill('SIGKILL');
+    process.exit(130);
+  };
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  const raw: Record<ServerName, Partial<Record<ScenarioName | 'compat', Result[]>>> = { service: {}, baseline: {} };
+  try {
+    for (const name of servers) running[name] = await startServer(name, tmp, secret);
+    const needed = Math.max(...scenarios.map((s) => params[s].connects ?? params[s].users ?? params[s].roomSize ?? params[s].conns ?? 0), 2);
+    const { usersFile, roomId } = await createUsers(running.service, running.baseline, needed, secret, tmp);
+    log(`bench: ${needed} users ready`);
+
+    for (const name of servers) {
+      const result = await runLoad(running[name]!, 'compat', usersFile, {});
+      raw[name].compat = [result];
+      log(`  ${name.padEnd(8)} compat (socket.io-client): ${JSON.stringify(result)}`);
+    }
+    for (let round = 1; round <= rounds; round++) {
+      for (const scenario of scenarios) {
+        const order = round % 2 ? servers : [...servers].reverse();
+        for (const name of order) {
+          // Let the previous scenario's disconnects (and their offline grace timers) settle.
+          await sleep(scenario === 'presence' ? graceMs + 500 : 100);
+          await waitIdle(Object.values(running) as RunningServer[]);
+          const t = Date.now();
+          const cpuBefore = await cpuMicros(running[name]!);
+          const result = await runLoad(running[name]!, scenario, usersFile, params[scenario], roomId);
+          result.serverCpuSecWholeScenario = Math.round((await cpuMicros(running[name]!)) - cpuBefore) / 1e6;
+          (raw[name][scenario] ??= []).push(result);
+          log(`  round ${round} ${name.padEnd(8)} ${scenario.padEnd(9)} ${((Date.now() - t) / 1000).toFixed(1)}s ${JSON.stringify(result)}`);
+          if (running[name]!.exited !== undefined) throw new Error(`${name} died:\n${readFileSync(running[name]!.logFile, 'utf8').slice(-3000)}`);
+        }
+      }
+    }
+  } finally {
+    for (const server of Object.values(running)) if (server) await stopServer(server);
+  }
+
+  // Medians over the rounds that succeeded; the ratio is service / baseline.
+  const rows = METRICS.filter((m) => scenarios.includes(m.scenario)).map((m) => {
+    const values = (name: ServerName) =>
+      (raw[name][m.scenario] ?? []).filter((r) => !r.error && typeof r[m.key] === 'number').map((r) => r[m.key] as number);
+    const service = median(values('service'));
+    const baseline = median(values('baseline'));
+    const ratio = service !== null && baseline !== null && service > 0 && baseline > 0 ? Math.round((service / baseline) * 1000) / 1000 : null;
+    let verdict = '';
+    if (ratio !== null && m.target !== undefined) {
+      const ok = m.better === 'higher' ? ratio >= m.target : ratio <= m.target;
+      verdict = `${ok ? 'ok' : 'MISS'} (${m.better === 'higher' ? '≥' : '≤'} ${m.target})`;
+    }
+    return { scenario: m.scenario, metric: m.key, label: m.label, better: m.better, service, baseline, ratio, target: m.target ?? null, verdict };
+  });
+  const errors: string[] = [];
+  for (const name of servers) {
+    for (const [scenario, results] of Object.entries(raw[name])) {
+      results?.forEach((r, i) => r.error && errors.push(`${name} ${scenario} round ${i + 1}: ${r.error}`));
+    }
+  }
+  const get = (scenario: ScenarioName, metric: string) => rows.find((r) => r.scenario === scenario && r.metric === metric)?.service ?? null;
+  const absolute = [
+    { label: 'service JWT handshakes/s ≥ 1,500', value: get('handshake', 'perSec'), ok: (get('handshake', 'perSec') ?? 0) >= 1500 },
+    { label: 'service persisted DMs/s ≥ 10,000', value: get('dm', 'persistedPerSec'), ok: (get('dm', 'persistedPerSec') ?? 0) >= 10_000 },
+    {
+      label: 'service RSS with 10,000 idle connections < 400 MB (projected)',
+      value: get('memory', 'projectedRss10kMB'),
+      ok: get('memory', 'projectedRss10kMB') !== null && get('memory', 'projectedRss10kMB')! < 400,
+    },
+  ];
+  const durationSec = Math.round((Date.now() - started) / 1000);
+  const meta = {
+    date: new Date().toISOString(),
+    mode: smoke ? 'smoke' : 'full',
+    rounds,
+    durationSec,
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores,
+    pinned,
+    git: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).stdout.trim(),
+    params,
+    presenceGraceMs: graceMs,
+  };
+
+  const md: string[] = [
+    `# Benchmark: service vs bare socket.io (${meta.mode})`,
+    '',
+    `${meta.date} · git ${meta.git} · Node ${meta.node} · ${meta.cpu} × ${cores} · ${pinned ? 'servers pinned to core 0, load generator to core 1' : 'not pinned'} · medians of ${rounds} round(s) · ${durationSec} s`,
+    '',
+    '| scenario | metric | service | baseline | service/baseline | target |',
+    '|---|---|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.scenario} | ${r.label} | ${fmt(r.service)} | ${fmt(r.baseline)} | ${r.ratio ?? '–'} | ${r.verdict} |`),
+    '',
+    '| absolute target | service | |',
+    '|---|---:|---|',
+    ...absolute.map((a) => `| ${a.label} | ${fmt(a.value)} | ${a.value === null ? '–' : a.ok ? 'ok' : 'MISS'} |`),
+    '',
+    `Parameters: \`${JSON.stringify(params)}\`. Method: see bench/README.md.`,
+  ];
+  if (errors.length) md.push('', '## Errors', '', ...errors.map((e) => `- ${e.replace(/\n/g, ' ')}`));
+  const resultsDir = join(repo, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, `${outName}.md`), `${md.join('\n')}\n`);
+  writeFileSync(join(resultsDir, `${outName}.json`), `${JSON.stringify({ meta, summary: rows, absolute, errors, raw }, null, 2)}\n`);
+  process.stdout.write(`${md.join('\n')}\n`);
+  log(`bench: wrote bench/results/${outName}.md and .json`);
+  if (args.has('keep-tmp')) log(`bench: kept ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+  // Smoke mode (CI) keeps the harness working: any scenario error fails it, except a service
+  // feature that is not implemented yet (NOT_FOUND). Timings are never asserted.
+  const broken = errors.filter((e) => !/not implemented/.test(e));
+  if (smoke && broken.length) {
+    log(`bench: smoke failed:\n${broken.join('\n')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    log(`bench failed: ${(error as Error).stack ?? String(error)}`);
+    process.exit(1);
+  },
+);
