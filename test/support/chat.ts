@@ -25,8 +25,8 @@ export class ClientPool {
   async tab(token: string): Promise<TestClient> {
     const client = await connect(this.url(), token);
     this.clients.push(client);
-    // One round trip after `session`: the connect listeners (chat room subscriptions) run right
-    // after `session` is emitted, before the server reads this socket's next packet.
+    // The chat room subscriptions are made by a connect listener that runs just after `session`
+    // is emitted; one round trip gives it time to finish (in practice, not by contract).
     await client.request('room:list', {});
     return client;
   }
