@@ -19,7 +19,8 @@ export class ChatSubscriptions implements ConnectionListener, OnModuleInit {
     this.lifecycle.register(this);
   }
 
-  async onConnect(socket: AppSocket): Promise<void> {
+  /** Before `session`, so a tab never misses a room message sent right after it connected. */
+  async beforeSession(socket: AppSocket): Promise<void> {
     const roomIds = await this.rooms.roomIdsOf(socket.data.user.id);
     if (roomIds.length && socket.connected) await socket.join(roomIds.map(rooms.chatRoom));
   }

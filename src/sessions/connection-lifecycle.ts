@@ -14,7 +14,12 @@ export interface DisconnectedSocket {
  * register here instead of each gateway tracking connections on its own.
  */
 export interface ConnectionListener {
-  /** Runs after `session` was emitted, in registration order. */
+  /**
+   * Runs before `session` is emitted: join the socket to the rooms it must be in from the start
+   * (a client may act as soon as it has `session`). Keep it to what must precede `session`.
+   */
+  beforeSession?(socket: AppSocket): Promise<void> | void;
+  /** Runs after `session` was emitted and the socket is in the registry, in registration order. */
   onConnect?(socket: AppSocket, counts: ConnectionCounts): Promise<void> | void;
   onDisconnect?(socket: DisconnectedSocket, counts: ConnectionCounts): Promise<void> | void;
 }
@@ -26,6 +31,16 @@ export class ConnectionLifecycle {
 
   register(listener: ConnectionListener): void {
     this.listeners.push(listener);
+  }
+
+  async preparing(socket: AppSocket): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener.beforeSession?.(socket);
+      } catch (error) {
+        this.logger.error({ err: error, socketId: socket.id }, 'before-session listener failed');
+      }
+    }
   }
 
   async connected(socket: AppSocket, counts: ConnectionCounts): Promise<void> {

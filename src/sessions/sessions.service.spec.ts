@@ -60,6 +60,43 @@ describe('SessionsService', () => {
     service.onApplicationShutdown();
   });
 
+  it('runs beforeSession listeners before `session`, and disconnect only after connect finished', async () => {
+    const { lifecycle, service } = setup();
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    lifecycle.register({
+      beforeSession: async () => {
+        order.push('beforeSession');
+        await gate;
+      },
+      onConnect: () => void order.push('onConnect'),
+      onDisconnect: () => void order.push('onDisconnect'),
+    });
+    const socket = fakeSocket('a', 's1');
+    (socket.emit as jest.Mock).mockImplementation((event: string) => order.push(`emit:${event}`));
+    const connecting = service.connect(socket);
+    const disconnecting = service.disconnect(socket);
+    await Promise.resolve();
+    expect(order).toEqual(['beforeSession']);
+    release();
+    await Promise.all([connecting, disconnecting]);
+    expect(order).toEqual(['beforeSession', 'emit:session', 'onConnect', 'onDisconnect']);
+  });
+
+  it('never registers a socket that left before `session`', async () => {
+    const { lifecycle, store, service } = setup();
+    const socket = fakeSocket('a', 's1');
+    lifecycle.register({ beforeSession: () => void ((socket as { connected: boolean }).connected = false) });
+    const onDisconnect = jest.fn();
+    lifecycle.register({ onDisconnect });
+    await service.connect(socket);
+    await service.disconnect(socket);
+    expect(socket.emit).not.toHaveBeenCalled();
+    expect(onDisconnect).not.toHaveBeenCalled();
+    expect(await store.onlineUserIds()).toEqual([]);
+  });
+
   it('reports what remains on disconnect', async () => {
     const { lifecycle, service } = setup();
     const remaining: { user: number; session: number }[] = [];

@@ -18,6 +18,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 @Injectable()
 export class SessionsService implements OnApplicationShutdown {
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  /** Resolves to whether the socket made it into the registry. */
+  private readonly registrations = new WeakMap<AppSocket, Promise<boolean>>();
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -41,21 +43,37 @@ export class SessionsService implements OnApplicationShutdown {
     return { sessionId, resumed: false };
   }
 
-  /** Called for every authenticated socket: rooms, the `session` event, then the listeners. */
-  async connect(socket: AppSocket): Promise<void> {
+  /**
+   * Called for every authenticated socket: its rooms (including those listeners add before
+   * `session`, so nothing addressed to the user is missed once `session` arrived), the `session`
+   * event, the registry, then the connect listeners.
+   */
+  connect(socket: AppSocket): Promise<void> {
+    const registration = this.register(socket);
+    this.registrations.set(socket, registration);
+    return registration.then(() => undefined);
+  }
+
+  private async register(socket: AppSocket): Promise<boolean> {
     const { user, sessionId } = socket.data;
     socket.join([rooms.user(user.id), rooms.session(sessionId), rooms.everyone]);
+    await this.lifecycle.preparing(socket);
+    if (!socket.connected) return false;
     socket.emit('session', { sessionId, user } satisfies SessionEvent);
     this.scheduleExpiry(socket);
     const counts = await this.connections.add({ socketId: socket.id, userId: user.id, sessionId });
-    // The socket may have gone while the store was updated; then the disconnect path cleans up.
-    if (socket.connected) await this.lifecycle.connected(socket, counts);
+    await this.lifecycle.connected(socket, counts);
+    return true;
   }
 
+  /** Runs after the socket's connect handling finished, so listeners always see connect then disconnect. */
   async disconnect(socket: AppSocket): Promise<void> {
     this.clearExpiry(socket.id);
+    const registered = await this.registrations.get(socket);
+    this.registrations.delete(socket);
+    this.clearExpiry(socket.id);
+    if (!registered) return;
     const { user, sessionId } = socket.data;
-    if (!user) return;
     const counts = await this.connections.remove({ socketId: socket.id, userId: user.id, sessionId });
     await this.lifecycle.disconnected({ socketId: socket.id, user, sessionId }, counts);
   }

@@ -25,9 +25,7 @@ export class ClientPool {
   async tab(token: string): Promise<TestClient> {
     const client = await connect(this.url(), token);
     this.clients.push(client);
-    // The chat room subscriptions are made by a connect listener that runs just after `session`
-    // is emitted; one round trip gives it time to finish (in practice, not by contract).
-    await client.request('room:list', {});
+    // No round trip needed: a socket is in its chat rooms before `session` arrives.
     return client;
   }
 
