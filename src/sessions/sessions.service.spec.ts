@@ -55,7 +55,8 @@ describe('SessionsService', () => {
     await service.connect(tab1);
     await service.connect(tab2);
     expect(tab1.emit).toHaveBeenCalledWith('session', { sessionId: 's1', user });
-    expect(tab1.join).toHaveBeenCalledWith(['user:u1', 'session:s1', 'authenticated']);
+    expect(tab1.join).toHaveBeenCalledWith(['user:u1', 'session:s1']);
+    expect(tab1.join).toHaveBeenCalledWith('authenticated');
     expect(seen).toEqual([1, 2]);
     service.onApplicationShutdown();
   });
