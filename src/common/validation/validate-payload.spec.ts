@@ -45,6 +45,12 @@ describe('validatePayload', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
+  it.each(['toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'])('rejects the Object.prototype member name %p as a field', (key) => {
+    const error = failure({ name: 'a', [key]: 'x' });
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.details).toEqual([{ field: key, errors: [expect.any(String)] }]);
+  });
+
   it('rejects absurdly deep nesting without recursing forever', () => {
     let deep: Record<string, unknown> = {};
     const root = deep;

@@ -6,13 +6,21 @@ import { AppError } from '../errors/app-error';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 8;
 
-/** Keys that could reach an object's prototype when copied onto a class instance. */
+/**
+ * Keys that could reach an object's prototype when copied onto a class instance, and keys naming
+ * an Object.prototype member (`toString`, `hasOwnProperty`, …): class-validator's whitelist looks
+ * fields up in a plain object, so those passed as "declared" and shadowed the DTO's methods.
+ */
+function isForbiddenKey(key: string): boolean {
+  return FORBIDDEN_KEYS.has(key) || Object.prototype.hasOwnProperty.call(Object.prototype, key);
+}
+
 function findForbiddenKey(value: unknown, path: string, depth: number): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   if (depth > MAX_DEPTH) return path || '(root)';
   for (const key of Object.keys(value)) {
     const child = path ? `${path}.${key}` : key;
-    if (FORBIDDEN_KEYS.has(key)) return child;
+    if (isForbiddenKey(key)) return child;
     const found = findForbiddenKey((value as Record<string, unknown>)[key], child, depth + 1);
     if (found) return found;
   }
