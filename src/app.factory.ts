@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { dirname, join } from 'node:path';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import helmet from 'helmet';
@@ -13,6 +14,7 @@ import { REDIS, type RedisConnections } from './redis/redis.providers';
 import { APP_CONFIG, type AppConfig } from './config/config.module';
 import { MetricsService } from './metrics/metrics.service';
 import { JwtHandshakeAuthenticator } from './sessions/handshake-authenticator';
+import { setupOpenApi } from './docs/openapi';
 
 export interface CreateAppOptions {
   /** Overrides of environment variables for this app only (tests). */
@@ -49,6 +51,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   const metrics = app.get(MetricsService);
   app.useGlobalFilters(new HttpExceptionFilter((code) => metrics.httpError(code)));
   app.useGlobalPipes(new PayloadValidationPipe());
+  // Docs and the demo page: /docs (OpenAPI, swagger-ui served locally), / (public/) with the
+  // socket.io browser client at /vendor/socket.io.min.js. Nothing is fetched from a CDN.
+  setupOpenApi(app);
+  app.useStaticAssets(join(__dirname, '..', 'public'), { index: 'index.html' });
+  app.useStaticAssets(join(dirname(require.resolve('socket.io-client/package.json')), 'dist'), { prefix: '/vendor/' });
   const redis = app.get<RedisConnections | null>(REDIS);
   const configure: ServerConfigurer[] = redis ? [useRedisAdapter(redis)] : [];
   app.useWebSocketAdapter(new RealtimeIoAdapter(app, config, app.get(JwtHandshakeAuthenticator), configure, metrics));

@@ -4,6 +4,7 @@ import { ChatModule } from './chat/chat.module';
 import { AppLoggerModule } from './common/logging/logger.module';
 import { RealtimeModule } from './common/ws/realtime.module';
 import { AppConfigModule } from './config/config.module';
+import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { ModalsModule } from './modals/modals.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -33,6 +34,7 @@ export class AppModule {
         PresenceModule,
         ModalsModule,
         ChatModule,
+        DocsModule,
       ],
     };
   }

@@ -1,15 +1,22 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiDtoBody, ApiErrors, model } from '../docs/openapi-decorators';
 import type { AuthResult } from '../contracts';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 
+@ApiTags('auth')
 @Controller('auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   /** 201 with a token; 409 when the username is taken. */
   @Post('register')
+  @ApiOperation({ summary: 'Create an account and get a token' })
+  @ApiDtoBody(RegisterDto)
+  @ApiCreatedResponse({ schema: model('AuthResult') })
+  @ApiErrors('BAD_REQUEST', 'CONFLICT', 'PAYLOAD_TOO_LARGE')
   register(@Body() body: RegisterDto): Promise<AuthResult> {
     return this.auth.register(body);
   }
@@ -20,6 +27,10 @@ export class AuthController {
    */
   @Post('login')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Log in and get a token', description: 'The same 401 for an unknown user and a wrong password; 429 after too many failures.' })
+  @ApiDtoBody(LoginDto)
+  @ApiOkResponse({ schema: model('AuthResult') })
+  @ApiErrors('BAD_REQUEST', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED')
   login(@Body() body: LoginDto, @Ip() ip: string): Promise<AuthResult> {
     return this.auth.login(body.username, body.password, ip);
   }

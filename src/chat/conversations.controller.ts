@@ -1,9 +1,13 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearer, ApiDtoQuery, ApiErrors, model } from '../docs/openapi-decorators';
 import type { MessagePage, User } from '../contracts';
 import { BearerAuthGuard, CurrentUser } from '../auth/bearer-auth.guard';
 import { HistoryPageQuery } from './dto/message-history.dto';
 import { MessagesService } from './messages.service';
 
+@ApiTags('conversations')
+@ApiBearer()
 @Controller('conversations')
 @UseGuards(BearerAuthGuard)
 export class ConversationsController {
@@ -11,6 +15,11 @@ export class ConversationsController {
 
   /** History of a conversation the caller takes part in: 400 malformed id, 403 not theirs, 404 unknown. */
   @Get(':conversationId/messages')
+  @ApiOperation({ summary: 'A page of a conversation’s history (as the `message:history` event)' })
+  @ApiParam({ name: 'conversationId', description: '`dm:<userIdA>:<userIdB>` (ids sorted) or `room:<roomId>`' })
+  @ApiDtoQuery(HistoryPageQuery)
+  @ApiOkResponse({ schema: model('MessagePage') })
+  @ApiErrors('BAD_REQUEST', 'FORBIDDEN', 'NOT_FOUND')
   history(
     @CurrentUser() user: User,
     @Param('conversationId') conversationId: string,

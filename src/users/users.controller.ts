@@ -1,10 +1,14 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearer, ApiDtoQuery, ApiErrors, model } from '../docs/openapi-decorators';
 import type { User, UserWithPresence } from '../contracts';
 import { BearerAuthGuard, CurrentUser } from '../auth/bearer-auth.guard';
 import { InjectPresenceQuery, type PresenceQuery } from '../presence/presence-query';
 import { ListUsersQuery } from './dto/list-users.query';
 import { UsersService } from './users.service';
 
+@ApiTags('users')
+@ApiBearer()
 @Controller('users')
 @UseGuards(BearerAuthGuard)
 export class UsersController {
@@ -14,12 +18,18 @@ export class UsersController {
   ) {}
 
   @Get('me')
+  @ApiOperation({ summary: 'The user the token belongs to' })
+  @ApiOkResponse({ schema: model('User') })
   me(@CurrentUser() user: User): User {
     return user;
   }
 
   /** Users by username prefix, each with the presence the caller is allowed to see. */
   @Get()
+  @ApiOperation({ summary: 'Users by username prefix, with presence' })
+  @ApiDtoQuery(ListUsersQuery)
+  @ApiOkResponse({ schema: { type: 'object', required: ['users'], properties: { users: { type: 'array', items: model('UserWithPresence') } } } })
+  @ApiErrors('BAD_REQUEST')
   async list(@CurrentUser() viewer: User, @Query() query: ListUsersQuery): Promise<{ users: UserWithPresence[] }> {
     const users = await this.users.search(query.search ?? '', query.limit ?? 50);
     const presence = await this.presence.presenceOf(users, viewer.id);

@@ -1,0 +1,361 @@
+/**
+ * The documentation half of the event contract: for every event in `ClientEventMap` and
+ * `ServerEventMap`, what it does, who receives it, which error codes its ack can carry, and
+ * JSON Schemas of the data it carries. /asyncapi, /docs and the schema tests are generated
+ * from this (payload schemas of client events come from the gateways' DTO classes, see
+ * src/docs/payload-schemas.ts). The catalogues are mapped types over the event names, so an
+ * event added to the maps does not compile until it is documented here, and each schema is
+ * typed as the TypeScript shape it describes.
+ */
+import { ERROR_CODES, type ErrorBody, type ErrorCode, type FieldError } from './errors';
+import type { ClientEventMap, ClientEventName, ServerEventMap, ServerEventName } from './events';
+import type {
+  AuthResult,
+  ConversationSummary,
+  Message,
+  MessageAuthor,
+  MessagePage,
+  ModalState,
+  Presence,
+  Room,
+  RoomMember,
+  User,
+  UserWithPresence,
+  Viewer,
+} from './models';
+import {
+  anything,
+  arrayOf,
+  bool,
+  dateTime,
+  emptyObject,
+  int,
+  objectOf,
+  oneOfValues,
+  opt,
+  refTo,
+  req,
+  str,
+  type Schema,
+} from './schema';
+
+/** Named shapes, published as `components.schemas` in both documents. */
+interface Models {
+  User: User;
+  Presence: Presence;
+  UserWithPresence: UserWithPresence;
+  AuthResult: AuthResult;
+  MessageAuthor: MessageAuthor;
+  Message: Message;
+  MessagePage: MessagePage;
+  Room: Room;
+  RoomMember: RoomMember;
+  ConversationSummary: ConversationSummary;
+  Viewer: Viewer;
+  ModalState: ModalState;
+  ErrorBody: ErrorBody;
+  FieldError: FieldError;
+}
+export type ModelName = keyof Models;
+
+const ref = <K extends ModelName>(name: K): Schema<Models[K]> => refTo<Models[K]>(name);
+
+const id = (description = 'opaque id') => str(description);
+const presenceStatus = oneOfValues(['online', 'away', 'busy', 'offline'] as const);
+
+export const MODEL_SCHEMAS: { [K in ModelName]: Schema<Models[K]> } = {
+  User: objectOf<User>(
+    {
+      id: req(id()),
+      username: req(str('3–32 characters of a-z 0-9 _ . -, lower-case')),
+      displayName: req(str()),
+      createdAt: req(dateTime()),
+    },
+    'A registered user.',
+  ),
+  Presence: objectOf<Presence>(
+    {
+      userId: req(id()),
+      username: req(str()),
+      status: req(presenceStatus),
+      statusText: opt(str(undefined, { maxLength: 140 })),
+      lastSeenAt: opt(dateTime('when the user last went offline')),
+      connections: req(int('open sockets of the user; 0 when offline', { minimum: 0 })),
+      invisible: opt(oneOfValues([true] as const, 'only in your own presence: you chose `invisible`, everybody else sees `offline`')),
+    },
+    'Whether a user is online, as the receiving user may see it.',
+  ),
+  UserWithPresence: objectOf<UserWithPresence>({
+    id: req(id()),
+    username: req(str()),
+    displayName: req(str()),
+    createdAt: req(dateTime()),
+    presence: req(ref('Presence')),
+  }),
+  AuthResult: objectOf<AuthResult>({
+    user: req(ref('User')),
+    accessToken: req(str('JWT: send it as `auth.token` on connect or `Authorization: Bearer` on REST')),
+    tokenType: req(oneOfValues(['Bearer'] as const)),
+    expiresIn: req(int('lifetime of accessToken in seconds')),
+  }),
+  MessageAuthor: objectOf<MessageAuthor>({ id: req(id()), username: req(str()) }),
+  Message: objectOf<Message>(
+    {
+      id: req(id()),
+      conversationId: req(str('`dm:<userIdA>:<userIdB>` (ids sorted) or `room:<roomId>`')),
+      seq: req(int('1, 2, 3, … per conversation, no gaps', { minimum: 1 })),
+      from: req(ref('MessageAuthor')),
+      to: opt(id('recipient of a direct message')),
+      roomId: opt(id('room of a room message')),
+      content: req(str('trimmed, 1–MESSAGE_MAX_LENGTH characters')),
+      clientMsgId: opt(str('the sender’s idempotency key', { maxLength: 64 })),
+      createdAt: req(dateTime()),
+    },
+    'A stored message.',
+  ),
+  MessagePage: objectOf<MessagePage>({
+    messages: req(arrayOf(ref('Message'), 'ascending seq')),
+    hasMore: req(bool('more messages exist beyond this page in the direction asked')),
+  }),
+  Room: objectOf<Room>({
+    id: req(id()),
+    name: req(str(undefined, { minLength: 1, maxLength: 64 })),
+    visibility: req(oneOfValues(['public', 'private'] as const)),
+    ownerId: req(id()),
+    memberCount: req(int(undefined, { minimum: 0 })),
+    createdAt: req(dateTime()),
+  }),
+  RoomMember: objectOf<RoomMember>({
+    userId: req(id()),
+    username: req(str()),
+    role: req(oneOfValues(['owner', 'member'] as const)),
+    online: req(bool()),
+    status: req(presenceStatus),
+  }),
+  ConversationSummary: objectOf<ConversationSummary>({
+    conversationId: req(str()),
+    type: req(oneOfValues(['dm', 'room'] as const)),
+    peer: opt(ref('User')),
+    room: opt(ref('Room')),
+    lastMessage: opt(ref('Message')),
+    unreadCount: req(int('messages from others after lastReadSeq', { minimum: 0 })),
+    lastReadSeq: req(int(undefined, { minimum: 0 })),
+  }),
+  Viewer: objectOf<Viewer>(
+    {
+      userId: req(id()),
+      username: req(str()),
+      sessionId: req(id('the tab that has the modal open')),
+      exclusive: req(bool()),
+      openedAt: req(dateTime()),
+    },
+    'One session (tab) that has a modal open.',
+  ),
+  ModalState: objectOf<ModalState>({ modalId: req(str()), viewers: req(arrayOf(ref('Viewer'))) }),
+  ErrorBody: objectOf<ErrorBody>(
+    {
+      code: req(oneOfValues(ERROR_CODES)),
+      message: req(str('human-readable; do not parse')),
+      details: opt(anything('BAD_REQUEST: FieldError[]; RATE_LIMITED: { retryAfterMs }; CONFLICT (modal:open): { holder: Viewer }')),
+    },
+    'The error shape of every REST body (`{ error }`) and failed ack.',
+  ),
+  FieldError: objectOf<FieldError>({ field: req(str()), errors: req(arrayOf(str())) }),
+};
+
+/** Errors any client event can answer with, on top of its own. */
+export const COMMON_EVENT_ERRORS: readonly ErrorCode[] = ['BAD_REQUEST', 'RATE_LIMITED', 'INTERNAL'];
+
+export interface ClientEventDoc<Result> {
+  /** One line. */
+  summary: string;
+  /** Rules a frontend needs (markdown). */
+  description?: string;
+  /** Codes this event's own rules produce (COMMON_EVENT_ERRORS come on top). */
+  errors: readonly ErrorCode[];
+  /** `data` of a successful ack. */
+  result: Schema<Result>;
+}
+
+export interface ServerEventDoc<Payload> {
+  summary: string;
+  /** Which sockets receive it. */
+  receivers: string;
+  payload: Schema<Payload>;
+}
+
+const presenceUsers = objectOf<{ users: Presence[] }>({ users: req(arrayOf(ref('Presence'))) });
+const roomAndUser = objectOf<{ roomId: string; userId: string }>({ roomId: req(id()), userId: req(id()) });
+
+export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientEventMap[E]['result']> } = {
+  'session:refresh': {
+    summary: 'Extend this connection with a fresh token before the current one expires.',
+    description: 'Without it the server emits `session:expired` and disconnects when the token expires.',
+    errors: ['UNAUTHORIZED', 'TOKEN_EXPIRED', 'FORBIDDEN'],
+    result: objectOf({ expiresAt: req(dateTime('new expiry of this connection')) }),
+  },
+  'message:send': {
+    summary: 'Send a direct message (`to`) or a room message (`roomId`); exactly one of them.',
+    description:
+      'Stored before the ack. Reusing a `clientMsgId` returns the first message again and delivers nothing twice. ' +
+      'Rooms: members only. Direct messages: any existing user, yourself included.',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    result: ref('Message'),
+  },
+  'message:history': {
+    summary: 'A page of a conversation’s messages (latest first page, `before` pages back, `after` catches up).',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    result: ref('MessagePage'),
+  },
+  'message:read': {
+    summary: 'Move your read pointer forward; lower or equal `seq` changes nothing.',
+    description: 'The other participants and your other tabs get `message:read` when it moves.',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    result: objectOf({ conversationId: req(str()), seq: req(int('your read pointer', { minimum: 0 })) }),
+  },
+  'conversation:list': {
+    summary: 'Your conversations, latest activity first, with unread counts.',
+    errors: [],
+    result: objectOf({ conversations: req(arrayOf(ref('ConversationSummary'))) }),
+  },
+  typing: {
+    summary: 'Tell the other participants you are (not) typing; it ends by itself 5 s after the last `true`.',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    result: emptyObject,
+  },
+  'room:create': {
+    summary: 'Create a room; you own it, `members` join at once and get `room:invited`.',
+    errors: ['NOT_FOUND'],
+    result: ref('Room'),
+  },
+  'room:list': {
+    summary: 'Rooms you joined (default) or public rooms (`scope: "public"`, at most 500, by name).',
+    errors: [],
+    result: objectOf({ rooms: req(arrayOf(ref('Room'))) }),
+  },
+  'room:join': {
+    summary: 'Join a public room, or a private room you are a member of or invited to.',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    result: objectOf({ room: req(ref('Room')), members: req(arrayOf(ref('RoomMember'))) }),
+  },
+  'room:invite': {
+    summary: 'Invite a user to a room you are a member of; they get `room:invited`.',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    result: roomAndUser,
+  },
+  'room:leave': {
+    summary: 'Leave a room; an owner hands ownership to the longest-standing member.',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    result: objectOf({ roomId: req(id()) }),
+  },
+  'presence:subscribe': {
+    summary: 'Receive `presence:update` for these users (or every user with `all`); answers their current presence.',
+    errors: [],
+    result: presenceUsers,
+  },
+  'presence:unsubscribe': {
+    summary: 'Stop receiving `presence:update` for these users (`all: true` drops every subscription).',
+    errors: [],
+    result: emptyObject,
+  },
+  'presence:list': {
+    summary: 'A snapshot: online users (no fields), a room’s members (`roomId`) or the named users (`userIds`).',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    result: presenceUsers,
+  },
+  'presence:set': {
+    summary: 'Set your status and status text for all your tabs; `invisible` shows you offline to others.',
+    errors: [],
+    result: ref('Presence'),
+  },
+  'modal:open': {
+    summary: 'Mark a modal open in this session; everybody gets `modal:opened`.',
+    description:
+      '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open.',
+    errors: ['CONFLICT'],
+    result: ref('ModalState'),
+  },
+  'modal:close': {
+    summary: 'Close a modal this session has open; everybody gets `modal:closed`.',
+    errors: ['NOT_FOUND'],
+    result: objectOf({ modalId: req(str()) }),
+  },
+  'modal:list': {
+    summary: 'Who has which modal open (one modal with `modalId`).',
+    errors: [],
+    result: objectOf({ modals: req(arrayOf(ref('ModalState'))) }),
+  },
+};
+
+export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerEventMap[E]> } = {
+  session: {
+    summary: 'First event of every connection: the session id to send back as `auth.sessionId` on reconnect.',
+    receivers: 'the connecting socket',
+    payload: objectOf({ sessionId: req(id()), user: req(ref('User')) }),
+  },
+  'session:expired': {
+    summary: 'The token expired without `session:refresh`; the server disconnects right after.',
+    receivers: 'the expiring socket',
+    payload: objectOf({ reason: req(oneOfValues(['token_expired'] as const)) }),
+  },
+  exception: {
+    summary: 'A client event emitted without an ack callback failed.',
+    receivers: 'the socket that emitted the event',
+    payload: objectOf({ event: req(str('the event that failed')), error: req(ref('ErrorBody')) }),
+  },
+  'message:new': {
+    summary: 'A message was stored in one of your conversations.',
+    receivers: 'every socket of every participant except the sending socket (the sender’s other tabs included)',
+    payload: ref('Message'),
+  },
+  'message:read': {
+    summary: 'A participant moved their read pointer.',
+    receivers: 'the other participants and the reader’s other tabs',
+    payload: objectOf({ conversationId: req(str()), userId: req(id()), seq: req(int(undefined, { minimum: 0 })) }),
+  },
+  typing: {
+    summary: 'A participant started or stopped typing (`false` is also sent 5 s after the last `true`).',
+    receivers: 'the other participants’ sockets (never the typist’s own tabs)',
+    payload: objectOf({ conversationId: req(str()), userId: req(id()), isTyping: req(bool()) }),
+  },
+  'room:member-joined': {
+    summary: 'A user joined a room.',
+    receivers: 'the room’s members and the joiner’s other tabs, not the acting socket',
+    payload: objectOf({ roomId: req(id()), user: req(ref('User')) }),
+  },
+  'room:member-left': {
+    summary: 'A user left a room; `ownerId` is the new owner when the owner left.',
+    receivers: 'the room’s members and the leaver’s other tabs, not the acting socket',
+    payload: objectOf({ roomId: req(id()), userId: req(id()), ownerId: opt(id('new owner')) }),
+  },
+  'room:invited': {
+    summary: 'You were invited to (or created as a member of) a room; `room:join` to take part.',
+    receivers: 'every socket of the invited user',
+    payload: objectOf({ room: req(ref('Room')), by: req(ref('User')) }),
+  },
+  'presence:update': {
+    summary: 'A watched user’s presence changed (online, offline, status, status text).',
+    receivers: 'sockets subscribed to that user or to `all`, once per visible change',
+    payload: ref('Presence'),
+  },
+  'modal:state': {
+    summary: 'Every open modal, sent right after `session` on every connection.',
+    receivers: 'the connecting socket',
+    payload: objectOf({ modals: req(arrayOf(ref('ModalState'))) }),
+  },
+  'modal:opened': {
+    summary: 'A session opened a modal (or changed `exclusive`).',
+    receivers: 'every connected socket, the acting one included',
+    payload: objectOf({ modalId: req(str()), viewer: req(ref('Viewer')) }),
+  },
+  'modal:closed': {
+    summary: 'A session closed a modal, or went away without resuming (`reason: "disconnected"`).',
+    receivers: 'every connected socket, the acting one included',
+    payload: objectOf({
+      modalId: req(str()),
+      userId: req(id()),
+      sessionId: req(id()),
+      reason: req(oneOfValues(['closed', 'disconnected'] as const)),
+    }),
+  },
+};
