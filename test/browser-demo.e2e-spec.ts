@@ -1,0 +1,119 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startApp, type TestApp } from './support/app';
+import { uniqueUsername } from './support/clients';
+
+/**
+ * The demo page at / driven in headless Chromium: two browser contexts (two people) sign up,
+ * see each other online, chat directly and in a room, see typing and unread counts, and see
+ * who else has a modal open. Screenshots go to test/artifacts/ (gitignored).
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, 'artifacts');
+const available = existsSync(CHROMIUM);
+if (!available) {
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)`);
+  console.warn(`browser-demo: ${CHROMIUM} not found, skipping the browser test (apt-get install -y chromium)`);
+}
+const describeBrowser = available ? describe : describe.skip;
+
+const WAIT = { timeout: 20_000 };
+
+describeBrowser('demo page in Chromium', () => {
+  let app: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    app = await startApp();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  async function signUp(username: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    page.on('console', (msg) => msg.type() === 'error' && problems.push(`${msg.text()} ${msg.location().url}`));
+    (page as Page & { problems?: string[] }).problems = problems;
+    await page.goto(app.url, { waitUntil: 'load' });
+    await page.fill('#username', username);
+    await page.fill('#password', 'correct horse battery');
+    await page.click('#signup');
+    await page.waitForSelector('#app:not([hidden])', WAIT);
+    await page.waitForSelector('#conn.up', WAIT);
+    return page;
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `demo-${name}.png`) });
+
+  it('two people chat, see presence, typing, unread counts, rooms and who has a modal open', async () => {
+    const aliceName = uniqueUsername('alice');
+    const bobName = uniqueUsername('bob');
+    const alice = await signUp(aliceName);
+    await shot(alice, '1-alice-alone');
+    const bob = await signUp(bobName);
+
+    // Presence: each sees the other online.
+    await alice.waitForSelector(`#people li[data-user="${bobName}"]`, WAIT);
+    await bob.waitForSelector(`#people li[data-user="${aliceName}"]`, WAIT);
+
+    // Bob sets a status; Alice sees it.
+    await bob.selectOption('#me-status', 'busy');
+    await alice.waitForSelector(`#people li[data-user="${bobName}"] .dot.busy`, WAIT);
+
+    // A direct message: Alice writes while Bob is elsewhere, Bob gets an unread count.
+    await alice.click(`#people li[data-user="${bobName}"]`);
+    await alice.fill('#message-input', 'Hi Bob! Got a minute?');
+    await alice.click('#send');
+    await alice.waitForSelector('#messages .msg.mine >> text=Hi Bob! Got a minute?', WAIT);
+    await bob.waitForSelector(`#conversations li[data-conversation="${aliceName}"] .badge[data-unread="1"]`, WAIT);
+    await shot(bob, '2-bob-unread');
+
+    // Bob opens it (the count clears) and types; Alice sees the typing indicator.
+    await bob.click(`#conversations li[data-conversation="${aliceName}"]`);
+    await bob.waitForSelector('#messages .msg >> text=Hi Bob! Got a minute?', WAIT);
+    await bob.waitForSelector(`#conversations li[data-conversation="${aliceName}"]:not(:has(.badge))`, WAIT);
+    await bob.type('#message-input', 'Sure', { delay: 20 });
+    await alice.waitForSelector(`#typing >> text=${bobName} is typing`, WAIT);
+    await shot(alice, '3-alice-sees-typing');
+    await bob.type('#message-input', ', what is up?');
+    await bob.click('#send');
+    await alice.waitForSelector('#messages .msg:not(.mine) >> text=Sure, what is up?', WAIT);
+    await alice.waitForFunction(() => document.getElementById('typing')!.textContent === '', undefined, WAIT);
+
+    // A room: Alice creates it, Bob finds it among public rooms, joins and writes.
+    await alice.fill('#room-name', 'launch-plan');
+    await alice.click('#room-form button');
+    await alice.waitForSelector('#chat-title >> text=# launch-plan', WAIT);
+    await bob.click('#refresh-rooms');
+    await bob.click('#public-rooms li[data-room="launch-plan"]', WAIT);
+    await bob.waitForSelector('#chat-title >> text=# launch-plan', WAIT);
+    await bob.fill('#message-input', 'Joined. Shipping Friday?');
+    await bob.click('#send');
+    await alice.waitForSelector('#messages .msg >> text=Joined. Shipping Friday?', WAIT);
+    await shot(alice, '4-alice-room');
+
+    // The details modal: Alice opens it, then Bob; each sees the other listed as a viewer.
+    await alice.click('#open-details');
+    await alice.waitForSelector('#modal:not([hidden])', WAIT);
+    await bob.click('#open-details');
+    await bob.waitForSelector(`#modal-viewers li[data-viewer="${aliceName}"]`, WAIT);
+    await alice.waitForSelector(`#modal-viewers li[data-viewer="${bobName}"]`, WAIT);
+    await shot(alice, '5-alice-modal-with-bob');
+    await bob.click('#close-details');
+    await alice.waitForSelector(`#modal-viewers li[data-viewer="${bobName}"]`, { state: 'detached', ...WAIT });
+
+    for (const page of [alice, bob]) expect((page as Page & { problems?: string[] }).problems).toEqual([]);
+    await shot(bob, '6-bob-final');
+  }, 120_000);
+});
