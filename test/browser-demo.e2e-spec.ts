@@ -116,4 +116,21 @@ describeBrowser('demo page in Chromium', () => {
     for (const page of [alice, bob]) expect((page as Page & { problems?: string[] }).problems).toEqual([]);
     await shot(bob, '6-bob-final');
   }, 120_000);
+
+  it('renders /docs (Swagger UI) and /asyncapi under the default CSP, offline', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
+    page.on('request', (req) => !req.url().startsWith(app.url) && !req.url().startsWith('data:') && problems.push(`external: ${req.url()}`));
+    await page.goto(`${app.url}/docs`, { waitUntil: 'load' });
+    await page.waitForSelector('.opblock-summary-path[data-path="/auth/login"]', WAIT);
+    await shot(page, '7-docs');
+    await page.goto(`${app.url}/asyncapi`, { waitUntil: 'load' });
+    await page.waitForSelector('#client-message-send', WAIT);
+    await shot(page, '8-asyncapi');
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
 });

@@ -113,6 +113,7 @@ export function renderAsyncApiHtml(doc: AsyncApiDocument): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escape(info.title)} ${escape(info.version)}</title>
 <style>
   :root { --fg:#1d2330; --muted:#667085; --line:#e4e7ec; --accent:#3b5bdb; --bg:#f8f9fb; }
