@@ -89,7 +89,7 @@ describeBrowser('demo page in Chromium', () => {
     await bob.type('#message-input', ', what is up?');
     await bob.click('#send');
     await alice.waitForSelector('#messages .msg:not(.mine) >> text=Sure, what is up?', WAIT);
-    await alice.waitForFunction(() => document.getElementById('typing')!.textContent === '', undefined, WAIT);
+    await alice.waitForFunction("document.getElementById('typing').textContent === ''", undefined, WAIT);
 
     // A room: Alice creates it, Bob finds it among public rooms, joins and writes.
     await alice.fill('#room-name', 'launch-plan');
