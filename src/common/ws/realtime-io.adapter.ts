@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
@@ -53,6 +54,9 @@ export class RealtimeIoAdapter extends IoAdapter {
       path: '/socket.io',
       serveClient: false,
       cors: { origin: this.config.corsOrigins, credentials: true },
+      // CORS headers alone do not stop a browser's websocket from another origin: refuse it here.
+      allowRequest: (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) =>
+        callback(null, originAllowed(this.config.corsOrigins, req)),
       maxHttpBufferSize: this.config.limits.maxPayloadBytes,
       perMessageDeflate: false,
       transports: ['websocket', 'polling'],
@@ -138,6 +142,21 @@ export class RealtimeIoAdapter extends IoAdapter {
 }
 
 const UNKNOWN_EVENT = '(unknown)';
+
+/**
+ * Browsers send `Origin`; it must be on CORS_ORIGINS or be this server itself (the demo page).
+ * Clients without `Origin` (mobile apps, servers, tests) are not browsers and pass.
+ */
+export function originAllowed(allowed: AppConfig['corsOrigins'], req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (allowed === true || !origin) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
 
 function failure(code: ErrorCode, message: string, details?: unknown): AckError {
   return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
