@@ -1,22 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../common/errors/app-error';
 import { InjectConfig, type AppConfig } from '../config/config.module';
+import { InjectRedis, type RedisConnections } from '../redis/redis.providers';
 
 const WINDOW_SECONDS = 15 * 60;
 
 /**
  * Slows down password guessing: failed logins per username+IP, and all attempts per IP, each
  * within 15 minutes. A success clears the username+IP count.
+ *
+ * With several instances (REDIS_URL) the counts live in Redis, so a guesser gains nothing by
+ * spreading attempts over instances; while Redis is unreachable each instance counts on its own
+ * (the insurance limiter) rather than refusing every login.
  */
 @Injectable()
 export class LoginThrottle {
   private readonly failures: RateLimiterAbstract;
   private readonly attempts: RateLimiterAbstract;
 
-  constructor(@InjectConfig() config: AppConfig) {
-    this.failures = new RateLimiterMemory({ keyPrefix: 'login-fail', points: config.rateLimit.loginPerUser, duration: WINDOW_SECONDS });
-    this.attempts = new RateLimiterMemory({ keyPrefix: 'login-ip', points: config.rateLimit.loginPerIp, duration: WINDOW_SECONDS });
+  constructor(@InjectConfig() config: AppConfig, @InjectRedis() redis: RedisConnections | null = null) {
+    this.failures = limiter(redis, 'login-fail', config.rateLimit.loginPerUser);
+    this.attempts = limiter(redis, 'login-ip', config.rateLimit.loginPerIp);
   }
 
   /** Throws RATE_LIMITED (with `retryAfterMs`) when this attempt must not even be checked. */
@@ -40,6 +45,18 @@ export class LoginThrottle {
   async succeeded(username: string, ip: string): Promise<void> {
     await this.failures.delete(failureKey(username, ip));
   }
+}
+
+function limiter(redis: RedisConnections | null, keyPrefix: string, points: number): RateLimiterAbstract {
+  const local = new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS });
+  if (!redis) return local;
+  return new RateLimiterRedis({
+    storeClient: redis.client,
+    keyPrefix: `${redis.prefix}:${keyPrefix}`,
+    points,
+    duration: WINDOW_SECONDS,
+    insuranceLimiter: local,
+  });
 }
 
 function failureKey(username: string, ip: string): string {

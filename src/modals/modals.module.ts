@@ -1,16 +1,21 @@
 import { Module } from '@nestjs/common';
+import { REDIS, type RedisConnections } from '../redis/redis.providers';
 import { SessionsModule } from '../sessions/sessions.module';
 import { InMemoryModalStore, MODAL_STORE } from './modal.store';
 import { ModalsGateway } from './modals.gateway';
 import { ModalsService } from './modals.service';
+import { RedisModalStore } from './redis-modal.store';
 
 @Module({
   imports: [SessionsModule],
   providers: [
     ModalsService,
     ModalsGateway,
-    // The Redis implementation (REDIS_URL) replaces this provider in a later issue.
-    { provide: MODAL_STORE, useClass: InMemoryModalStore },
+    {
+      provide: MODAL_STORE,
+      inject: [REDIS],
+      useFactory: (redis: RedisConnections | null) => (redis ? new RedisModalStore(redis.client, redis.prefix) : new InMemoryModalStore()),
+    },
   ],
 })
 export class ModalsModule {}

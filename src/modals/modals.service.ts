@@ -1,4 +1,11 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { ModalCloseResult, ModalClosedEvent, ModalListResult, ModalState, User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../common/ws/rooms';
@@ -7,7 +14,17 @@ import type { AppSocket } from '../common/ws/socket.types';
 import { InjectConfig, type AppConfig } from '../config/config.module';
 import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from '../sessions/connection-lifecycle';
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../sessions/connection-store';
+import {
+  GraceSweeper,
+  InjectGraceDeadlines,
+  InMemoryGraceDeadlines,
+  type DueDeadline,
+  type GraceDeadlines,
+} from '../sessions/grace-deadlines';
 import { InjectModalStore, type ModalStore, type Released } from './modal.store';
+
+/** GraceDeadlines kind of the detached sessions with modals (payload: the detach token). */
+const RELEASING = 'modals';
 
 /** The session (tab) that acts: viewers are sessions, not users. */
 export interface ModalActor {
@@ -19,12 +36,17 @@ export interface ModalActor {
  * "Who has which modal open". Viewers are sessions; a session keeps its modals through a
  * reconnect inside PRESENCE_GRACE_MS and loses them (reason `disconnected`) after it.
  * `modal:opened` / `modal:closed` go to every connected socket (room `rooms.everyone`).
+ * Release deadlines live in GraceDeadlines like presence's: a local timer is the fast path and
+ * every instance sweeps, so a terminated instance's pending releases still happen, once, on time.
  */
 @Injectable()
-export class ModalsService implements ConnectionListener, OnModuleInit, OnApplicationShutdown {
+export class ModalsService
+  implements ConnectionListener, OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(ModalsService.name);
-  /** Release timers per disconnected session with modals; local by nature, re-checked on fire. */
+  /** Fast path of the release per disconnected session with modals; re-checked on fire. */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private readonly sweeper: GraceSweeper;
   private stopped = false;
 
   constructor(
@@ -33,10 +55,21 @@ export class ModalsService implements ConnectionListener, OnModuleInit, OnApplic
     @InjectConfig() private readonly config: AppConfig,
     private readonly realtime: RealtimeService,
     private readonly lifecycle: ConnectionLifecycle,
-  ) {}
+    @InjectGraceDeadlines() private readonly deadlines: GraceDeadlines = new InMemoryGraceDeadlines(),
+  ) {
+    this.sweeper = new GraceSweeper(deadlines, RELEASING, config.presenceGraceMs, (due) => this.releaseDue(due), this.logger);
+  }
 
   onModuleInit(): void {
     this.lifecycle.register(this);
+  }
+
+  onApplicationBootstrap(): void {
+    this.sweeper.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.sweeper.stop();
   }
 
   async open(actor: ModalActor, modalId: string, exclusive: boolean): Promise<ModalState> {
@@ -74,6 +107,7 @@ export class ModalsService implements ConnectionListener, OnModuleInit, OnApplic
     if (resumed && counts.session === 1) {
       this.clearGrace(sessionId);
       await this.store.attach(sessionId);
+      await this.deadlines.cancel(RELEASING, sessionId);
     }
     // A reply to this one socket, like `session`; fan-out goes through RealtimeService.
     socket.emit('modal:state', { modals: await this.store.list() });
@@ -84,13 +118,27 @@ export class ModalsService implements ConnectionListener, OnModuleInit, OnApplic
     const { sessionId } = socket;
     const token = await this.store.detach(sessionId);
     if (token === undefined || this.stopped) return;
+    // A dead instance's sessions were gone for up to PRESENCE_TTL_MS already: no more grace.
+    const delay = socket.orphaned ? 0 : this.config.presenceGraceMs;
+    await this.deadlines.schedule(RELEASING, sessionId, Date.now() + delay, token);
     this.clearGrace(sessionId);
     const timer = setTimeout(() => {
       this.graceTimers.delete(sessionId);
-      this.release(sessionId, token).catch((err: unknown) => this.logger.error({ err, sessionId }, 'modal release failed'));
-    }, this.config.presenceGraceMs);
+      this.releaseIfDue(sessionId).catch((err: unknown) => this.logger.error({ err, sessionId }, 'modal release failed'));
+    }, delay);
     timer.unref();
     this.graceTimers.set(sessionId, timer);
+  }
+
+  /** The local timer fired: release unless another instance's sweep already did (or it resumed). */
+  private async releaseIfDue(sessionId: string): Promise<void> {
+    if (this.stopped) return;
+    const token = await this.deadlines.takeIfDue(RELEASING, sessionId, Date.now());
+    if (token !== undefined) await this.release(sessionId, token);
+  }
+
+  private async releaseDue(due: readonly DueDeadline[]): Promise<void> {
+    for (const { id, payload } of due) await this.release(id, payload);
   }
 
   private async release(sessionId: string, token: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { REDIS, type RedisConnections } from '../redis/redis.providers';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { PresenceGateway } from './presence.gateway';
@@ -6,6 +7,7 @@ import { PRESENCE_QUERY } from './presence-query';
 import { InMemoryPresenceStore, PRESENCE_STORE } from './presence.store';
 import { PRESENCE_SUBSCRIPTIONS, SocketRoomPresenceSubscriptions } from './presence-subscriptions';
 import { PresenceService } from './presence.service';
+import { RedisPresenceStore } from './redis-presence.store';
 import { ROOM_MEMBERSHIP, SqlRoomMembership } from './room-membership';
 
 /** Global so the users API and chat can read presence through PRESENCE_QUERY without a cycle. */
@@ -16,8 +18,12 @@ import { ROOM_MEMBERSHIP, SqlRoomMembership } from './room-membership';
     PresenceService,
     PresenceGateway,
     { provide: PRESENCE_QUERY, useExisting: PresenceService },
-    // The Redis implementation (REDIS_URL) replaces this provider in a later issue.
-    { provide: PRESENCE_STORE, useClass: InMemoryPresenceStore },
+    {
+      provide: PRESENCE_STORE,
+      inject: [REDIS],
+      useFactory: (redis: RedisConnections | null) => (redis ? new RedisPresenceStore(redis.client, redis.prefix) : new InMemoryPresenceStore()),
+    },
+    // Socket.io room memberships: local to each socket's instance, reached everywhere through the Redis adapter.
     { provide: PRESENCE_SUBSCRIPTIONS, useClass: SocketRoomPresenceSubscriptions },
     { provide: ROOM_MEMBERSHIP, useClass: SqlRoomMembership },
   ],

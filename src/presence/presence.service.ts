@@ -1,4 +1,11 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { Presence, PresenceUsersResult, SettableStatus, User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../common/ws/rooms';
@@ -7,6 +14,7 @@ import type { AppSocket } from '../common/ws/socket.types';
 import { InjectConfig, type AppConfig } from '../config/config.module';
 import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from '../sessions/connection-lifecycle';
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../sessions/connection-store';
+import { GraceSweeper, InjectGraceDeadlines, InMemoryGraceDeadlines, type GraceDeadlines } from '../sessions/grace-deadlines';
 import { UsersRepository, type UserRow } from '../users/users.repository';
 import type { PresenceQuery } from './presence-query';
 import { presenceRooms } from './presence-rooms';
@@ -17,18 +25,27 @@ import { InjectRoomMembership, type RoomMembership } from './room-membership';
 type Named = Pick<User, 'id' | 'username'>;
 
 const USER_BATCH = 1000;
+/** GraceDeadlines kind of the users whose last socket went (payload: the presence epoch then). */
+const GOING_OFFLINE = 'offline';
 
 /**
  * Who is online. A user is online from their first socket until the grace period after their
  * last one; the announced state sits in the PresenceStore, socket counts in the ConnectionStore.
  * `presence:update` goes only to subscribed sockets (rooms `presence:<id>` / `presence:all`),
  * once per change of what they can see; a user's own tabs get their true state instead.
+ *
+ * The grace period's deadline is kept in GraceDeadlines (Redis with several instances); the local
+ * timer is the fast path, and every instance sweeps due deadlines, so an "offline after grace"
+ * decision survives the instance that started it (SIGTERM, crash) and is made exactly once.
  */
 @Injectable()
-export class PresenceService implements PresenceQuery, ConnectionListener, OnModuleInit, OnApplicationShutdown {
+export class PresenceService
+  implements PresenceQuery, ConnectionListener, OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(PresenceService.name);
-  /** Offline debounce per user whose last socket on this instance went; local by nature. */
+  /** Fast path of the offline debounce per user whose last socket on this instance went. */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private readonly sweeper: GraceSweeper;
   private stopped = false;
 
   constructor(
@@ -40,10 +57,21 @@ export class PresenceService implements PresenceQuery, ConnectionListener, OnMod
     private readonly users: UsersRepository,
     private readonly realtime: RealtimeService,
     private readonly lifecycle: ConnectionLifecycle,
-  ) {}
+    @InjectGraceDeadlines() private readonly deadlines: GraceDeadlines = new InMemoryGraceDeadlines(),
+  ) {
+    this.sweeper = new GraceSweeper(deadlines, GOING_OFFLINE, config.presenceGraceMs, (due) => this.expireDue(due), this.logger);
+  }
 
   onModuleInit(): void {
     this.lifecycle.register(this);
+  }
+
+  onApplicationBootstrap(): void {
+    this.sweeper.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.sweeper.stop();
   }
 
   // ---- connections ------------------------------------------------------------------------
@@ -54,6 +82,8 @@ export class PresenceService implements PresenceQuery, ConnectionListener, OnMod
     const user = socket.data.user;
     this.clearGrace(user.id);
     const { cameOnline, state } = await this.store.connect(user.id);
+    // After the epoch moved, so a deadline taken in between is refused by goOffline anyway.
+    await this.deadlines.cancel(GOING_OFFLINE, user.id);
     if (!cameOnline || state.status === 'invisible') return;
     this.publish(user.id, view(user, state, counts.user, null, false));
   }
@@ -63,13 +93,32 @@ export class PresenceService implements PresenceQuery, ConnectionListener, OnMod
     const { user } = socket;
     const epoch = await this.store.epoch(user.id);
     if (epoch === undefined || this.stopped) return;
+    // A dead instance's sockets were gone for up to PRESENCE_TTL_MS already: no more grace.
+    const delay = socket.orphaned ? 0 : this.config.presenceGraceMs;
+    await this.deadlines.schedule(GOING_OFFLINE, user.id, Date.now() + delay, String(epoch));
     this.clearGrace(user.id);
     const timer = setTimeout(() => {
       this.graceTimers.delete(user.id);
-      this.expire(user, epoch).catch((err: unknown) => this.logger.error({ err, userId: user.id }, 'presence expiry failed'));
-    }, this.config.presenceGraceMs);
+      this.expireIfDue(user).catch((err: unknown) => this.logger.error({ err, userId: user.id }, 'presence expiry failed'));
+    }, delay);
     timer.unref();
     this.graceTimers.set(user.id, timer);
+  }
+
+  /** The local timer fired: decide unless another instance's sweep already did (or it was cancelled). */
+  private async expireIfDue(user: Named): Promise<void> {
+    if (this.stopped) return;
+    const epoch = await this.deadlines.takeIfDue(GOING_OFFLINE, user.id, Date.now());
+    if (epoch !== undefined) await this.expire(user, Number(epoch));
+  }
+
+  /** Deadlines the sweep took (their timers were on an instance that is gone, or are late). */
+  private async expireDue(due: readonly { id: string; payload: string }[]): Promise<void> {
+    const users = new Map((await this.findUsers(due.map((d) => d.id))).map((u) => [u.id, u]));
+    for (const { id, payload } of due) {
+      const user = users.get(id);
+      if (user) await this.expire(user, Number(payload));
+    }
   }
 
   /** The grace period ran out: offline unless a socket came back here or on another instance. */
@@ -92,6 +141,7 @@ export class PresenceService implements PresenceQuery, ConnectionListener, OnMod
     this.graceTimers.delete(userId);
   }
 
+  /** Local timers die with the process; their deadlines stay in GraceDeadlines for the other instances. */
   onApplicationShutdown(): void {
     this.stopped = true;
     for (const timer of this.graceTimers.values()) clearTimeout(timer);

@@ -7,6 +7,11 @@ export interface DisconnectedSocket {
   socketId: string;
   user: User;
   sessionId: string;
+  /**
+   * The socket belonged to an instance that died without a clean shutdown and was taken over by
+   * this one: it has been gone for up to PRESENCE_TTL_MS already, so no further grace applies.
+   */
+  orphaned?: boolean;
 }
 
 /**

@@ -83,9 +83,18 @@ export class RedisConnectionStore implements ConnectionStore {
     return this.redis.smembers(this.key('online'));
   }
 
-  /** Marks this instance alive until now + ttlMs. */
-  async heartbeat(ttlMs: number): Promise<void> {
-    await this.redis.zadd(this.key('instances'), Date.now() + ttlMs, this.instanceId);
+  /**
+   * Marks this instance alive until now + leaseMs. Returns false when the instance was not in the
+   * set any more: another instance took it for dead (a long pause) and has taken over its sockets.
+   */
+  async heartbeat(leaseMs: number): Promise<boolean> {
+    const added = await this.redis.zadd(this.key('instances'), Date.now() + leaseMs, this.instanceId);
+    return Number(added) === 0;
+  }
+
+  /** How many sockets this instance still has in the registry. */
+  localCount(): Promise<number> {
+    return this.redis.scard(this.key('instance', this.instanceId));
   }
 
   /**
@@ -106,7 +115,7 @@ export class RedisConnectionStore implements ConnectionStore {
     return removed;
   }
 
-  /** Clean shutdown: this instance leaves the heartbeat set (its sockets were removed one by one). */
+  /** Clean shutdown: this instance leaves the heartbeat set (once its sockets were removed one by one). */
   async leave(): Promise<void> {
     await this.redis.zrem(this.key('instances'), this.instanceId);
   }

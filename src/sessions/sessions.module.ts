@@ -3,9 +3,12 @@ import { INSTANCE_ID, REDIS, type RedisConnections } from '../redis/redis.provid
 import { UsersModule } from '../users/users.module';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { CONNECTION_STORE, InMemoryConnectionStore } from './connection-store';
+import { GRACE_DEADLINES, InMemoryGraceDeadlines } from './grace-deadlines';
 import { JwtHandshakeAuthenticator } from './handshake-authenticator';
 import { InstanceReaper } from './instance-reaper.service';
+import { LocalSockets } from './local-sockets.gateway';
 import { RedisConnectionStore } from './redis-connection-store';
+import { RedisGraceDeadlines } from './redis-grace-deadlines';
 import { SessionsGateway } from './sessions.gateway';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -19,13 +22,20 @@ import { SessionsService } from './sessions.service';
     ConnectionLifecycle,
     JwtHandshakeAuthenticator,
     InstanceReaper,
+    LocalSockets,
     {
       provide: CONNECTION_STORE,
       inject: [REDIS, INSTANCE_ID],
       useFactory: (redis: RedisConnections | null, instanceId: string) =>
         redis ? new RedisConnectionStore(redis.client, redis.prefix, instanceId) : new InMemoryConnectionStore(),
     },
+    {
+      provide: GRACE_DEADLINES,
+      inject: [REDIS],
+      useFactory: (redis: RedisConnections | null) =>
+        redis ? new RedisGraceDeadlines(redis.client, redis.prefix) : new InMemoryGraceDeadlines(),
+    },
   ],
-  exports: [SessionsService, ConnectionLifecycle, JwtHandshakeAuthenticator, CONNECTION_STORE],
+  exports: [SessionsService, ConnectionLifecycle, JwtHandshakeAuthenticator, CONNECTION_STORE, GRACE_DEADLINES],
 })
 export class SessionsModule {}

@@ -38,6 +38,7 @@ export class Clients {
     const client = await connect(t.url, who.token, options);
     this.open.push(client);
     const { sessionId } = await client.waitFor('session');
+    await untilCounted(client, who.user.id);
     return { ...who, client, sessionId };
   }
 
@@ -54,4 +55,19 @@ export class Clients {
 /** `presence:update`s about `userId` received by `client`. */
 export function updatesAbout(client: TestClient, userId: string): Presence[] {
   return client.all('presence:update').filter((p) => p.userId === userId);
+}
+
+/**
+ * Presence is announced by a connect listener that runs after `session`; with the Redis stores
+ * that takes a few Redis round trips. Waits until the user shows as connected to themselves, then
+ * one more round trip, so a test's next step does not race the announcement.
+ */
+async function untilCounted(client: TestClient, userId: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const ack = await client.request('presence:list', { userIds: [userId] });
+    if (!ack.ok) return; // e.g. a rate-limit test: nothing to wait for
+    if ((ack.data.users[0]?.connections ?? 0) > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await client.request('presence:list', { userIds: [userId] });
 }
