@@ -82,7 +82,8 @@ export class InstanceReaper implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * The hand-over on SIGTERM:
-   * 1. stop listening, so the load balancer sends new connections elsewhere;
+   * 1. stop listening, so the load balancer sends new connections elsewhere; give the events
+   *    already received up to a second to be answered while their sockets are still open;
    * 2. close every client's transport: clients reconnect by themselves, to another instance;
    * 3. wait (at most half of SHUTDOWN_TIMEOUT_MS) until every event received was answered (an
    *    acknowledged message is stored) and every socket went through the disconnect path (its
@@ -91,6 +92,7 @@ export class InstanceReaper implements OnApplicationBootstrap, BeforeApplication
    */
   private async drain(): Promise<boolean> {
     this.local.stopAccepting();
+    await this.until(() => this.local.pendingEvents() === 0, Math.min(1000, Math.floor(this.config.shutdownTimeoutMs / 4)));
     const dropped = this.local.dropAll();
     if (dropped) this.logger.log(`handing over ${dropped} connection(s)`);
     const deadline = Date.now() + Math.floor(this.config.shutdownTimeoutMs / 2);
@@ -105,6 +107,11 @@ export class InstanceReaper implements OnApplicationBootstrap, BeforeApplication
       this.local.dropAll();
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
+  }
+
+  private async until(done: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
 
   private async registryEmpty(): Promise<boolean> {
