@@ -1,5 +1,6 @@
-import { IsInt, IsString, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { MessageReadPayload } from '../../contracts';
+import { MAX_SEQ } from './message-history.dto';
 
 export class MessageReadDto implements MessageReadPayload {
   @IsString()
@@ -8,5 +9,6 @@ export class MessageReadDto implements MessageReadPayload {
 
   @IsInt()
   @Min(0)
+  @Max(MAX_SEQ)
   seq: number;
 }

@@ -51,6 +51,11 @@ describe('validatePayload', () => {
     expect(error.details).toEqual([{ field: key, errors: [expect.any(String)] }]);
   });
 
+  it('rejects NUL characters in any string, which PostgreSQL text cannot store', () => {
+    const error = failure({ name: 'a\u0000b' });
+    expect(error.details).toEqual([{ field: 'name', errors: ['must not contain NUL characters'] }]);
+  });
+
   it('rejects absurdly deep nesting without recursing forever', () => {
     let deep: Record<string, unknown> = {};
     const root = deep;

@@ -15,13 +15,26 @@ function isForbiddenKey(key: string): boolean {
   return FORBIDDEN_KEYS.has(key) || Object.prototype.hasOwnProperty.call(Object.prototype, key);
 }
 
-function findForbiddenKey(value: unknown, path: string, depth: number): string | undefined {
+interface Unsafe {
+  field: string;
+  error: string;
+}
+
+/**
+ * Walks the payload for what no DTO rule should have to think about: prototype keys, nesting
+ * deeper than any payload needs, and NUL characters (PostgreSQL text cannot hold them, so they
+ * would surface as an internal error on one engine and be stored on the other).
+ */
+function findUnsafe(value: unknown, path: string, depth: number): Unsafe | undefined {
+  if (typeof value === 'string') {
+    return value.includes('\u0000') ? { field: path || '(root)', error: 'must not contain NUL characters' } : undefined;
+  }
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth > MAX_DEPTH) return path || '(root)';
+  if (depth > MAX_DEPTH) return { field: path || '(root)', error: 'forbidden key or nesting too deep' };
   for (const key of Object.keys(value)) {
     const child = path ? `${path}.${key}` : key;
-    if (isForbiddenKey(key)) return child;
-    const found = findForbiddenKey((value as Record<string, unknown>)[key], child, depth + 1);
+    if (isForbiddenKey(key)) return { field: child, error: 'forbidden key or nesting too deep' };
+    const found = findUnsafe((value as Record<string, unknown>)[key], child, depth + 1);
     if (found) return found;
   }
   return undefined;
@@ -45,9 +58,9 @@ export function validatePayload<T extends object>(metatype: ClassConstructor<T>,
   if (typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) {
     throw AppError.badRequest('Payload must be a JSON object', [{ field: '(root)', errors: ['must be an object'] }]);
   }
-  const badKey = findForbiddenKey(value, '', 0);
-  if (badKey) {
-    throw AppError.badRequest('Payload is not allowed', [{ field: badKey, errors: ['forbidden key or nesting too deep'] }]);
+  const unsafe = findUnsafe(value, '', 0);
+  if (unsafe) {
+    throw AppError.badRequest(`Invalid payload: ${unsafe.field}: ${unsafe.error}`, [{ field: unsafe.field, errors: [unsafe.error] }]);
   }
   const instance = plainToInstance(metatype, value);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
