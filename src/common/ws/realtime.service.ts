@@ -34,11 +34,18 @@ export class RealtimeService {
 
   /** Makes every socket in room `of` join `roomsToJoin` (on every instance). */
   async join(of: string, roomsToJoin: string | string[]): Promise<void> {
+    // With the Redis adapter a cluster-wide join only takes effect after a Redis round trip, even
+    // for this instance's sockets; an emit right after it would miss them. So this instance joins
+    // at once, and the cluster-wide request (published before any later emit, so other instances
+    // apply it in order) covers the rest.
+    this.io.local.in(of).socketsJoin(roomsToJoin);
     this.io.in(of).socketsJoin(roomsToJoin);
   }
 
   /** Makes every socket in room `of` leave `roomsToLeave` (on every instance). */
   async leave(of: string, roomsToLeave: string | string[]): Promise<void> {
+    // As in join: this instance at once, every instance in order with later emits.
+    this.io.local.in(of).socketsLeave(roomsToLeave);
     this.io.in(of).socketsLeave(roomsToLeave);
   }
 
