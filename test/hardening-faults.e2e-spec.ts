@@ -10,6 +10,7 @@ import { dmId } from './support/chat';
 import { connect, connectError, registerUser, type TestClient } from './support/clients';
 import { freePort, postgresBinDir, startPostgresServer, startRedisServer, type FaultServer } from './support/fault-servers';
 import { startServerProcess, waitForHttp, withTimeout, type ServerProcess } from './support/processes';
+import { E2E_WITH_REDIS } from './support/redis';
 
 /**
  * Dependencies failing under a running service, on throwaway servers of our own (the shared
@@ -78,7 +79,9 @@ describePg('hardening faults: PostgreSQL goes away and comes back', () => {
 
     await pg.stop();
     const down = await waitForHealth(t.url, 503, 15_000);
-    expect(down.body).toEqual({ status: 'error', checks: { database: { status: 'down', error: expect.any(String) } } });
+    // With TEST_REDIS=1 the app also reports its (healthy) Redis.
+    const redisCheck = E2E_WITH_REDIS ? { redis: { status: 'up' } } : {};
+    expect(down.body).toEqual({ status: 'error', checks: { database: { status: 'down', error: expect.any(String) }, ...redisCheck } });
 
     const failed = await timedSend(a, { to: bob.user.id, content: 'during' });
     expect(failed.ack).toEqual({ ok: false, error: { code: 'INTERNAL', message: expect.any(String) } });
