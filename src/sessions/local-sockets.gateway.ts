@@ -1,9 +1,8 @@
 import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocketServer, type OnGatewayConnection } from '@nestjs/websockets';
 import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
+import { RealtimeService } from '../common/ws/realtime.service';
 import type { AppServer, AppSocket } from '../common/ws/socket.types';
-
-type AckFactory = (id: number) => (...args: unknown[]) => void;
 
 /**
  * The sockets of this instance, for the deploy hand-over (SIGTERM): stop taking connections,
@@ -14,35 +13,15 @@ type AckFactory = (id: number) => (...args: unknown[]) => void;
 export class LocalSockets implements OnGatewayConnection {
   @WebSocketServer() private readonly server?: AppServer;
   private draining = false;
-  private inFlight = 0;
 
-  constructor(private readonly http: HttpAdapterHost) {}
+  constructor(
+    private readonly http: HttpAdapterHost,
+    private readonly realtime: RealtimeService,
+  ) {}
 
   handleConnection(socket: AppSocket): void {
     // A connection that slipped in on a kept-alive HTTP connection during the hand-over goes too.
-    if (this.draining) return void socket.conn.close();
-    this.countAcks(socket);
-  }
-
-  /**
-   * Every client event comes with an ack (PROTOCOL §1) and the dispatcher answers each one, also
-   * on failure; counting acks created against acks answered tells whether events are in flight.
-   * socket.io creates the ack through `Socket#ack` for each incoming event, so it is wrapped per socket.
-   */
-  private countAcks(socket: AppSocket): void {
-    const target = socket as unknown as { ack?: AckFactory };
-    const create = target.ack;
-    if (typeof create !== 'function') return;
-    target.ack = (id: number) => {
-      const send = create.call(socket, id);
-      let answered = false;
-      this.inFlight += 1;
-      return (...args: unknown[]) => {
-        if (!answered) this.inFlight -= 1;
-        answered = true;
-        send(...args);
-      };
-    };
+    if (this.draining) socket.conn.close();
   }
 
   /** Stops listening (the load balancer's health checks fail, new clients go elsewhere). */
@@ -67,8 +46,8 @@ export class LocalSockets implements OnGatewayConnection {
     return this.server?.sockets.sockets.size ?? 0;
   }
 
-  /** Client events received and not answered yet. */
+  /** Client events received and not answered yet (counted by the dispatcher). */
   pendingEvents(): number {
-    return this.inFlight;
+    return this.realtime.pendingEvents;
   }
 }

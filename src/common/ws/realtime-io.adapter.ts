@@ -37,6 +37,7 @@ export interface DispatchObserver {
 export class RealtimeIoAdapter extends IoAdapter {
   private readonly handlers = new WeakMap<AppSocket, Map<string, Handler>>();
   private readonly buckets = new WeakMap<AppSocket, TokenBucket>();
+  private realtime?: RealtimeService;
 
   constructor(
     private readonly appContext: INestApplicationContext,
@@ -78,7 +79,8 @@ export class RealtimeIoAdapter extends IoAdapter {
         },
       );
     });
-    this.appContext.get(RealtimeService).bind(server);
+    this.realtime = this.appContext.get(RealtimeService);
+    this.realtime.bind(server);
     for (const configure of this.configure) void configure(server);
     return server;
   }
@@ -103,6 +105,7 @@ export class RealtimeIoAdapter extends IoAdapter {
 
   private async dispatch(socket: AppSocket, table: Map<string, Handler>, event: string, args: unknown[]) {
     const started = performance.now();
+    this.realtime!.pendingEvents += 1;
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (last as (response: unknown) => void) : undefined;
     const data = args.length > (ack ? 1 : 0) ? args[0] : undefined;
@@ -137,6 +140,7 @@ export class RealtimeIoAdapter extends IoAdapter {
         reply({ ok: false, error: toAppError(error).error.toBody() });
       }
     }
+    this.realtime!.pendingEvents -= 1;
     this.observer?.event(handler ? event : UNKNOWN_EVENT, (performance.now() - started) / 1000, outcome?.ok === false ? outcome.error.code : undefined);
   }
 }

@@ -9,6 +9,8 @@ import type { AppServer } from './socket.types';
 @Injectable()
 export class RealtimeService {
   private server?: AppServer;
+  /** Client events received on this instance and not answered yet (the SIGTERM drain waits for 0). */
+  pendingEvents = 0;
 
   bind(server: AppServer): void {
     this.server = server;
