@@ -1,78 +1,52 @@
-import Redis from 'ioredis';
-import { redisAvailable, TEST_REDIS_URL, testRedisPrefix } from '../../test/support/redis';
+import { describeStore } from '../testing/store-suite';
 import { InMemoryGraceDeadlines, type GraceDeadlines } from './grace-deadlines';
 import { RedisGraceDeadlines } from './redis-grace-deadlines';
 
-/** Both implementations must pass the same suite; the Redis one against a real Redis on its own prefix. */
-describe.each(['in-memory', 'redis'] as const)('GraceDeadlines (%s)', (kind) => {
-  let redis: Redis | undefined;
-  let prefix: ReturnType<typeof testRedisPrefix> | undefined;
-  let skip = false;
+describeStore<GraceDeadlines>(
+  'GraceDeadlines',
+  { inMemory: () => new InMemoryGraceDeadlines(), redis: (client, prefix) => new RedisGraceDeadlines(client, prefix) },
+  ({ it, newStore }) => {
+    it('hands a deadline out only once it is due, and only once', async () => {
+      const store = newStore();
+      await store.schedule('user', 'u1', 1000, '7');
+      expect(await store.takeIfDue('user', 'u1', 999)).toBeUndefined();
+      expect(await store.takeDue('user', 999, 10)).toEqual([]);
+      expect(await store.takeIfDue('user', 'u1', 1000)).toBe('7');
+      expect(await store.takeIfDue('user', 'u1', 5000)).toBeUndefined();
+      expect(await store.takeDue('user', 5000, 10)).toEqual([]);
+    });
 
-  beforeAll(async () => {
-    if (kind === 'in-memory') return;
-    if (!(await redisAvailable())) {
-      skip = true;
-      return;
-    }
-    redis = new Redis(TEST_REDIS_URL);
-  });
-  afterEach(async () => {
-    await prefix?.cleanup();
-    prefix = undefined;
-  });
-  afterAll(() => redis?.disconnect());
+    it('replaces a deadline when scheduled again and forgets a cancelled one', async () => {
+      const store = newStore();
+      await store.schedule('user', 'u1', 1000, '1');
+      await store.schedule('user', 'u1', 3000, '2');
+      expect(await store.takeIfDue('user', 'u1', 2000)).toBeUndefined();
+      await store.schedule('user', 'u2', 1000, 'x');
+      await store.cancel('user', 'u2');
+      expect(await store.takeDue('user', 3000, 10)).toEqual([{ id: 'u1', payload: '2' }]);
+    });
 
-  const newStore = (): GraceDeadlines => {
-    if (kind === 'in-memory') return new InMemoryGraceDeadlines();
-    prefix = testRedisPrefix();
-    return new RedisGraceDeadlines(redis!, prefix.prefix);
-  };
+    it('takes due deadlines earliest first, up to the limit, keeping kinds apart', async () => {
+      const store = newStore();
+      await store.schedule('user', 'b', 200, 'pb');
+      await store.schedule('user', 'a', 100, 'pa');
+      await store.schedule('user', 'c', 300, 'pc');
+      await store.schedule('session', 'a', 100, 'sa');
+      expect(await store.takeDue('user', 1000, 2)).toEqual([
+        { id: 'a', payload: 'pa' },
+        { id: 'b', payload: 'pb' },
+      ]);
+      expect(await store.takeDue('user', 1000, 10)).toEqual([{ id: 'c', payload: 'pc' }]);
+      expect(await store.takeDue('session', 1000, 10)).toEqual([{ id: 'a', payload: 'sa' }]);
+    });
 
-  it('hands a deadline out only once it is due, and only once', async () => {
-    if (skip) return;
-    const store = newStore();
-    await store.schedule('user', 'u1', 1000, '7');
-    expect(await store.takeIfDue('user', 'u1', 999)).toBeUndefined();
-    expect(await store.takeDue('user', 999, 10)).toEqual([]);
-    expect(await store.takeIfDue('user', 'u1', 1000)).toBe('7');
-    expect(await store.takeIfDue('user', 'u1', 5000)).toBeUndefined();
-    expect(await store.takeDue('user', 5000, 10)).toEqual([]);
-  });
-
-  it('replaces a deadline when scheduled again and forgets a cancelled one', async () => {
-    if (skip) return;
-    const store = newStore();
-    await store.schedule('user', 'u1', 1000, '1');
-    await store.schedule('user', 'u1', 3000, '2');
-    expect(await store.takeIfDue('user', 'u1', 2000)).toBeUndefined();
-    await store.schedule('user', 'u2', 1000, 'x');
-    await store.cancel('user', 'u2');
-    expect(await store.takeDue('user', 3000, 10)).toEqual([{ id: 'u1', payload: '2' }]);
-  });
-
-  it('takes due deadlines earliest first, up to the limit, keeping kinds apart', async () => {
-    if (skip) return;
-    const store = newStore();
-    await store.schedule('user', 'b', 200, 'pb');
-    await store.schedule('user', 'a', 100, 'pa');
-    await store.schedule('user', 'c', 300, 'pc');
-    await store.schedule('session', 'a', 100, 'sa');
-    expect(await store.takeDue('user', 1000, 2)).toEqual([
-      { id: 'a', payload: 'pa' },
-      { id: 'b', payload: 'pb' },
-    ]);
-    expect(await store.takeDue('user', 1000, 10)).toEqual([{ id: 'c', payload: 'pc' }]);
-    expect(await store.takeDue('session', 1000, 10)).toEqual([{ id: 'a', payload: 'sa' }]);
-  });
-
-  it('gives each due deadline to exactly one of several takers', async () => {
-    if (skip) return;
-    const store = newStore();
-    for (let i = 0; i < 20; i += 1) await store.schedule('user', `u${i}`, 100, String(i));
-    const taken = (await Promise.all([store.takeDue('user', 200, 100), store.takeDue('user', 200, 100), store.takeIfDue('user', 'u3', 200)])).flatMap(
-      (r) => (Array.isArray(r) ? r.map((d) => d.id) : r === undefined ? [] : ['u3']),
-    );
-    expect(taken.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `u${i}`).sort());
-  });
-});
+    it('gives each due deadline to exactly one of several takers', async () => {
+      const store = newStore();
+      for (let i = 0; i < 20; i += 1) await store.schedule('user', `u${i}`, 100, String(i));
+      const taken = (await Promise.all([store.takeDue('user', 200, 100), store.takeDue('user', 200, 100), store.takeIfDue('user', 'u3', 200)])).flatMap(
+        (r) => (Array.isArray(r) ? r.map((d) => d.id) : r === undefined ? [] : ['u3']),
+      );
+      expect(taken.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `u${i}`).sort());
+    });
+  },
+);
