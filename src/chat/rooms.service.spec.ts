@@ -3,6 +3,7 @@ import type { RealtimeService } from '../common/ws/realtime.service';
 import type { PresenceQuery } from '../presence/presence-query';
 import type { UsersService } from '../users/users.service';
 import type { RoomRow, RoomsRepository } from './rooms.repository';
+import { loadConfig } from '../config/app-config';
 import { RoomsService } from './rooms.service';
 
 const owner: User = { id: 'o', username: 'owner', displayName: 'Owner', createdAt: 't' };
@@ -22,6 +23,7 @@ function setup() {
     addInvite: jest.fn(),
     removeMember: jest.fn(),
     members: jest.fn(async () => []),
+    roomIdsOf: jest.fn(async () => [] as string[]),
   };
   const users = { findByIds: jest.fn(async () => [] as User[]), findById: jest.fn() };
   const realtime = { emit: jest.fn(), join: jest.fn(), leave: jest.fn() };
@@ -31,11 +33,20 @@ function setup() {
     users as unknown as UsersService,
     realtime as unknown as RealtimeService,
     presence,
+    loadConfig({ MAX_ROOMS_PER_USER: '2' }),
   );
   return { service, rooms, users, realtime };
 }
 
 describe('RoomsService', () => {
+  it('refuses to create or join beyond MAX_ROOMS_PER_USER with FORBIDDEN and the limit', async () => {
+    const { service, rooms } = setup();
+    rooms.roomIdsOf.mockResolvedValue(['r1', 'r2']);
+    const owner = { id: 'u1', username: 'u1', displayName: 'u1', createdAt: 'x' };
+    await expect(service.create(owner, { name: 'third' })).rejects.toMatchObject({ code: 'FORBIDDEN', details: { limit: 2 } });
+    expect(rooms.create).not.toHaveBeenCalled();
+  });
+
   it('creates a room with the caller as owner, subscribes every member\'s sockets and tells the added members', async () => {
     const { service, rooms, users, realtime } = setup();
     users.findByIds.mockResolvedValue([guest]);

@@ -4,6 +4,7 @@ import type { FieldError, Room, RoomJoinResult, RoomMember, RoomVisibility, User
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../common/ws/rooms';
 import { RealtimeService } from '../common/ws/realtime.service';
+import { InjectConfig, type AppConfig } from '../config/config.module';
 import { InjectPresenceQuery, type PresenceQuery } from '../presence/presence-query';
 import { UsersService } from '../users/users.service';
 import { toRoom } from './chat.mapper';
@@ -30,6 +31,7 @@ export class RoomsService {
     private readonly users: UsersService,
     private readonly realtime: RealtimeService,
     @InjectPresenceQuery() private readonly presence: PresenceQuery,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   /** Creates a room owned by the caller; `members` become members at once and get `room:invited`. */
@@ -39,6 +41,7 @@ export class RoomsService {
       const details: FieldError[] = [{ field: 'name', errors: ['name must not be blank'] }];
       throw AppError.badRequest('Invalid payload: name must not be blank', details);
     }
+    await this.requireRoomBelowCap(owner.id);
     const memberIds = [...new Set(input.members ?? [])].filter((id) => id !== owner.id);
     const found = await this.users.findByIds(memberIds);
     if (found.length !== memberIds.length) {
@@ -56,6 +59,12 @@ export class RoomsService {
     return room;
   }
 
+  /** MAX_ROOMS_PER_USER counts the rooms a user is in; it limits creating and joining (not being added). */
+  private async requireRoomBelowCap(userId: string): Promise<void> {
+    const limit = this.config.limits.roomsPerUser;
+    if ((await this.rooms.roomIdsOf(userId)).length >= limit) throw AppError.limitReached('rooms per user', limit);
+  }
+
   async list(user: User, scope: 'joined' | 'public' = 'joined'): Promise<Room[]> {
     const rows = scope === 'public' ? await this.rooms.listPublic(PUBLIC_ROOM_LIST_LIMIT) : await this.rooms.listJoined(user.id);
     return rows.map(toRoom);
@@ -71,6 +80,7 @@ export class RoomsService {
     if (!role && before.visibility === 'private' && !(await this.rooms.hasInvite(roomId, user.id))) {
       throw AppError.forbidden('This room is private: only members and invited users may join');
     }
+    if (!role) await this.requireRoomBelowCap(user.id);
     if (!role && (await this.rooms.addMember(roomId, user.id, new Date().toISOString()))) {
       await this.realtime.join(rooms.user(user.id), rooms.chatRoom(roomId));
       this.realtime.emit(rooms.chatRoom(roomId), 'room:member-joined', { roomId, user }, socketId);

@@ -26,6 +26,12 @@ export interface AppConfig {
     messageMaxLength: number;
     /** socket.io `maxHttpBufferSize` and the REST JSON body limit. */
     maxPayloadBytes: number;
+    /** Rooms a user may create or join. */
+    roomsPerUser: number;
+    /** Presence subscriptions (named users, plus one for `all`) one socket may hold. */
+    subscriptionsPerSocket: number;
+    /** Modals one session (tab) may have open at once. */
+    openModalsPerSession: number;
   };
   rateLimit: {
     /** Events a socket may send per second, sustained (token bucket refill). */
@@ -157,6 +163,9 @@ export function loadConfig(env: Env): AppConfig {
     limits: {
       messageMaxLength: int('MESSAGE_MAX_LENGTH', 4000, 1, 100_000),
       maxPayloadBytes: int('MAX_PAYLOAD_BYTES', 65_536, 1024, 16_777_216),
+      roomsPerUser: int('MAX_ROOMS_PER_USER', 500, 1, 1_000_000),
+      subscriptionsPerSocket: int('MAX_PRESENCE_SUBSCRIPTIONS', 2000, 1, 1_000_000),
+      openModalsPerSession: int('MAX_OPEN_MODALS', 50, 1, 1_000_000),
     },
     rateLimit: {
       eventsPerSecond: int('RATE_LIMIT_EVENTS_PER_SEC', 20, 1, 1_000_000),

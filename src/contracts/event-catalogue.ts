@@ -225,7 +225,8 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   'room:create': {
     summary: 'Create a room; you own it, `members` join at once and get `room:invited`.',
-    errors: ['NOT_FOUND'],
+    description: '`FORBIDDEN` with `details.limit` when you are already in `MAX_ROOMS_PER_USER` rooms.',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: ref('Room'),
   },
   'room:list': {
@@ -235,6 +236,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   'room:join': {
     summary: 'Join a public room, or a private room you are a member of or invited to.',
+    description: '`FORBIDDEN` for a private room you may not join, or with `details.limit` when you are already in `MAX_ROOMS_PER_USER` rooms.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: objectOf({ room: req(ref('Room')), members: req(arrayOf(ref('RoomMember'))) }),
   },
@@ -250,7 +252,8 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   'presence:subscribe': {
     summary: 'Receive `presence:update` for these users (or every user with `all`); answers their current presence.',
-    errors: [],
+    description: '`FORBIDDEN` with `details.limit` when the socket would hold more than `MAX_PRESENCE_SUBSCRIPTIONS`; nothing of that call is subscribed.',
+    errors: ['FORBIDDEN'],
     result: presenceUsers,
   },
   'presence:unsubscribe': {
@@ -271,8 +274,8 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   'modal:open': {
     summary: 'Mark a modal open in this session; everybody gets `modal:opened`.',
     description:
-      '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open.',
-    errors: ['CONFLICT'],
+      '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open. `FORBIDDEN` with `details.limit` when this session already has `MAX_OPEN_MODALS` open.',
+    errors: ['CONFLICT', 'FORBIDDEN'],
     result: ref('ModalState'),
   },
   'modal:close': {

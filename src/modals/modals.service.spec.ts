@@ -1,4 +1,4 @@
-import type { AppConfig } from '../config/app-config';
+import { loadConfig } from '../config/app-config';
 import type { RealtimeService } from '../common/ws/realtime.service';
 import type { AppSocket } from '../common/ws/socket.types';
 import { ConnectionLifecycle } from '../sessions/connection-lifecycle';
@@ -18,7 +18,7 @@ describe('ModalsService', () => {
     const service = new ModalsService(
       store,
       connections,
-      { presenceGraceMs: 1000 } as AppConfig,
+      loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_OPEN_MODALS: '2' }),
       realtime as unknown as RealtimeService,
       new ConnectionLifecycle(),
     );
@@ -46,6 +46,18 @@ describe('ModalsService', () => {
       code: 'CONFLICT',
       details: { holder: state.viewers[0] },
     });
+  });
+
+  it('caps open modals per session (MAX_OPEN_MODALS) but lets a session re-open what it has', async () => {
+    const { service } = setup();
+    const actor = { user: alice, sessionId: 's1' };
+    await service.open(actor, 'a', false);
+    await service.open(actor, 'b', false);
+    await expect(service.open(actor, 'c', false)).rejects.toMatchObject({ code: 'FORBIDDEN', details: { limit: 2 } });
+    expect((await service.open(actor, 'b', true)).viewers[0].exclusive).toBe(true);
+    await service.open({ user: alice, sessionId: 's2' }, 'c', false); // another tab has its own allowance
+    await service.close(actor, 'a');
+    await service.open(actor, 'c', false);
   });
 
   it('answers NOT_FOUND for closing a modal the session does not have open', async () => {

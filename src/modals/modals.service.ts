@@ -73,7 +73,7 @@ export class ModalsService
   }
 
   async open(actor: ModalActor, modalId: string, exclusive: boolean): Promise<ModalState> {
-    // Per-user/per-session caps on open modals belong here (store.countBySession), before `open`.
+    await this.requireModalBelowCap(actor.sessionId, modalId);
     const result = await this.store.open(modalId, {
       userId: actor.user.id,
       username: actor.user.username,
@@ -86,6 +86,15 @@ export class ModalsService
     }
     if (result.outcome === 'opened') this.realtime.emit(rooms.everyone, 'modal:opened', { modalId, viewer: result.viewer });
     return result.state;
+  }
+
+  /** MAX_OPEN_MODALS per session; re-opening a modal the session already has is always fine. */
+  private async requireModalBelowCap(sessionId: string, modalId: string): Promise<void> {
+    const limit = this.config.limits.openModalsPerSession;
+    if ((await this.store.countBySession(sessionId)) < limit) return;
+    const [state] = await this.store.list(modalId);
+    if (state?.viewers.some((v) => v.sessionId === sessionId)) return;
+    throw AppError.limitReached('open modals per session', limit);
   }
 
   async close(actor: ModalActor, modalId: string): Promise<ModalCloseResult> {

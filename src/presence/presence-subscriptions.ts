@@ -15,6 +15,8 @@ export interface PresenceTarget {
 export interface PresenceSubscriptions {
   /** Subscribes the socket; returns how many presence subscriptions it now holds. */
   add(socket: AppSocket, target: PresenceTarget): Promise<number>;
+  /** How many presence subscriptions the socket would hold after `add(socket, target)`. */
+  countAfter(socket: AppSocket, target: PresenceTarget): number;
   /** `all: true` drops every presence subscription of the socket, named users included. */
   remove(socket: AppSocket, target: PresenceTarget): Promise<void>;
 }
@@ -34,6 +36,14 @@ export class SocketRoomPresenceSubscriptions implements PresenceSubscriptions {
     if (target.all) wanted.push(presenceRooms.all);
     if (wanted.length) await socket.join(wanted);
     return countPresenceRooms(socket);
+  }
+
+  countAfter(socket: AppSocket, target: PresenceTarget): number {
+    const wanted = new Set(target.userIds.map(presenceRooms.user));
+    if (target.all) wanted.add(presenceRooms.all);
+    let adding = 0;
+    for (const room of wanted) if (!socket.rooms.has(room)) adding += 1;
+    return countPresenceRooms(socket) + adding;
   }
 
   async remove(socket: AppSocket, target: PresenceTarget): Promise<void> {

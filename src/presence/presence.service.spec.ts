@@ -1,4 +1,4 @@
-import type { AppConfig } from '../config/app-config';
+import { loadConfig } from '../config/app-config';
 import type { RealtimeService } from '../common/ws/realtime.service';
 import type { AppSocket } from '../common/ws/socket.types';
 import { ConnectionLifecycle } from '../sessions/connection-lifecycle';
@@ -32,14 +32,14 @@ describe('PresenceService', () => {
     users.findByIds.mockImplementation(async (ids) => ids.filter((id) => id === 'u1').map(() => row('u1', 'alice')));
     users.setLastSeen.mockResolvedValue(undefined);
     const realtime = { emit: jest.fn() };
-    const subscriptions: jest.Mocked<PresenceSubscriptions> = { add: jest.fn().mockResolvedValue(1), remove: jest.fn() };
+    const subscriptions: jest.Mocked<PresenceSubscriptions> = { add: jest.fn().mockResolvedValue(1), countAfter: jest.fn().mockReturnValue(1), remove: jest.fn() };
     const membership: jest.Mocked<RoomMembership> = { memberIds: jest.fn() };
     const service = new PresenceService(
       connections,
       store,
       subscriptions,
       membership,
-      { presenceGraceMs: 1000 } as AppConfig,
+      loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_PRESENCE_SUBSCRIPTIONS: '3' }),
       users as unknown as UsersRepository,
       realtime as unknown as RealtimeService,
       new ConnectionLifecycle(),

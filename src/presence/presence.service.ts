@@ -156,8 +156,10 @@ export class PresenceService
     const viewerId = socket.data.user.id;
     // Unknown ids are dropped, so they neither appear in the ack nor take a room.
     const known = await this.users.findByIds(unique(target.userIds));
-    // Per-socket/per-user caps on subscriptions belong here, before anything is joined.
-    await this.subscriptions.add(socket, { userIds: known.map((u) => u.id), all: target.all });
+    const subscribing = { userIds: known.map((u) => u.id), all: target.all };
+    const limit = this.config.limits.subscriptionsPerSocket;
+    if (this.subscriptions.countAfter(socket, subscribing) > limit) throw AppError.limitReached('presence subscriptions per socket', limit);
+    await this.subscriptions.add(socket, subscribing);
     const named = await this.snapshotOf(known, viewerId, target.userIds);
     if (!target.all) return { users: named };
     const online = await this.onlineSnapshot(viewerId);

@@ -30,6 +30,10 @@ export class AppError extends Error {
   static forbidden(message = 'Not allowed') { return new AppError('FORBIDDEN', message); }
   static notFound(message = 'Not found') { return new AppError('NOT_FOUND', message); }
   static conflict(message: string, details?: unknown) { return new AppError('CONFLICT', message, details); }
+  /** A configured per-user/socket/session cap is reached: FORBIDDEN with `details.limit`. */
+  static limitReached(what: string, limit: number) {
+    return new AppError('FORBIDDEN', `Limit reached: at most ${limit} ${what}`, { limit });
+  }
 }
 
 const STATUS_TO_CODE: Record<number, ErrorCode> = {
