@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
 import type { Db } from '../storage/database';
 import { pingDatabase } from '../storage/database';
 import { InjectDb } from '../storage/database.module';
@@ -20,12 +21,20 @@ function withTimeout(check: HealthCheck): Promise<void> {
   });
 }
 
-/** Dependency checks; other capabilities (Redis) add theirs with `register`. */
+/**
+ * Dependency checks run through @nestjs/terminus; other capabilities (Redis) add theirs with
+ * `register`. The report keeps the contract's `{ status, checks }` shape (PROTOCOL §2) rather
+ * than terminus's `info`/`error`/`details` body.
+ */
 @Injectable()
 export class HealthService {
   private readonly checks = new Map<string, HealthCheck>();
 
-  constructor(@InjectDb() db: Db) {
+  constructor(
+    @InjectDb() db: Db,
+    private readonly terminus: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+  ) {
     this.register('database', () => pingDatabase(db));
   }
 
@@ -34,19 +43,29 @@ export class HealthService {
   }
 
   async check(): Promise<HealthReport> {
-    const entries = await Promise.all(
-      [...this.checks].map(async ([name, check]) => {
-        try {
-          await withTimeout(check);
-          return [name, { status: 'up' as const }] as const;
-        } catch (error) {
-          // The kind of failure only; driver messages can carry hostnames and users.
-          const reason = error instanceof Error && error.message === 'timed out' ? 'timed out' : 'unreachable';
-          return [name, { status: 'down' as const, error: reason }] as const;
-        }
-      }),
-    );
-    const checks = Object.fromEntries(entries);
-    return { status: entries.every(([, c]) => c.status === 'up') ? 'ok' : 'error', checks };
+    const indicators: HealthIndicatorFunction[] = [...this.checks].map(([name, check]) => async () => {
+      const indicator = this.indicators.check(name);
+      try {
+        await withTimeout(check);
+        return indicator.up();
+      } catch (error) {
+        // The kind of failure only; driver messages can carry hostnames and users.
+        return indicator.down({ error: error instanceof Error && error.message === 'timed out' ? 'timed out' : 'unreachable' });
+      }
+    });
+    let result: HealthCheckResult;
+    try {
+      result = await this.terminus.check(indicators);
+    } catch (error) {
+      // terminus answers a failed check by throwing 503 with the result as its body.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      result = error.getResponse() as HealthCheckResult;
+    }
+    const checks: HealthReport['checks'] = {};
+    for (const [name, detail] of Object.entries(result.details)) {
+      const { status, error } = detail as { status: string; error?: string };
+      checks[name] = status === 'up' ? { status: 'up' } : { status: 'down', error: error ?? 'unreachable' };
+    }
+    return { status: result.status === 'ok' ? 'ok' : 'error', checks };
   }
 }
