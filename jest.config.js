@@ -11,6 +11,7 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
       transform,
+      setupFiles: ['<rootDir>/src/testing/quiet-logs.ts'],
     },
     {
       displayName: 'e2e',

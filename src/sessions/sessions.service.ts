@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { SessionEvent, SessionRefreshResult } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../common/ws/rooms';
@@ -17,6 +17,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 @Injectable()
 export class SessionsService implements OnApplicationShutdown {
+  private readonly logger = new Logger(SessionsService.name);
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   /** Resolves to whether the socket made it into the registry. */
   private readonly registrations = new WeakMap<AppSocket, Promise<boolean>>();
@@ -65,6 +66,7 @@ export class SessionsService implements OnApplicationShutdown {
     socket.emit('session', { sessionId, user } satisfies SessionEvent);
     this.scheduleExpiry(socket);
     const counts = await this.connections.add({ socketId: socket.id, userId: user.id, sessionId });
+    this.logger.debug({ socketId: socket.id, sessionId, userId: user.id, resumed: socket.data.resumed }, 'socket connected');
     await this.lifecycle.connected(socket, counts);
     return true;
   }
@@ -78,6 +80,7 @@ export class SessionsService implements OnApplicationShutdown {
     if (!registered) return;
     const { user, sessionId } = socket.data;
     const counts = await this.connections.remove({ socketId: socket.id, userId: user.id, sessionId });
+    this.logger.debug({ socketId: socket.id, sessionId, userId: user.id }, 'socket disconnected');
     await this.lifecycle.disconnected({ socketId: socket.id, user, sessionId }, counts);
   }
 

@@ -19,7 +19,9 @@ export class WsExceptionFilter implements ExceptionFilter {
     const event = String(args[args.length - 1]);
     const { error, internal } = toAppError(exception);
     if (internal) {
-      this.logger.error({ event, err: exception }, `unhandled error in "${event}"`);
+      // The connection id (socket id), its session and user tie this line to the client's reports.
+      const { sessionId, user } = socket.data ?? {};
+      this.logger.error({ event, socketId: socket.id, sessionId, userId: user?.id, err: exception }, `unhandled error in "${event}"`);
     }
     sendError(socket, event, error.toBody(), ack);
   }
