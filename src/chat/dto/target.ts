@@ -1,5 +1,19 @@
+import { IsOptional, IsString, Length } from 'class-validator';
 import type { FieldError } from '../../contracts';
 import { AppError } from '../../common/errors/app-error';
+
+/** The addressing fields of `message:send` and `typing`; `requireOneTarget` checks exactly one is set. */
+export class ChatTargetDto {
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  to?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  roomId?: string;
+}
 
 export type ChatTarget = { kind: 'user'; userId: string } | { kind: 'room'; roomId: string };
 

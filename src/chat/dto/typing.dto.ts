@@ -1,17 +1,8 @@
-import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
+import { IsBoolean } from 'class-validator';
 import type { TypingPayload } from '../../contracts';
+import { ChatTargetDto } from './target';
 
-export class TypingDto implements TypingPayload {
-  @IsOptional()
-  @IsString()
-  @Length(1, 64)
-  to?: string;
-
-  @IsOptional()
-  @IsString()
-  @Length(1, 64)
-  roomId?: string;
-
+export class TypingDto extends ChatTargetDto implements TypingPayload {
   @IsBoolean()
   isTyping: boolean;
 }
