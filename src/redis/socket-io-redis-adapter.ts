@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
+import type Redis from 'ioredis';
 import type { ServerConfigurer } from '../common/ws/realtime-io.adapter';
 import type { RedisConnections } from './redis.providers';
 
@@ -11,6 +13,31 @@ import type { RedisConnections } from './redis.providers';
  */
 export function useRedisAdapter(redis: RedisConnections): ServerConfigurer {
   return (server) => {
-    server.adapter(createAdapter(redis.client, redis.subscriber, { key: `${redis.prefix}:socket.io` }));
+    server.adapter(createAdapter(publisherThatNeverRejects(redis.client), redis.subscriber, { key: `${redis.prefix}:socket.io` }));
   };
+}
+
+/**
+ * The adapter publishes fire-and-forget and never handles a failed publish, so while Redis is
+ * down every broadcast would become an unhandled rejection. Local delivery has already happened
+ * by then; the failure is logged once per outage instead.
+ */
+function publisherThatNeverRejects(client: Redis): Redis {
+  const logger = new Logger('RedisAdapter');
+  const publish = client.publish.bind(client) as (channel: string | Buffer, message: string | Buffer) => Promise<number>;
+  let failing = false;
+  const safePublish = (channel: string | Buffer, message: string | Buffer): Promise<number> =>
+    publish(channel, message).then(
+      (receivers) => {
+        failing = false;
+        return receivers;
+      },
+      (error: Error) => {
+        if (!failing) logger.warn(`publishing to other instances failed (${error.message}); they miss events until Redis is back`);
+        failing = true;
+        return 0;
+      },
+    );
+  client.publish = safePublish as Redis['publish'];
+  return client;
 }

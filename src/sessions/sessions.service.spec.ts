@@ -98,6 +98,37 @@ describe('SessionsService', () => {
     expect(await store.onlineUserIds()).toEqual([]);
   });
 
+  it('closes the transport of a connection the registry cannot take, without an unhandled rejection', async () => {
+    const { store, service } = setup();
+    jest.spyOn(store, 'add').mockRejectedValueOnce(new Error('Redis is down'));
+    const socket = fakeSocket('a', 's1');
+    const close = jest.fn();
+    (socket as unknown as { conn: { close: jest.Mock } }).conn = { close };
+    await expect(service.connect(socket)).resolves.toBeUndefined();
+    expect(close).toHaveBeenCalled();
+    await expect(service.disconnect(socket)).resolves.toBeUndefined();
+    service.onApplicationShutdown();
+  });
+
+  it('retries removing a socket from the registry until it answers, then tells the listeners', async () => {
+    jest.useFakeTimers();
+    try {
+      const { lifecycle, store, service } = setup();
+      const onDisconnect = jest.fn();
+      lifecycle.register({ onDisconnect });
+      const socket = fakeSocket('a', 's1');
+      await service.connect(socket);
+      jest.spyOn(store, 'remove').mockRejectedValueOnce(new Error('Redis is down')).mockRejectedValueOnce(new Error('still down'));
+      await service.disconnect(socket);
+      expect(onDisconnect).not.toHaveBeenCalled();
+      await jest.advanceTimersByTimeAsync(2500);
+      expect(onDisconnect).toHaveBeenCalledWith(expect.objectContaining({ socketId: 'a' }), { user: 0, session: 0 });
+      service.onApplicationShutdown();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('reports what remains on disconnect', async () => {
     const { lifecycle, service } = setup();
     const remaining: { user: number; session: number }[] = [];

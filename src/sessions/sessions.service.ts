@@ -6,10 +6,13 @@ import { rooms } from '../common/ws/rooms';
 import type { AppSocket } from '../common/ws/socket.types';
 import { TokenService } from '../auth/token.service';
 import { ConnectionLifecycle } from './connection-lifecycle';
-import { InjectConnectionStore, type ConnectionStore } from './connection-store';
+import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore, type SocketEntry } from './connection-store';
 import { SessionsRepository } from './sessions.repository';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const REMOVAL_RETRY_MS = 1000;
+/** After this many failed retries the instance reaper's crash path is the fallback (instance restart). */
+const MAX_REMOVAL_ATTEMPTS = 300;
 
 /**
  * Sessions name a tab/device across reconnects. They are persisted, so `auth.sessionId`
@@ -18,6 +21,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 @Injectable()
 export class SessionsService implements OnApplicationShutdown {
   private readonly logger = new Logger(SessionsService.name);
+  private stopped = false;
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   /** Resolves to whether the socket made it into the registry. */
   private readonly registrations = new WeakMap<AppSocket, Promise<boolean>>();
@@ -50,7 +54,13 @@ export class SessionsService implements OnApplicationShutdown {
    * event, the registry, then the connect listeners.
    */
   connect(socket: AppSocket): Promise<void> {
-    const registration = this.register(socket);
+    const registration = this.register(socket).catch((error: unknown) => {
+      // The registry (Redis) is unreachable: a connection presence and modals cannot see must not
+      // linger. Closing the transport (not a server disconnect) makes the client retry by itself.
+      this.logger.error({ err: error, socketId: socket.id }, 'could not register the connection; closing it');
+      socket.conn.close();
+      return false;
+    });
     this.registrations.set(socket, registration);
     return registration.then(() => undefined);
   }
@@ -79,9 +89,28 @@ export class SessionsService implements OnApplicationShutdown {
     this.clearExpiry(socket.id);
     if (!registered) return;
     const { user, sessionId } = socket.data;
-    const counts = await this.connections.remove({ socketId: socket.id, userId: user.id, sessionId });
+    const entry = { socketId: socket.id, userId: user.id, sessionId };
+    let counts: ConnectionCounts;
+    try {
+      counts = await this.connections.remove(entry);
+    } catch (error) {
+      // A stale entry would keep the user online forever: retry until the registry answers.
+      this.logger.error({ err: error, socketId: socket.id }, 'could not unregister the connection; retrying');
+      return this.retryRemoval(entry, socket, 1);
+    }
     this.logger.debug({ socketId: socket.id, sessionId, userId: user.id }, 'socket disconnected');
     await this.lifecycle.disconnected({ socketId: socket.id, user, sessionId }, counts);
+  }
+
+  private retryRemoval(entry: SocketEntry, socket: AppSocket, attempt: number): void {
+    if (this.stopped || attempt > MAX_REMOVAL_ATTEMPTS) return;
+    const timer = setTimeout(() => {
+      this.connections.remove(entry).then(
+        (counts) => this.lifecycle.disconnected({ socketId: entry.socketId, user: socket.data.user, sessionId: entry.sessionId }, counts),
+        () => this.retryRemoval(entry, socket, attempt + 1),
+      );
+    }, REMOVAL_RETRY_MS);
+    timer.unref();
   }
 
   /** `session:refresh`: a fresh token for the same user moves this connection's expiry. */
@@ -113,6 +142,7 @@ export class SessionsService implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.stopped = true;
     for (const timer of this.expiryTimers.values()) clearTimeout(timer);
     this.expiryTimers.clear();
   }
