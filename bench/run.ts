@@ -127,6 +127,8 @@ async function startServer(name: ServerName, tmp: string, secret: string): Promi
     CORS_ORIGINS: '*',
     PRESENCE_GRACE_MS: String(graceMs),
     BENCH_PROBE_PORT: String(probePort),
+    // For ad-hoc instrumentation of both servers, e.g. a `-r` preload that times SQL statements.
+    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
   };
   const child = spawn(cmd, cmdArgs, { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createWriteStream(logFile);

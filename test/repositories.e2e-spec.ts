@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config/app-config';
 import { migrateToLatest, openDatabase, type Db } from '../src/storage/database';
+import { WriteBatcher } from '../src/storage/write-batcher';
 import { SessionsRepository } from '../src/sessions/sessions.repository';
 import { UsersRepository, type UserRow } from '../src/users/users.repository';
 import { createTestDatabase, postgresAvailable, type Engine, type TestDatabase } from './support/databases';
@@ -23,7 +24,7 @@ describe.each(engines)('repositories on %s', (engine) => {
     db = openDatabase(loadConfig({ DATABASE_URL: database.url }).database);
     await migrateToLatest(db);
     users = new UsersRepository(db);
-    sessions = new SessionsRepository(db);
+    sessions = new SessionsRepository(db, new WriteBatcher(db, engine === 'sqlite'));
   });
   afterAll(async () => {
     await db?.destroy();

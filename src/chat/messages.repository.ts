@@ -3,6 +3,7 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../storage/database';
 import type { ConversationsTable, MessagesTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { WriteBatcher } from '../storage/write-batcher';
 
 export type MessageRow = Selectable<MessagesTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
@@ -24,17 +25,21 @@ export interface HistoryBounds {
 
 @Injectable()
 export class MessagesRepository {
-  constructor(@InjectDb() private readonly db: Db) {}
+  constructor(
+    @InjectDb() private readonly db: Db,
+    private readonly writes: WriteBatcher,
+  ) {}
 
   /**
    * Stores a message with the next seq of its conversation, in one transaction: the counter
    * row is created or incremented (`last_seq + 1 ... returning`), then the message inserted.
    * On PostgreSQL the counter row's lock serializes concurrent senders; SQLite has one writer.
    * A failed insert (duplicate clientMsgId) rolls the increment back, so seqs never gap.
+   * On SQLite the transaction is shared with the other sends of the same moment (WriteBatcher).
    */
   append(conversation: ConversationKey, message: NewMessage): Promise<MessageRow> {
     const at = message.created_at;
-    return this.db.transaction().execute(async (trx) => {
+    return this.writes.transaction(async (trx) => {
       const { last_seq: seq } = await trx
         .insertInto('conversations')
         .values({ ...conversation, last_seq: 1, last_message_at: at, created_at: at })

@@ -3,15 +3,20 @@ import type { Selectable } from 'kysely';
 import type { Db } from '../storage/database';
 import type { SessionsTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { WriteBatcher } from '../storage/write-batcher';
 
 export type SessionRow = Selectable<SessionsTable>;
 
 @Injectable()
 export class SessionsRepository {
-  constructor(@InjectDb() private readonly db: Db) {}
+  constructor(
+    @InjectDb() private readonly db: Db,
+    private readonly writes: WriteBatcher,
+  ) {}
 
+  /** One per handshake: committed together with the other handshakes and sends of the moment. */
   async insert(row: SessionRow): Promise<void> {
-    await this.db.insertInto('sessions').values(row).execute();
+    await this.writes.transaction((trx) => trx.insertInto('sessions').values(row).execute());
   }
 
   findById(id: string): Promise<SessionRow | undefined> {

@@ -1,12 +1,16 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.module';
 import { migrateToLatest, openDatabase, type Db } from './database';
+import { WriteBatcher } from './write-batcher';
 
 export const DATABASE = Symbol('DATABASE');
 /** Injects the Kysely instance. */
 export const InjectDb = () => Inject(DATABASE);
 
-/** Opens the database and migrates it before anything else starts. */
+/**
+ * Opens the database and migrates it before anything else starts. `WriteBatcher` is the way
+ * into a write transaction on the hot paths (group commit on SQLite).
+ */
 @Global()
 @Module({
   providers: [
@@ -25,13 +29,22 @@ export const InjectDb = () => Inject(DATABASE);
         return db;
       },
     },
+    {
+      provide: WriteBatcher,
+      inject: [DATABASE, APP_CONFIG],
+      useFactory: (db: Db, config: AppConfig) => new WriteBatcher(db, config.database.kind === 'sqlite'),
+    },
   ],
-  exports: [DATABASE],
+  exports: [DATABASE, WriteBatcher],
 })
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(DATABASE) private readonly db: Db) {}
+  constructor(
+    @Inject(DATABASE) private readonly db: Db,
+    private readonly writes: WriteBatcher,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.writes.drain();
     await this.db.destroy();
   }
 }

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { migrateToLatest, openDatabase, type Db } from './database';
+import { WriteBatcher } from './write-batcher';
+
+describe('WriteBatcher on SQLite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'write-batcher-'));
+  const file = join(dir, 'batch.db');
+  let db: Db;
+  let writes: WriteBatcher;
+  let n = 0;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(async () => {
+    db = openDatabase({ kind: 'sqlite', path: file });
+    await migrateToLatest(db);
+    writes = new WriteBatcher(db, true);
+    await db
+      .insertInto('users')
+      .values({ id: 'u1', username: 'u1', display_name: 'u1', password_hash: 'x', created_at: 'now', last_seen_at: null })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  });
+  afterEach(() => db.destroy());
+
+  const session = (id: string) => ({ id, user_id: 'u1', created_at: 'now', last_seen_at: 'now' });
+  const insert = (id: string) => writes.transaction((trx) => trx.insertInto('sessions').values(session(id)).execute().then(() => id));
+  const stored = (ids: string[]) =>
+    db
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', 'in', ids)
+      .execute()
+      .then((rows) => rows.map((r) => r.id).sort());
+
+  it('commits the units of one turn in one transaction and answers each with its own result', async () => {
+    const transaction = jest.spyOn(db, 'transaction');
+    const ids = Array.from({ length: 50 }, () => `s${n++}`);
+    const results = await Promise.all(ids.map(insert));
+    expect(results).toEqual(ids);
+    expect(transaction).toHaveBeenCalledTimes(1);
+    expect(await stored(ids)).toEqual([...ids].sort());
+  });
+
+  it('answers a unit only once another connection can read what it wrote', async () => {
+    const other = new BetterSqlite3(file, { readonly: true });
+    try {
+      const ids = [`s${n++}`, `s${n++}`, `s${n++}`];
+      const visible = await Promise.all(
+        ids.map((id) => insert(id).then(() => other.prepare('select count(*) as c from sessions where id = ?').get(id))),
+      );
+      expect(visible).toEqual(ids.map(() => ({ c: 1 })));
+    } finally {
+      other.close();
+    }
+  });
+
+  it('fails only the failing unit of a batch; the others commit, in order', async () => {
+    const taken = `s${n++}`;
+    await insert(taken);
+    const before = [`s${n++}`, `s${n++}`];
+    const after = [`s${n++}`];
+    const settled = await Promise.allSettled([...before.map(insert), insert(taken), ...after.map(insert)]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toHaveProperty('message', expect.stringMatching(/unique/i));
+    expect(await stored([...before, ...after])).toEqual([...before, ...after].sort());
+    const order = await db.selectFrom('sessions').select('id').where('id', 'in', [...before, ...after]).orderBy(db.dynamic.ref('rowid')).execute();
+    expect(order.map((r) => r.id)).toEqual([...before, ...after]);
+  });
+
+  it('rolls back every write of a failing unit, also the ones before its failure', async () => {
+    const taken = `s${n++}`;
+    await insert(taken);
+    const partial = `s${n++}`;
+    const both = writes.transaction(async (trx) => {
+      await trx.insertInto('sessions').values(session(partial)).execute();
+      await trx.insertInto('sessions').values(session(taken)).execute();
+    });
+    const other = insert(`s${n++}`);
+    await expect(both).rejects.toHaveProperty('message', expect.stringMatching(/unique/i));
+    await other;
+    expect(await stored([partial])).toEqual([]);
+  });
+
+  it('drain() waits for units that are queued but not yet run', async () => {
+    const ids = [`s${n++}`, `s${n++}`];
+    const pending = ids.map(insert);
+    await writes.drain();
+    expect(await stored(ids)).toEqual([...ids].sort());
+    await Promise.all(pending);
+  });
+
+  it('without batching (PostgreSQL) runs each unit in a transaction of its own', async () => {
+    const single = new WriteBatcher(db, false);
+    const transaction = jest.spyOn(db, 'transaction');
+    const ids = [`s${n++}`, `s${n++}`, `s${n++}`];
+    await Promise.all(ids.map((id) => single.transaction((trx) => trx.insertInto('sessions').values(session(id)).execute())));
+    expect(transaction).toHaveBeenCalledTimes(3);
+    expect(await stored(ids)).toEqual([...ids].sort());
+  });
+});
