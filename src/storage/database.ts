@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import type { AppConfig } from '../config/app-config';
 import type { Database } from './database.types';
 import { migrations } from './migrations';
+import { WalCheckpointer, WRITER_AUTOCHECKPOINT_PAGES } from './wal-checkpointer';
 
 export type Db = Kysely<Database>;
 export type DatabaseKind = AppConfig['database']['kind'];
@@ -13,16 +14,23 @@ export type DatabaseKind = AppConfig['database']['kind'];
 /** Opens the configured database. SQLite gets WAL so readers never block the writer. */
 export function openDatabase(config: AppConfig['database']): Db {
   if (config.kind === 'sqlite') {
+    const inMemory = config.path === ':memory:';
     const file = resolve(config.path);
-    if (config.path !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const sqlite = new BetterSqlite3(config.path === ':memory:' ? ':memory:' : file);
+    if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+    const sqlite = new BetterSqlite3(inMemory ? ':memory:' : file);
     sqlite.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash or
     // power loss can drop the last transactions. FULL would fsync every message.
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    let checkpointer: WalCheckpointer | undefined;
+    if (!inMemory) {
+      sqlite.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
+      checkpointer = new WalCheckpointer(file);
+    }
+    const database = withStatementCache(sqlite, () => checkpointer?.stop());
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   }
   const pool = new Pool({
     connectionString: config.url,
@@ -44,10 +52,13 @@ const STATEMENT_CACHE_SIZE = 500;
  * Safe because Kysely runs one query at a time on its single SQLite connection. The cache is
  * bounded (least recently used out) in case some query text is ever built dynamically.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+function withStatementCache(sqlite: BetterSqlite3.Database, onClose: () => void): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
-    close: () => sqlite.close(),
+    close: () => {
+      onClose();
+      sqlite.close();
+    },
     prepare(sqlText: string) {
       let statement = cache.get(sqlText);
       if (statement) {
