@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { PINO, requestLogger } from './common/logging/logger.module';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
 import { PayloadValidationPipe } from './common/validation/validation.pipe';
 import { RealtimeIoAdapter, type ServerConfigurer } from './common/ws/realtime-io.adapter';
@@ -43,6 +44,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   }
 
   app.disable('x-powered-by');
+  app.use(requestLogger(app.get(PINO)));
   app.use(helmet());
   // Behind a load balancer the client address (login throttling, logs) comes from X-Forwarded-For.
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);

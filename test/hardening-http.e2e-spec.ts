@@ -87,7 +87,11 @@ describe('hardening: secrets never reach the logs', () => {
     await waitForHttp(`${url}/health`, 30_000);
     const password = `Pw-${level}-correct horse battery staple`;
     const registered = await registerUser(url, undefined, password);
-    const login = await request(url).post('/auth/login').send({ username: registered.user.username, password }).expect(200);
+    const login = await request(url)
+      .post('/auth/login')
+      .set('x-request-id', `req-${level}-1`)
+      .send({ username: registered.user.username, password })
+      .expect(200);
     const token = login.body.accessToken as string;
     await request(url).post('/auth/login').send({ username: registered.user.username, password: `${password}-wrong` }).expect(401);
     await request(url).get('/users/me').set('authorization', `Bearer ${token}`).expect(200);
@@ -102,6 +106,8 @@ describe('hardening: secrets never reach the logs', () => {
     const output = proc.output();
     // The requests were logged (so the check means something) …
     expect(output).toContain('/auth/login');
+    // … under the caller's request id.
+    expect(output).toContain(`"id":"req-${level}-1"`);
     // … but no secret, in whole or as the JWT signature alone.
     for (const secret of [password, token, registered.token, token.split('.')[2], registered.token.split('.')[2], TEST_JWT_SECRET]) {
       expect(output).not.toContain(secret);

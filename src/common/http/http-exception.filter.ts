@@ -1,5 +1,5 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { ErrorCode } from '../../contracts';
 import { toAppError } from '../errors/app-error';
 
@@ -11,9 +11,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
   constructor(private readonly onError?: (code: ErrorCode) => void) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
     const { error, internal } = toAppError(exception);
-    if (internal) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (internal) {
+      // `req.log` (pino-http) carries the request id; the Nest logger is the fallback.
+      const log = http.getRequest<Request>().log;
+      if (log) log.error({ err: exception }, 'request failed');
+      else this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    }
     this.onError?.(error.code);
     if (response.headersSent) return;
     response.status(error.status).json({ error: error.toBody() });
