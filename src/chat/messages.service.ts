@@ -90,7 +90,7 @@ export class MessagesService {
       }
       let conversation: ConversationKey;
       if (target.kind === 'user') {
-        if (target.userId !== sender.id && !(await this.users.findById(target.userId))) {
+        if (target.userId !== sender.id && !(await this.users.exists(target.userId))) {
           throw AppError.notFound('User not found');
         }
         const [a, b] = [sender.id, target.userId].sort();

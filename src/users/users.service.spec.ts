@@ -63,4 +63,13 @@ describe('UsersService', () => {
     expect((await service.authenticate('ALICE', 'pw')).id).toBe('u1');
     expect(repo.findByUsername).toHaveBeenCalledWith('alice');
   });
+
+  it('exists() asks the database until a user is found, then remembers the id', async () => {
+    const { repo, service } = setup();
+    repo.findById.mockResolvedValueOnce(undefined).mockResolvedValueOnce(row);
+    expect(await service.exists('u1')).toBe(false);
+    expect(await service.exists('u1')).toBe(true);
+    expect(await service.exists('u1')).toBe(true);
+    expect(repo.findById).toHaveBeenCalledTimes(2);
+  });
 });
