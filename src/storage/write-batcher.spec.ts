@@ -43,6 +43,29 @@ describe('WriteBatcher on SQLite', () => {
     expect(await stored(ids)).toEqual([...ids].sort());
   });
 
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('under normal load commits each turn without waiting for more units', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 150)); // an idle event loop
+    const transaction = jest.spyOn(db, 'transaction');
+    const first = insert(`s${n++}`);
+    await nextTurn();
+    await Promise.all([first, insert(`s${n++}`)]);
+    expect(transaction).toHaveBeenCalledTimes(2);
+  });
+
+  it('when the event loop is saturated, units of consecutive turns share a commit', async () => {
+    const transaction = jest.spyOn(db, 'transaction');
+    const busyUntil = performance.now() + 150;
+    while (performance.now() < busyUntil); // a saturated event loop
+    const first = insert(`s${n++}`);
+    await nextTurn();
+    const second = insert(`s${n++}`);
+    await Promise.all([first, second]);
+    expect(transaction).toHaveBeenCalledTimes(1);
+    expect(await stored([await first, await second])).toHaveLength(2);
+  });
+
   it('answers a unit only once another connection can read what it wrote', async () => {
     const other = new BetterSqlite3(file, { readonly: true });
     try {

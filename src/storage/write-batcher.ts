@@ -13,14 +13,21 @@ interface Pending {
 
 /** Enough to amortize a commit; small enough that one batch never holds the connection for long. */
 const MAX_BATCH = 256;
+/** How long a saturated process lets units gather before it commits them. */
+const SATURATED_WINDOW_MS = 5;
+/** Event-loop utilization (share of time busy) from which the process counts as saturated. */
+const SATURATED_UTILIZATION = 0.8;
+/** How often the utilization is sampled (on the next unit after this long). */
+const LOAD_SAMPLE_MS = 100;
 
 /**
  * Group commit for the write paths that run once per message or handshake.
  *
  * On SQLite a commit (appending the transaction's pages to the WAL) costs several times the
  * inserts it commits: about 200 µs against 50 µs for a message on the benchmark machine. There
- * is a single writer anyway, so the units that arrive in the same turn of the event loop run
- * in ONE transaction and each is answered after that commit. When any unit fails, the whole
+ * is a single writer anyway, so the units that arrive in the same turn of the event loop (in the
+ * same 5 ms when the event loop is saturated) run in ONE transaction and each is answered after
+ * that commit. When any unit fails, the whole
  * batch is rolled back and every unit runs again in a transaction of its own, so a failure
  * (a duplicate clientMsgId, say) fails only its own unit, and nothing is ever answered before
  * it is committed. Units run in the order they were submitted.
@@ -32,6 +39,9 @@ export class WriteBatcher {
   private queue: Pending[] = [];
   private scheduled = false;
   private flushing: Promise<void> | undefined;
+  private saturated = false;
+  private load = performance.eventLoopUtilization();
+  private loadSampledAt = performance.now();
 
   constructor(
     private readonly db: Db,
@@ -58,11 +68,27 @@ export class WriteBatcher {
   private schedule(): void {
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
-    // After the I/O callbacks of this turn, so everything that arrived in them joins the batch.
-    setImmediate(() => {
+    const run = () => {
       this.scheduled = false;
       if (!this.flushing) this.flush();
-    });
+    };
+    // After the I/O callbacks of this turn, so everything that arrived in them joins the batch.
+    // A saturated process (a storm of handshakes, each arriving in a turn of its own) waits a few
+    // milliseconds more: several units then share each commit, and a few ms are small next to
+    // the queueing it already has. Under normal load nothing waits.
+    if (this.isSaturated()) setTimeout(run, SATURATED_WINDOW_MS);
+    else setImmediate(run);
+  }
+
+  private isSaturated(): boolean {
+    const now = performance.now();
+    if (now - this.loadSampledAt >= LOAD_SAMPLE_MS) {
+      const load = performance.eventLoopUtilization();
+      this.saturated = performance.eventLoopUtilization(load, this.load).utilization >= SATURATED_UTILIZATION;
+      this.load = load;
+      this.loadSampledAt = now;
+    }
+    return this.saturated;
   }
 
   private flush(): void {
