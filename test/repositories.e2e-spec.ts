@@ -23,8 +23,9 @@ describe.each(engines)('repositories on %s', (engine) => {
     database = await createTestDatabase(engine);
     db = openDatabase(loadConfig({ DATABASE_URL: database.url }).database);
     await migrateToLatest(db);
-    users = new UsersRepository(db);
-    sessions = new SessionsRepository(db, new WriteBatcher(db, engine === 'sqlite'));
+    const writes = new WriteBatcher(db, engine === 'sqlite');
+    users = new UsersRepository(db, writes);
+    sessions = new SessionsRepository(db, writes);
   });
   afterAll(async () => {
     await db?.destroy();

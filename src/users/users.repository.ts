@@ -3,12 +3,16 @@ import { sql, type Selectable } from 'kysely';
 import type { Db } from '../storage/database';
 import type { UsersTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { WriteBatcher } from '../storage/write-batcher';
 
 export type UserRow = Selectable<UsersTable>;
 
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectDb() private readonly db: Db) {}
+  constructor(
+    @InjectDb() private readonly db: Db,
+    private readonly writes: WriteBatcher,
+  ) {}
 
   async insert(row: UserRow): Promise<void> {
     await this.db.insertInto('users').values(row).execute();
@@ -37,9 +41,10 @@ export class UsersRepository {
     return query.orderBy('username').limit(limit).execute();
   }
 
+  /** Once per user going offline: committed with the other writes of the moment (a deploy's mass disconnect). */
   async setLastSeen(ids: readonly string[], at: string): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.updateTable('users').set({ last_seen_at: at }).where('id', 'in', ids).execute();
+    await this.writes.transaction((trx) => trx.updateTable('users').set({ last_seen_at: at }).where('id', 'in', ids).execute());
   }
 
   async delete(id: string): Promise<boolean> {
