@@ -11,7 +11,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -65,15 +65,22 @@ function nodeCommand(core: number, nodeArgs: string[]): [string, string[]] {
   return pinned ? ['taskset', ['-c', String(core), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolvePort(port));
-    });
-    srv.on('error', reject);
-  });
+/** `n` distinct free ports: all are held open at once, so two calls cannot return the same one. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolveServer, reject) => {
+          const srv = createServer();
+          srv.on('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolveServer(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((srv) => (srv.address() as { port: number }).port);
+  await Promise.all(servers.map((srv) => new Promise((done) => srv.close(done))));
+  return ports;
 }
 
 function httpJson(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -110,7 +117,7 @@ interface RunningServer {
 }
 
 async function startServer(name: ServerName, tmp: string, secret: string): Promise<RunningServer> {
-  const [port, probePort] = [await freePort(), await freePort()];
+  const [port, probePort] = await freePorts(2);
   const dbPath = join(tmp, `${name}.db`);
   const logFile = join(tmp, `${name}.log`);
   const script = name === 'service' ? join(repo, 'dist', 'main.js') : join(benchDist, 'baseline-server.js');
