@@ -6,8 +6,9 @@
  *   websocket + polling, perMessageDeflate off, maxHttpBufferSize = MAX_PAYLOAD_BYTES (65536).
  * - Handshake in `io.use`: HS256 JWT verified with a KeyObject (as TokenService does), the user
  *   read by id (one prepared statement: the message author needs the username), a random
- *   session id; on connection the socket joins `user:<id>` and gets `session` { sessionId, user }.
- *   Sessions are NOT persisted (the service inserts a row per handshake): that is service cost.
+ *   session id stored in `sessions` (one prepared insert, its own commit: the contract resumes a
+ *   session after a restart, so a hand-written server must persist it too); on connection the
+ *   socket joins `user:<id>` and gets `session` { sessionId, user }.
  * - `message:send`: class-validator DTO validated with the service's options (whitelist,
  *   forbidNonWhitelisted, forbidUnknownValues), recipient must exist / sender must be a room
  *   member, then one transaction: bump the conversation's `last_seq`, insert the message
@@ -65,6 +66,11 @@ db.exec(`
   create table if not exists users (
     id varchar(64) primary key, username varchar(32) not null unique, display_name varchar(64) not null,
     password_hash varchar(255) not null, created_at varchar(32) not null, last_seen_at varchar(32));
+  -- sessions as in the service's migration 0001.
+  create table if not exists sessions (
+    id varchar(64) primary key, user_id varchar(64) not null references users(id) on delete cascade,
+    created_at varchar(32) not null, last_seen_at varchar(32) not null);
+  create index if not exists sessions_user_id_idx on sessions (user_id);
   -- conversations/messages as in the service's migration 0002-chat (same columns and indexes).
   create table if not exists conversations (
     id varchar(160) primary key, kind varchar(8) not null, room_id varchar(64), user_a varchar(64), user_b varchar(64),
@@ -83,6 +89,8 @@ db.exec(`
   create table if not exists room_members (
     room_id varchar(64) not null references rooms(id), user_id varchar(64) not null references users(id),
     role varchar(16) not null, joined_at varchar(32) not null, primary key (room_id, user_id));
+  create index if not exists rooms_visibility_idx on rooms (visibility, name);
+  create index if not exists room_members_user_idx on room_members (user_id);
 `);
 
 interface User {
@@ -101,6 +109,7 @@ const toUser = (r: UserRow): User => ({ id: r.id, username: r.username, displayN
 
 const stmt = {
   userById: db.prepare<[string], UserRow>('select id, username, display_name, created_at from users where id = ?'),
+  insertSession: db.prepare<[string, string, string, string]>('insert into sessions (id, user_id, created_at, last_seen_at) values (?, ?, ?, ?)'),
   usersByIds: db.prepare<[string], UserRow>(
     'select id, username, display_name, created_at from users where id in (select value from json_each(?))',
   ),
@@ -217,7 +226,10 @@ io.use((socket, next) => {
   }
   const row = stmt.userById.get(userId);
   if (!row) return next(Object.assign(new Error('unauthorized'), { data: { code: 'UNAUTHORIZED', message: 'Invalid token' } }));
-  socket.data = { user: toUser(row), sessionId: randomUUID() };
+  const sessionId = randomUUID();
+  const now = new Date().toISOString();
+  stmt.insertSession.run(sessionId, row.id, now, now);
+  socket.data = { user: toUser(row), sessionId };
   next();
 });
 
