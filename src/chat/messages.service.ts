@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type {
   ConversationListResult,
@@ -13,6 +12,7 @@ import { AppError } from '../common/errors/app-error';
 import { rooms } from '../common/ws/rooms';
 import { RealtimeService } from '../common/ws/realtime.service';
 import { InjectConfig, type AppConfig } from '../config/config.module';
+import { uuidV7 } from '../storage/uuid-v7';
 import { UsersService } from '../users/users.service';
 import { toMessage, toRoom } from './chat.mapper';
 import { dmConversationId, requireConversationId, roomConversationId, type ParsedConversationId } from './conversation-id';
@@ -102,7 +102,7 @@ export class MessagesService {
       let row: MessageRow;
       try {
         row = await this.messages.append(conversation, {
-          id: randomUUID(),
+          id: uuidV7(),
           sender_id: sender.id,
           sender_username: sender.username,
           recipient_id: target.kind === 'user' ? target.userId : null,

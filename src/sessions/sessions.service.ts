@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { SessionEvent, SessionRefreshResult } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../common/ws/rooms';
 import type { AppSocket } from '../common/ws/socket.types';
 import { TokenService } from '../auth/token.service';
+import { uuidV7 } from '../storage/uuid-v7';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore, type SocketEntry } from './connection-store';
 import { SessionsRepository } from './sessions.repository';
@@ -43,7 +43,7 @@ export class SessionsService implements OnApplicationShutdown {
         return { sessionId: row.id, resumed: true };
       }
     }
-    const sessionId = randomUUID();
+    const sessionId = uuidV7();
     await this.sessions.insert({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now });
     return { sessionId, resumed: false };
   }
