@@ -27,10 +27,9 @@ const LOAD_SAMPLE_MS = 100;
  * inserts it commits: about 200 µs against 50 µs for a message on the benchmark machine. There
  * is a single writer anyway, so the units that arrive in the same turn of the event loop (in the
  * same 5 ms when the event loop is saturated) run in ONE transaction and each is answered after
- * that commit. When any unit fails, the whole
- * batch is rolled back and every unit runs again in a transaction of its own, so a failure
- * (a duplicate clientMsgId, say) fails only its own unit, and nothing is ever answered before
- * it is committed. Units run in the order they were submitted.
+ * that commit. When any unit fails, the whole batch is rolled back and every unit runs again in
+ * a transaction of its own, so a failure (a duplicate clientMsgId, say) fails only its own unit,
+ * and nothing is ever answered before it is committed. Units run in the order they were submitted.
  *
  * On PostgreSQL each unit is simply its own transaction on a pooled connection: batching there
  * would make unrelated conversations wait on each other's row locks.
