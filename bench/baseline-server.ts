@@ -42,7 +42,7 @@ import {
   type ValidationError,
 } from 'class-validator';
 import jwt from 'jsonwebtoken';
-import { Server, type Socket } from 'socket.io';
+import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
 
 // ---- configuration -------------------------------------------------------------------------
 
@@ -109,7 +109,9 @@ const toUser = (r: UserRow): User => ({ id: r.id, username: r.username, displayN
 
 const stmt = {
   userById: db.prepare<[string], UserRow>('select id, username, display_name, created_at from users where id = ?'),
-  insertSession: db.prepare<[string, string, string, string]>('insert into sessions (id, user_id, created_at, last_seen_at) values (?, ?, ?, ?)'),
+  insertSession: db.prepare<[string, string, string, string]>(
+    'insert into sessions (id, user_id, created_at, last_seen_at) values (?, ?, ?, ?)',
+  ),
   usersByIds: db.prepare<[string], UserRow>(
     'select id, username, display_name, created_at from users where id in (select value from json_each(?))',
   ),
@@ -122,9 +124,7 @@ const stmt = {
   ),
   isMember: db.prepare<[string, string], { one: number }>('select 1 as one from room_members where room_id = ? and user_id = ?'),
   insertRoom: db.prepare('insert into rooms (id, name, visibility, owner_id, created_at) values (?, ?, ?, ?, ?)'),
-  insertMember: db.prepare(
-    'insert into room_members (room_id, user_id, role, joined_at) values (?, ?, ?, ?) on conflict do nothing',
-  ),
+  insertMember: db.prepare('insert into room_members (room_id, user_id, role, joined_at) values (?, ?, ?, ?) on conflict do nothing'),
   roomIdsOf: db.prepare<[string], { room_id: string }>('select room_id from room_members where user_id = ?'),
   roomById: db.prepare<[string], { id: string; name: string; visibility: string; owner_id: string; created_at: string }>(
     'select * from rooms where id = ?',
@@ -197,14 +197,15 @@ interface Data {
   user: User;
   sessionId: string;
 }
-type BSocket = Socket<any, any, any, Data>;
+// The bench baseline speaks untyped events (socket.io's default map); only `socket.data` is typed.
+type BSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, Data>;
 type AckFn = (response: unknown) => void;
 
 const httpServer = createServer((req, res) => {
   if (req.url === '/health') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
   else res.writeHead(404).end();
 });
-const io = new Server<any, any, any, Data>(httpServer, {
+const io = new Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, Data>(httpServer, {
   path: '/socket.io',
   serveClient: false,
   cors: { origin: true, credentials: true },
@@ -214,7 +215,7 @@ const io = new Server<any, any, any, Data>(httpServer, {
 });
 
 io.use((socket, next) => {
-  const token = socket.handshake.auth?.token;
+  const token: unknown = socket.handshake.auth?.token;
   let userId: string | undefined;
   try {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new Error('malformed');
@@ -261,11 +262,11 @@ function handler(socket: BSocket, fn: (payload: unknown) => unknown) {
 
 io.on('connection', (socket: BSocket) => {
   const { user, sessionId } = socket.data;
-  socket.join(`user:${user.id}`);
+  void socket.join(`user:${user.id}`);
   socket.emit('session', { sessionId, user });
   // Like the service's ChatSubscriptions: every socket joins its user's chat rooms.
   const roomIds = stmt.roomIdsOf.all(user.id);
-  if (roomIds.length) socket.join(roomIds.map((r) => `room:${r.room_id}`));
+  if (roomIds.length) void socket.join(roomIds.map((r) => `room:${r.room_id}`));
 
   const count = (online.get(user.id) ?? 0) + 1;
   online.set(user.id, count);
@@ -349,7 +350,14 @@ io.on('connection', (socket: BSocket) => {
       io.in(`user:${user.id}`).socketsJoin(`room:${roomId}`);
       const memberCount = stmt.memberCount.get(roomId)!.n;
       return {
-        room: { id: room.id, name: room.name, visibility: room.visibility, ownerId: room.owner_id, memberCount, createdAt: room.created_at },
+        room: {
+          id: room.id,
+          name: room.name,
+          visibility: room.visibility,
+          ownerId: room.owner_id,
+          memberCount,
+          createdAt: room.created_at,
+        },
         members: [],
       };
     }),
@@ -360,7 +368,7 @@ io.on('connection', (socket: BSocket) => {
     handler(socket, (payload) => {
       const body = validate(PresenceSubscribeDto, payload);
       const ids = [...new Set(body.userIds ?? [])];
-      socket.join(ids.map((id) => `presence:${id}`));
+      void socket.join(ids.map((id) => `presence:${id}`));
       return { users: stmt.usersByIds.all(JSON.stringify(ids)).map((row) => presenceOf(row)) };
     }),
   );
@@ -369,7 +377,8 @@ io.on('connection', (socket: BSocket) => {
   socket.onAny((event: string, ...args: unknown[]) => {
     if (known.has(event)) return;
     const ack = args[args.length - 1];
-    if (typeof ack === 'function') ack({ ok: false, error: { code: 'NOT_FOUND', message: `Unknown event "${String(event).slice(0, 64)}"` } });
+    if (typeof ack === 'function')
+      (ack as AckFn)({ ok: false, error: { code: 'NOT_FOUND', message: `Unknown event "${String(event).slice(0, 64)}"` } });
   });
 });
 
@@ -377,7 +386,7 @@ httpServer.listen(port, '127.0.0.1', () => {
   process.stdout.write(`baseline listening on ${port}\n`);
 });
 const shutdown = () => {
-  io.close();
+  void io.close();
   db.close();
   process.exit(0);
 };

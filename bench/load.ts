@@ -45,7 +45,7 @@ function fetchJson<T>(url: string): Promise<T> {
         try {
           resolve(JSON.parse(body) as T);
         } catch (error) {
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
     });
@@ -87,7 +87,7 @@ interface Connected {
 
 /** Connects users[0..count) (one socket each, cycling when there are fewer users). */
 async function connectUsers(spec: LoadSpec, users: BenchUser[], count: number, concurrency: number): Promise<Connected> {
-  const sockets: WireSocket[] = new Array(count);
+  const sockets = new Array<WireSocket>(count);
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
   let failed = 0;
@@ -317,7 +317,9 @@ async function createRoom(sockets: WireSocket[], users: BenchUser[], roomSize: n
     if (!ack.ok) throw new Error(`room:create failed: ${JSON.stringify(ack.error)}`);
     const roomId = (ack.data as { id: string }).id;
     const joinErrors: Record<string, number> = {};
-    await pool(roomSize - 1 - initial, 20, async (i) => countError(joinErrors, await sockets[i + 1 + initial].emitWithAck('room:join', { roomId })));
+    await pool(roomSize - 1 - initial, 20, async (i) =>
+      countError(joinErrors, await sockets[i + 1 + initial].emitWithAck('room:join', { roomId })),
+    );
     if (Object.keys(joinErrors).length) throw new Error(`room:join failed: ${JSON.stringify(joinErrors)}`);
     return roomId;
   }
@@ -436,7 +438,7 @@ async function memory(spec: LoadSpec, users: BenchUser[]) {
 async function presence(spec: LoadSpec, users: BenchUser[]) {
   const { users: n, watch, windowMs } = spec.params;
   if (users.length < n) throw new Error(`need ${n} users`);
-  const sockets: (WireSocket | undefined)[] = new Array(n);
+  const sockets = new Array<WireSocket | undefined>(n);
   const errors: Record<string, number> = {};
   const connectErrors: Record<string, number> = {};
   let updates = 0;

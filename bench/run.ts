@@ -83,23 +83,27 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-function httpJson(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
+function httpJson<T = unknown>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
   return new Promise((resolveReq, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(url, { method, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          /* not JSON */
-        }
-        resolveReq({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
+    const req = request(
+      url,
+      { method, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolveReq({ status: res.statusCode ?? 0, body: parsed as T });
+        });
+      },
+    );
     req.on('error', reject);
     req.setTimeout(30_000, () => req.destroy(new Error(`timeout ${url}`)));
     req.end(data);
@@ -139,13 +143,21 @@ async function startServer(name: ServerName, tmp: string, secret: string): Promi
   };
   const child = spawn(cmd, cmdArgs, { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = createWriteStream(logFile);
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
-  const server: RunningServer = { name, url: `http://127.0.0.1:${port}`, probeUrl: `http://127.0.0.1:${probePort}`, dbPath, child, logFile };
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
+  const server: RunningServer = {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    probeUrl: `http://127.0.0.1:${probePort}`,
+    dbPath,
+    child,
+    logFile,
+  };
   child.on('exit', (code) => (server.exited = code));
   const until = Date.now() + 60_000;
   for (;;) {
-    if (server.exited !== undefined) throw new Error(`${name} exited with ${server.exited}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+    if (server.exited !== undefined)
+      throw new Error(`${name} exited with ${server.exited}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
     try {
       const [health, probe] = await Promise.all([httpJson('GET', `${server.url}/health`), httpJson('GET', `${server.probeUrl}/stats`)]);
       if (health.status === 200 && probe.status === 200) return server;
@@ -173,11 +185,20 @@ async function stopServer(server: RunningServer): Promise<void> {
  * (HS256, sub = user id, 1 h). Registering thousands through REST would cost ~50–100 ms of scrypt
  * each; that cost is not what the benchmark is about.
  */
-async function createUsers(service: RunningServer | undefined, baseline: RunningServer | undefined, count: number, secret: string, tmp: string) {
+async function createUsers(
+  service: RunningServer | undefined,
+  baseline: RunningServer | undefined,
+  count: number,
+  secret: string,
+  tmp: string,
+) {
   const now = new Date().toISOString();
   let first: { id: string; username: string; hash?: string } = { id: randomUUID(), username: 'bench_0' };
   if (service) {
-    const res = await httpJson('POST', `${service.url}/auth/register`, { username: 'bench_0', password });
+    const res = await httpJson<{ user: { id: string; username: string } }>('POST', `${service.url}/auth/register`, {
+      username: 'bench_0',
+      password,
+    });
     if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
     first = { id: res.body.user.id, username: res.body.user.username };
     const db = new Database(service.dbPath, { readonly: true });
@@ -210,12 +231,20 @@ async function createUsers(service: RunningServer | undefined, baseline: Running
     db.pragma('busy_timeout = 10000');
     try {
       db.transaction(() => {
-        db.prepare('insert into rooms (id, name, visibility, owner_id, created_at) values (?, ?, ?, ?, ?)').run(roomId, 'bench-room', 'public', rows[0].id, now);
+        db.prepare('insert into rooms (id, name, visibility, owner_id, created_at) values (?, ?, ?, ?, ?)').run(
+          roomId,
+          'bench-room',
+          'public',
+          rows[0].id,
+          now,
+        );
         const member = db.prepare('insert into room_members (room_id, user_id, role, joined_at) values (?, ?, ?, ?)');
         rows.slice(0, roomSize).forEach((r, i) => member.run(roomId, r.id, i === 0 ? 'owner' : 'member', now));
       })();
     } catch (error) {
-      log(`bench: cannot insert the fan-out room into ${server.name}'s database (${(error as Error).message}); it will be created through room:create`);
+      log(
+        `bench: cannot insert the fan-out room into ${server.name}'s database (${(error as Error).message}); it will be created through room:create`,
+      );
       roomId = undefined;
     }
     db.close();
@@ -231,7 +260,7 @@ async function createUsers(service: RunningServer | undefined, baseline: Running
 }
 
 async function cpuMicros(server: RunningServer): Promise<number> {
-  const { body } = await httpJson('GET', `${server.probeUrl}/stats`);
+  const { body } = await httpJson<{ cpu: { user: number; system: number } }>('GET', `${server.probeUrl}/stats`);
   return body.cpu.user + body.cpu.system;
 }
 
@@ -312,14 +341,20 @@ function median(values: number[]): number | null {
 }
 
 const fmt = (v: number | null | undefined) =>
-  v === null || v === undefined || Number.isNaN(v) ? '–' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(Math.round(v * 100) / 100);
+  v === null || v === undefined || Number.isNaN(v)
+    ? '–'
+    : Math.abs(v) >= 100
+      ? Math.round(v).toLocaleString('en-US')
+      : String(Math.round(v * 100) / 100);
 
 async function main(): Promise<void> {
   const started = Date.now();
   const servers = (args.get('servers')?.split(',') as ServerName[] | undefined) ?? ['service', 'baseline'];
   const tmp = mkdtempSync(join(tmpdir(), 'realtime-bench-'));
   const secret = randomBytes(32).toString('base64url');
-  log(`bench: ${smoke ? 'smoke' : 'full'} mode, ${rounds} round(s), scenarios ${scenarios.join(', ')}; ${cores} cores, ${pinned ? 'servers on core 0, load on core 1' : 'NOT pinned'}; tmp ${tmp}`);
+  log(
+    `bench: ${smoke ? 'smoke' : 'full'} mode, ${rounds} round(s), scenarios ${scenarios.join(', ')}; ${cores} cores, ${pinned ? 'servers on core 0, load on core 1' : 'NOT pinned'}; tmp ${tmp}`,
+  );
 
   const running: Partial<Record<ServerName, RunningServer>> = {};
   // Ctrl-C / SIGTERM: stop the servers this run started, then leave.
@@ -332,7 +367,10 @@ async function main(): Promise<void> {
   const raw: Record<ServerName, Partial<Record<ScenarioName | 'compat', Result[]>>> = { service: {}, baseline: {} };
   try {
     for (const name of servers) running[name] = await startServer(name, tmp, secret);
-    const needed = Math.max(...scenarios.map((s) => params[s].connects ?? params[s].users ?? params[s].roomSize ?? params[s].conns ?? 0), 2);
+    const needed = Math.max(
+      ...scenarios.map((s) => params[s].connects ?? params[s].users ?? params[s].roomSize ?? params[s].conns ?? 0),
+      2,
+    );
     const { usersFile, roomId } = await createUsers(running.service, running.baseline, needed, secret, tmp);
     log(`bench: ${needed} users ready`);
 
@@ -353,14 +391,17 @@ async function main(): Promise<void> {
             await stopServer(running[name]!);
             running[name] = await startServer(name, tmp, secret);
           }
-          await waitIdle(Object.values(running) as RunningServer[]);
+          await waitIdle(Object.values(running));
           const t = Date.now();
           const cpuBefore = await cpuMicros(running[name]!);
           const result = await runLoad(running[name]!, scenario, usersFile, params[scenario], roomId);
           result.serverCpuSecWholeScenario = Math.round((await cpuMicros(running[name]!)) - cpuBefore) / 1e6;
           (raw[name][scenario] ??= []).push(result);
-          log(`  round ${round} ${name.padEnd(8)} ${scenario.padEnd(9)} ${((Date.now() - t) / 1000).toFixed(1)}s ${JSON.stringify(result)}`);
-          if (running[name]!.exited !== undefined) throw new Error(`${name} died:\n${readFileSync(running[name]!.logFile, 'utf8').slice(-3000)}`);
+          log(
+            `  round ${round} ${name.padEnd(8)} ${scenario.padEnd(9)} ${((Date.now() - t) / 1000).toFixed(1)}s ${JSON.stringify(result)}`,
+          );
+          if (running[name]!.exited !== undefined)
+            throw new Error(`${name} died:\n${readFileSync(running[name]!.logFile, 'utf8').slice(-3000)}`);
         }
       }
     }
@@ -374,13 +415,24 @@ async function main(): Promise<void> {
       (raw[name][m.scenario] ?? []).filter((r) => !r.error && typeof r[m.key] === 'number').map((r) => r[m.key] as number);
     const service = median(values('service'));
     const baseline = median(values('baseline'));
-    const ratio = service !== null && baseline !== null && service > 0 && baseline > 0 ? Math.round((service / baseline) * 1000) / 1000 : null;
+    const ratio =
+      service !== null && baseline !== null && service > 0 && baseline > 0 ? Math.round((service / baseline) * 1000) / 1000 : null;
     let verdict = '';
     if (ratio !== null && m.target !== undefined) {
       const ok = m.better === 'higher' ? ratio >= m.target : ratio <= m.target;
       verdict = `${ok ? 'ok' : 'MISS'} (${m.better === 'higher' ? '≥' : '≤'} ${m.target})`;
     }
-    return { scenario: m.scenario, metric: m.key, label: m.label, better: m.better, service, baseline, ratio, target: m.target ?? null, verdict };
+    return {
+      scenario: m.scenario,
+      metric: m.key,
+      label: m.label,
+      better: m.better,
+      service,
+      baseline,
+      ratio,
+      target: m.target ?? null,
+      verdict,
+    };
   });
   const errors: string[] = [];
   for (const name of servers) {

@@ -17,13 +17,15 @@
  */
 import WebSocket from 'ws';
 
+// Frames carry the server's JSON as is; scenarios read the few fields they know.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Ack = { ok: true; data: any } | { ok: false; error: { code: string; message: string; details?: unknown } };
 
 export interface WireSocketOptions {
   url: string; // http://127.0.0.1:port
   auth: Record<string, unknown>;
   /** Resolve `connect()` when this server event arrives (default: `session`), or on `40` with 'connect'. */
-  readyOn?: string | 'connect';
+  readyOn?: string;
   timeoutMs?: number;
 }
 
@@ -40,6 +42,7 @@ export class WireSocket {
   /** Called for every server event frame (`42...`) before any parsing; return true to skip parsing. */
   onRaw?: (frame: string) => boolean;
   /** Called with the parsed event when `onRaw` did not consume it. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   onEvent?: (event: string, payload: any) => void;
   frames = 0;
   connected = false;
@@ -144,7 +147,7 @@ export function connect(options: WireSocketOptions): Promise<WireSocket> {
     const readyPrefix = `42["${readyOn}"`;
     ws.on('message', (raw: WebSocket.RawData, isBinary: boolean) => {
       if (isBinary) return;
-      const frame = raw.toString();
+      const frame = (raw as Buffer).toString();
       if (settled) {
         socket.handle(frame);
         return;

@@ -122,7 +122,11 @@ export function createClient(url: string, token: string, options: ClientOptions 
           // A refused handshake carries the catalogue code; anything else is the network.
           if (!err.data?.code && socket.active) return; // socket.io keeps retrying; wait for it
           cleanup();
-          reject(err.data?.code ? new RealtimeError(err.data.code, err.data.message ?? err.message) : new RealtimeError('UNAVAILABLE', err.message));
+          reject(
+            err.data?.code
+              ? new RealtimeError(err.data.code, err.data.message ?? err.message)
+              : new RealtimeError('UNAVAILABLE', err.message),
+          );
         };
         socket.on('session', onSession);
         socket.on('connect_error', onError);

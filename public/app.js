@@ -4,13 +4,15 @@
 
 const $ = (id) => document.getElementById(id);
 const state = {
-  me: null, token: null, socket: null,
-  presence: new Map(),      // userId -> presence
+  me: null,
+  token: null,
+  socket: null,
+  presence: new Map(), // userId -> presence
   conversations: new Map(), // conversationId -> summary
-  active: null,             // { conversationId, title, to?, roomId? }
+  active: null, // { conversationId, title, to?, roomId? }
   messages: [],
-  typing: new Map(),        // userId -> timer
-  modal: null,              // modalId open in this tab
+  typing: new Map(), // userId -> timer
+  modal: null, // modalId open in this tab
 };
 
 // ---------- helpers ----------
@@ -24,8 +26,7 @@ const el = (tag, attrs = {}, ...children) => {
   for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
   return node;
 };
-const avatar = (name, status) =>
-  el('span', { class: 'avatar' }, (name || '?')[0], status ? el('span', { class: `dot ${status}` }) : null);
+const avatar = (name, status) => el('span', { class: 'avatar' }, (name || '?')[0], status ? el('span', { class: `dot ${status}` }) : null);
 const dmId = (a, b) => `dm:${[a, b].sort().join(':')}`;
 const nameOf = (userId) => state.presence.get(userId)?.username ?? (userId === state.me?.id ? state.me.username : 'someone');
 const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -45,7 +46,11 @@ $('auth-form').addEventListener('submit', async (event) => {
   $('auth-error').textContent = '';
   const body = { username: $('username').value.trim(), password: $('password').value };
   try {
-    const res = await fetch(`/auth/${authMode}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`/auth/${authMode}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const data = await res.json();
     if (!res.ok) throw new Error(data.error?.message ?? res.statusText);
     state.token = data.accessToken;
@@ -83,7 +88,8 @@ function start() {
   socket.on('disconnect', () => $('conn').classList.remove('up'));
   socket.on('connect_error', (err) => {
     $('conn').classList.remove('up');
-    if (err.data?.code) { // unauthorized / TOKEN_EXPIRED: back to the login form
+    if (err.data?.code) {
+      // unauthorized / TOKEN_EXPIRED: back to the login form
       sessionStorage.removeItem('auth');
       $('app').hidden = true;
       $('auth').hidden = false;
@@ -94,11 +100,19 @@ function start() {
     sessionStorage.setItem('sessionId', sessionId);
     await Promise.all([loadPresence(), loadConversations(), loadRooms()]);
   });
-  socket.on('presence:update', (p) => { state.presence.set(p.userId, p); renderPeople(); renderConversations(); renderHeader(); });
+  socket.on('presence:update', (p) => {
+    state.presence.set(p.userId, p);
+    renderPeople();
+    renderConversations();
+    renderHeader();
+  });
   socket.on('message:new', onMessage);
   socket.on('message:read', () => {});
   socket.on('typing', onTyping);
-  socket.on('room:invited', () => { loadConversations(); loadRooms(); });
+  socket.on('room:invited', () => {
+    loadConversations();
+    loadRooms();
+  });
   socket.on('room:member-joined', () => loadRooms());
   socket.on('room:member-left', () => loadRooms());
   socket.on('modal:opened', ({ modalId }) => modalId === state.modal && refreshViewers());
@@ -121,16 +135,22 @@ function renderPeople() {
   $('people').replaceChildren(
     ...(people.length
       ? people.map((p) =>
-          el('li', { 'data-user': p.username, onclick: () => openDm(p.userId) },
+          el(
+            'li',
+            { 'data-user': p.username, onclick: () => openDm(p.userId) },
             avatar(p.username, p.status),
-            el('span', { class: 'name' }, p.username, el('span', { class: 'sub' }, p.statusText || p.status))))
+            el('span', { class: 'name' }, p.username, el('span', { class: 'sub' }, p.statusText || p.status)),
+          ),
+        )
       : [el('li', { class: 'empty' }, 'Nobody else is online')]),
   );
 }
 
-$('me-status').addEventListener('change', (e) => request('presence:set', { status: e.target.value }).then((p) => {
-  $('me-avatar').querySelector('.dot').className = `dot ${p.invisible ? 'offline' : p.status}`;
-}));
+$('me-status').addEventListener('change', (e) =>
+  request('presence:set', { status: e.target.value }).then((p) => {
+    $('me-avatar').querySelector('.dot').className = `dot ${p.invisible ? 'offline' : p.status}`;
+  }),
+);
 
 // ---------- conversations ----------
 async function loadConversations() {
@@ -148,15 +168,23 @@ function renderConversations() {
   $('conversations').replaceChildren(
     ...(list.length
       ? list.map((c) => {
-          const status = c.peer ? state.presence.get(c.peer.id)?.status ?? 'offline' : null;
-          return el('li', {
+          const status = c.peer ? (state.presence.get(c.peer.id)?.status ?? 'offline') : null;
+          return el(
+            'li',
+            {
               class: state.active?.conversationId === c.conversationId ? 'active' : '',
               'data-conversation': conversationTitle(c),
               onclick: () => (c.type === 'room' ? openRoom(c.room) : openDm(c.peer.id, c.peer.username)),
             },
             c.type === 'room' ? el('span', { class: 'avatar' }, '#') : avatar(c.peer.username, status),
-            el('span', { class: 'name' }, conversationTitle(c), el('span', { class: 'sub' }, c.lastMessage ? `${c.lastMessage.from.username}: ${c.lastMessage.content}` : 'no messages yet')),
-            c.unreadCount ? el('span', { class: 'badge', 'data-unread': c.unreadCount }, String(c.unreadCount)) : null);
+            el(
+              'span',
+              { class: 'name' },
+              conversationTitle(c),
+              el('span', { class: 'sub' }, c.lastMessage ? `${c.lastMessage.from.username}: ${c.lastMessage.content}` : 'no messages yet'),
+            ),
+            c.unreadCount ? el('span', { class: 'badge', 'data-unread': c.unreadCount }, String(c.unreadCount)) : null,
+          );
         })
       : [el('li', { class: 'empty' }, 'No conversations yet')]),
   );
@@ -167,10 +195,19 @@ async function loadRooms() {
   $('public-rooms').replaceChildren(
     ...(rooms.length
       ? rooms.map((room) =>
-          el('li', { 'data-room': room.name, onclick: () => openRoom(room) },
+          el(
+            'li',
+            { 'data-room': room.name, onclick: () => openRoom(room) },
             el('span', { class: 'avatar' }, '#'),
-            el('span', { class: 'name' }, room.name, el('span', { class: 'sub' }, `${room.memberCount} member${room.memberCount === 1 ? '' : 's'}`)),
-            el('span', { class: 'tag' }, 'public')))
+            el(
+              'span',
+              { class: 'name' },
+              room.name,
+              el('span', { class: 'sub' }, `${room.memberCount} member${room.memberCount === 1 ? '' : 's'}`),
+            ),
+            el('span', { class: 'tag' }, 'public'),
+          ),
+        )
       : [el('li', { class: 'empty' }, 'No public rooms yet')]),
   );
 }
@@ -224,8 +261,13 @@ function renderHeader() {
 function renderMessages() {
   $('messages').replaceChildren(
     ...state.messages.map((m) =>
-      el('li', { class: `msg${m.from.id === state.me.id ? ' mine' : ''}`, 'data-seq': m.seq },
-        el('span', { class: 'meta' }, `${m.from.username} · ${time(m.createdAt)}`), m.content)),
+      el(
+        'li',
+        { class: `msg${m.from.id === state.me.id ? ' mine' : ''}`, 'data-seq': m.seq },
+        el('span', { class: 'meta' }, `${m.from.username} · ${time(m.createdAt)}`),
+        m.content,
+      ),
+    ),
   );
   $('messages').scrollTop = $('messages').scrollHeight;
 }
@@ -277,7 +319,10 @@ function onTyping({ conversationId, userId, isTyping }) {
   else state.typing.delete(userId);
   renderTyping();
 }
-function stopTyping(userId) { state.typing.delete(userId); renderTyping(); }
+function stopTyping(userId) {
+  state.typing.delete(userId);
+  renderTyping();
+}
 function renderTyping() {
   const names = [...state.typing.keys()].map(nameOf);
   $('typing').textContent = names.length ? `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} typing…` : '';
@@ -310,9 +355,15 @@ function renderViewers(viewers) {
   const others = viewers.filter((v) => v.sessionId !== sessionStorage.getItem('sessionId'));
   $('modal-viewers').replaceChildren(
     ...(others.length
-      ? others.map((v) => el('li', { 'data-viewer': v.username }, avatar(v.username, 'online'),
-          el('span', {}, v.userId === state.me.id ? `${v.username} (your other tab)` : v.username),
-          el('span', { class: 'muted' }, `since ${time(v.openedAt)}`)))
+      ? others.map((v) =>
+          el(
+            'li',
+            { 'data-viewer': v.username },
+            avatar(v.username, 'online'),
+            el('span', {}, v.userId === state.me.id ? `${v.username} (your other tab)` : v.username),
+            el('span', { class: 'muted' }, `since ${time(v.openedAt)}`),
+          ),
+        )
       : [el('li', { class: 'muted' }, 'Nobody else')]),
   );
 }

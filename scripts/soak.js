@@ -113,7 +113,9 @@ async function main() {
   const failures = [];
   try {
     await waitForHealth(url);
-    log(`server pid ${server.pid} on ${url}; ${CONNECTIONS} connections, ${USERS} users, ${MSGS_PER_SEC} msg/s, churn ${CHURN_PER_SEC}/s, ${SECONDS} s (warm-up ${WARMUP_SECONDS} s)`);
+    log(
+      `server pid ${server.pid} on ${url}; ${CONNECTIONS} connections, ${USERS} users, ${MSGS_PER_SEC} msg/s, churn ${CHURN_PER_SEC}/s, ${SECONDS} s (warm-up ${WARMUP_SECONDS} s)`,
+    );
 
     const users = [];
     for (let i = 0; i < USERS; i += 8) {
@@ -128,7 +130,9 @@ async function main() {
     }
     const baseline = await getJson(`${probe}/resources`);
     const baselineMem = await getJson(`${probe}/mem`);
-    log(`baseline: rss ${(baselineMem.rss / 1048576).toFixed(1)} MB, resources ${JSON.stringify(baseline.byType)}, listeners ${baseline.listeners} on ${baseline.emitters} emitters`);
+    log(
+      `baseline: rss ${(baselineMem.rss / 1048576).toFixed(1)} MB, resources ${JSON.stringify(baseline.byType)}, listeners ${baseline.listeners} on ${baseline.emitters} emitters`,
+    );
 
     let sent = 0;
     let acked = 0;
@@ -235,7 +239,8 @@ async function main() {
     grew('sockets', report.sockets.baseline, report.sockets.end);
     if (sent > 0 && failedAcks / sent > 0.01) failures.push(`${failedAcks} of ${sent} sends failed`);
     if (opened < CONNECTIONS) failures.push(`only ${opened} of ${CONNECTIONS} connections opened`);
-    if (SECONDS - WARMUP_SECONDS >= 300 && rssSlope > MAX_SLOPE) failures.push(`RSS grows ${rssSlope.toFixed(2)} MB/min (limit ${MAX_SLOPE})`);
+    if (SECONDS - WARMUP_SECONDS >= 300 && rssSlope > MAX_SLOPE)
+      failures.push(`RSS grows ${rssSlope.toFixed(2)} MB/min (limit ${MAX_SLOPE})`);
   } catch (error) {
     failures.push(String(error && error.stack ? error.stack : error));
   } finally {

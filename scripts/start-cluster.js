@@ -30,7 +30,9 @@ const shared = {
   JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(32).toString('hex'),
 };
 if (!process.env.JWT_SECRET) console.log('[cluster] JWT_SECRET not set: generated one for this cluster run (tokens die with it)');
-console.log(`[cluster] ${count} instance(s) on ports ${basePort}-${basePort + count - 1}; database ${redact(shared.DATABASE_URL)}; redis ${redact(shared.REDIS_URL)}`);
+console.log(
+  `[cluster] ${count} instance(s) on ports ${basePort}-${basePort + count - 1}; database ${redact(shared.DATABASE_URL)}; redis ${redact(shared.REDIS_URL)}`,
+);
 
 const children = [];
 let stopping = false;
@@ -89,9 +91,12 @@ function stop(signal, exitCode = 0) {
   console.log(`[cluster] stopping every instance (${signal})`);
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   // Each instance drains within its SHUTDOWN_TIMEOUT_MS; after that, do not wait for a stuck one.
-  setTimeout(() => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }, Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10000) + 2000).unref();
+  setTimeout(
+    () => {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+    Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10000) + 2000,
+  ).unref();
 }
 
 process.on('SIGINT', () => stop('SIGINT'));

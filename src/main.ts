@@ -25,7 +25,9 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', shutdown);
 
   await app.listen(config.port);
-  new Logger('Main').log(`listening on ${await app.getUrl()} (database: ${config.database.kind}, redis: ${config.redisUrl ? 'on' : 'off'})`);
+  new Logger('Main').log(
+    `listening on ${await app.getUrl()} (database: ${config.database.kind}, redis: ${config.redisUrl ? 'on' : 'off'})`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

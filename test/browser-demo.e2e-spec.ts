@@ -30,7 +30,16 @@ describeBrowser('demo page in Chromium', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -123,7 +132,10 @@ describeBrowser('demo page in Chromium', () => {
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
     page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
-    page.on('request', (req) => !req.url().startsWith(app.url) && !req.url().startsWith('data:') && problems.push(`external: ${req.url()}`));
+    page.on(
+      'request',
+      (req) => !req.url().startsWith(app.url) && !req.url().startsWith('data:') && problems.push(`external: ${req.url()}`),
+    );
     await page.goto(`${app.url}/docs`, { waitUntil: 'load' });
     await page.waitForSelector('.opblock-summary-path[data-path="/auth/login"]', WAIT);
     await shot(page, '7-docs');

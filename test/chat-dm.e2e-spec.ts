@@ -126,7 +126,9 @@ describe('chat: direct messages', () => {
     expect(await send(a2, { to: bob.user.id, content: 'once', clientMsgId: 'retry-me' })).toEqual(first);
     // A new id sent from three sockets at once (the unique index decides the race): one message.
     const a3 = await pool.tab(alice.token);
-    const raced = await Promise.all([a1, a2, a3, a1, a2, a3].map((tab) => send(tab, { to: bob.user.id, content: 'raced', clientMsgId: 'race-key' })));
+    const raced = await Promise.all(
+      [a1, a2, a3, a1, a2, a3].map((tab) => send(tab, { to: bob.user.id, content: 'raced', clientMsgId: 'race-key' })),
+    );
     raced.forEach((m) => expect(m).toEqual(raced[0]));
     expect(raced[0].seq).toBe(2);
     // A fresh id from the same user, and the same id from another user, are new messages.
@@ -155,7 +157,7 @@ describe('chat: direct messages', () => {
     expect([x.seq, y.seq].sort()).toEqual([1, 2]);
   });
 
-  it('stores one socket\'s sends in the order it emitted them', async () => {
+  it("stores one socket's sends in the order it emitted them", async () => {
     const alice = await pool.user();
     const bob = await pool.user();
     const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => send(alice.tabs[0], { to: bob.user.id, content: `m${i}` })));

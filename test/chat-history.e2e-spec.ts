@@ -50,7 +50,8 @@ describe('chat: history, read pointers, conversation list', () => {
       alice = await pool.user();
       bob = await pool.user();
       sent = [];
-      for (let i = 1; i <= 7; i++) sent.push(await send(i % 2 ? alice.tabs[0] : bob.tabs[0], { to: i % 2 ? bob.user.id : alice.user.id, content: `m${i}` }));
+      for (let i = 1; i <= 7; i++)
+        sent.push(await send(i % 2 ? alice.tabs[0] : bob.tabs[0], { to: i % 2 ? bob.user.id : alice.user.id, content: `m${i}` }));
       conversationId = dmId(alice.user.id, bob.user.id);
     });
 
@@ -79,7 +80,14 @@ describe('chat: history, read pointers, conversation list', () => {
 
     it('refuses bad input and outsiders', async () => {
       const c = alice.tabs[0];
-      for (const bad of [{}, { conversationId, limit: 0 }, { conversationId, limit: 101 }, { conversationId, before: 'x' }, { conversationId, after: -1 }, { conversationId, limit: 1.5 }]) {
+      for (const bad of [
+        {},
+        { conversationId, limit: 0 },
+        { conversationId, limit: 101 },
+        { conversationId, before: 'x' },
+        { conversationId, after: -1 },
+        { conversationId, limit: 1.5 },
+      ]) {
         expect(await c.request('message:history', bad)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
       }
       const [x, y] = [alice.user.id, bob.user.id].sort();
@@ -91,20 +99,29 @@ describe('chat: history, read pointers, conversation list', () => {
       }
       const carol = await pool.user();
       expect(await carol.tabs[0].request('message:history', { conversationId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-      expect(await carol.tabs[0].request('message:history', { conversationId: 'room:nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      expect(await carol.tabs[0].request('message:history', { conversationId: 'room:nope' })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
       expect(await carol.tabs[0].request('message:history', { conversationId: dmId(carol.user.id, 'ghost') })).toMatchObject({
         ok: false,
         error: { code: 'NOT_FOUND' },
       });
       // A DM with an existing user and no messages yet is simply empty.
-      expect(await carol.tabs[0].ok('message:history', { conversationId: dmId(carol.user.id, alice.user.id) })).toEqual({ messages: [], hasMore: false });
+      expect(await carol.tabs[0].ok('message:history', { conversationId: dmId(carol.user.id, alice.user.id) })).toEqual({
+        messages: [],
+        hasMore: false,
+      });
     });
 
     it('serves GET /conversations/:id/messages: 200, 400, 401, 403, 404', async () => {
       const path = `/conversations/${encodeURIComponent(conversationId)}/messages`;
       const ok = await request(t.url).get(`${path}?before=7&limit=2`).set('authorization', `Bearer ${alice.token}`).expect(200);
       expect(ok.body).toEqual({ messages: [sent[4], sent[5]], hasMore: true });
-      const after = await request(t.url).get(`/conversations/${conversationId}/messages?after=5`).set('authorization', `Bearer ${bob.token}`).expect(200);
+      const after = await request(t.url)
+        .get(`/conversations/${conversationId}/messages?after=5`)
+        .set('authorization', `Bearer ${bob.token}`)
+        .expect(200);
       expect(after.body).toEqual({ messages: [sent[5], sent[6]], hasMore: false });
 
       await request(t.url).get(path).expect(401);
@@ -112,9 +129,15 @@ describe('chat: history, read pointers, conversation list', () => {
       const carol = await pool.user();
       const forbidden = await request(t.url).get(path).set('authorization', `Bearer ${carol.token}`).expect(403);
       expect(forbidden.body).toEqual({ error: { code: 'FORBIDDEN', message: expect.any(String) } });
-      const missing = await request(t.url).get('/conversations/room:unknown/messages').set('authorization', `Bearer ${carol.token}`).expect(404);
+      const missing = await request(t.url)
+        .get('/conversations/room:unknown/messages')
+        .set('authorization', `Bearer ${carol.token}`)
+        .expect(404);
       expect(missing.body.error.code).toBe('NOT_FOUND');
-      const malformed = await request(t.url).get('/conversations/garbage/messages').set('authorization', `Bearer ${alice.token}`).expect(400);
+      const malformed = await request(t.url)
+        .get('/conversations/garbage/messages')
+        .set('authorization', `Bearer ${alice.token}`)
+        .expect(400);
       expect(malformed.body.error).toMatchObject({ code: 'BAD_REQUEST', details: [{ field: 'conversationId' }] });
       await request(t.url).get(`${path}?limit=500`).set('authorization', `Bearer ${alice.token}`).expect(400);
       await request(t.url).get(`${path}?before=abc`).set('authorization', `Bearer ${alice.token}`).expect(400);
@@ -136,8 +159,14 @@ describe('chat: history, read pointers, conversation list', () => {
     bob.tabs[0].close();
     await settle(100);
 
-    const missedDm = [await send(alice.tabs[0], { to: bob.user.id, content: 'missed 1' }), await send(alice.tabs[0], { to: bob.user.id, content: 'missed 2' })];
-    const missedRoom = [await send(carol.tabs[0], { roomId: room.id, content: 'room missed 1' }), await send(alice.tabs[0], { roomId: room.id, content: 'room missed 2' })];
+    const missedDm = [
+      await send(alice.tabs[0], { to: bob.user.id, content: 'missed 1' }),
+      await send(alice.tabs[0], { to: bob.user.id, content: 'missed 2' }),
+    ];
+    const missedRoom = [
+      await send(carol.tabs[0], { roomId: room.id, content: 'room missed 1' }),
+      await send(alice.tabs[0], { roomId: room.id, content: 'room missed 2' }),
+    ];
     await send(alice.tabs[0], { to: carol.user.id, content: 'not for bob' });
 
     const back = await pool.tab(bob.token);
@@ -146,7 +175,14 @@ describe('chat: history, read pointers, conversation list', () => {
     // Most recent activity first: the room had the last message bob can see.
     expect(conversations[0].conversationId).toBe(`room:${room.id}`);
     const dm = conversations.find((c) => c.type === 'dm')!;
-    expect(dm).toEqual({ conversationId: seen.conversationId, type: 'dm', peer: alice.user, lastMessage: missedDm[1], unreadCount: 2, lastReadSeq: 2 });
+    expect(dm).toEqual({
+      conversationId: seen.conversationId,
+      type: 'dm',
+      peer: alice.user,
+      lastMessage: missedDm[1],
+      unreadCount: 2,
+      lastReadSeq: 2,
+    });
     const roomSummary = conversations.find((c) => c.type === 'room')!;
     expect(roomSummary).toEqual({
       conversationId: `room:${room.id}`,
@@ -186,7 +222,10 @@ describe('chat: history, read pointers, conversation list', () => {
     expect(await a2.ok('message:read', { conversationId, seq: 2 })).toEqual({ conversationId, seq: 2 });
     expect(await a1.ok('message:read', { conversationId, seq: 0 })).toEqual({ conversationId, seq: 2 });
     // Beyond the last message: refused.
-    expect(await a1.request('message:read', { conversationId, seq: 4 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', details: [{ field: 'seq' }] } });
+    expect(await a1.request('message:read', { conversationId, seq: 4 })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST', details: [{ field: 'seq' }] },
+    });
     expect(await a1.ok('message:read', { conversationId, seq: 3 })).toEqual({ conversationId, seq: 3 });
     await bob.tabs[0].waitFor('message:read', (e) => e.seq === 3);
     await settle();
@@ -194,15 +233,25 @@ describe('chat: history, read pointers, conversation list', () => {
     expect(a1.all('message:read')).toEqual([]);
     expect(carol.tabs[0].all('message:read')).toEqual([]);
 
-    for (const bad of [{ conversationId, seq: -1 }, { conversationId, seq: 'x' }, { conversationId }, { seq: 1 }, { conversationId: 'bad', seq: 1 }, { conversationId, seq: 1, userId: bob.user.id }]) {
+    for (const bad of [
+      { conversationId, seq: -1 },
+      { conversationId, seq: 'x' },
+      { conversationId },
+      { seq: 1 },
+      { conversationId: 'bad', seq: 1 },
+      { conversationId, seq: 1, userId: bob.user.id },
+    ]) {
       expect(await a1.request('message:read', bad)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     }
-    expect(await carol.tabs[0].request('message:read', { conversationId, seq: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await carol.tabs[0].request('message:read', { conversationId, seq: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
     const { conversations } = await a2.ok('conversation:list', {});
     expect(conversations).toEqual([expect.objectContaining({ conversationId, unreadCount: 0, lastReadSeq: 3 })]);
   });
 
-  it('tells the room\'s other members about a read, and no outsider', async () => {
+  it("tells the room's other members about a read, and no outsider", async () => {
     const owner = await pool.user();
     const member = await pool.user();
     const outsider = await pool.user();

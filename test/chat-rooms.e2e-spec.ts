@@ -16,7 +16,10 @@ describe('chat: rooms', () => {
       const owner = await pool.user(2);
       const bob = await pool.user(2);
       const outsider = await pool.user();
-      const room = await createRoom(owner.tabs[0], '  Team  ', { visibility: 'private', members: [bob.user.id, bob.user.id, owner.user.id] });
+      const room = await createRoom(owner.tabs[0], '  Team  ', {
+        visibility: 'private',
+        members: [bob.user.id, bob.user.id, owner.user.id],
+      });
       expect(room).toEqual({
         id: expect.any(String),
         name: 'Team',
@@ -41,7 +44,16 @@ describe('chat: rooms', () => {
     it('refuses bad input and unknown members', async () => {
       const owner = await pool.user();
       const [c] = owner.tabs;
-      for (const bad of [{}, { name: '' }, { name: '   ' }, { name: 'x'.repeat(65) }, { name: 'a', visibility: 'secret' }, { name: 'a', members: 'bob' }, { name: 'a', members: [1] }, { name: 'a', ownerId: owner.user.id }]) {
+      for (const bad of [
+        {},
+        { name: '' },
+        { name: '   ' },
+        { name: 'x'.repeat(65) },
+        { name: 'a', visibility: 'secret' },
+        { name: 'a', members: 'bob' },
+        { name: 'a', members: [1] },
+        { name: 'a', ownerId: owner.user.id },
+      ]) {
         expect(await c.request('room:create', bad)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
       }
       const ack = await c.request('room:create', { name: 'a', members: ['no-such-user'] });
@@ -51,7 +63,7 @@ describe('chat: rooms', () => {
   });
 
   describe('room:list', () => {
-    it('lists joined rooms by default, public rooms with scope public (never others\' private ones)', async () => {
+    it("lists joined rooms by default, public rooms with scope public (never others' private ones)", async () => {
       const alice = await pool.user();
       const bob = await pool.user();
       const pub = await createRoom(alice.tabs[0], 'zz-public-list');
@@ -106,7 +118,8 @@ describe('chat: rooms', () => {
       const m = await send(owner.tabs[0], { roomId: room.id, content: 'members only' });
       await member.tabs[0].waitFor('message:new', (x) => x.id === m.id);
       await settle();
-      for (const tab of outsider.tabs) expect(tab.received.filter((r) => r.event.startsWith('message') || r.event.startsWith('room'))).toEqual([]);
+      for (const tab of outsider.tabs)
+        expect(tab.received.filter((r) => r.event.startsWith('message') || r.event.startsWith('room'))).toEqual([]);
       expect(contents(member.tabs[0])).toEqual(['members only']);
     });
 
@@ -126,7 +139,10 @@ describe('chat: rooms', () => {
       const invitee = await pool.user(2);
       const bystander = await pool.user();
       const room = await createRoom(owner.tabs[0], 'crew', { visibility: 'private', members: [member.user.id] });
-      expect(await member.tabs[0].ok('room:invite', { roomId: room.id, userId: invitee.user.id })).toEqual({ roomId: room.id, userId: invitee.user.id });
+      expect(await member.tabs[0].ok('room:invite', { roomId: room.id, userId: invitee.user.id })).toEqual({
+        roomId: room.id,
+        userId: invitee.user.id,
+      });
       for (const tab of invitee.tabs) {
         expect(await tab.waitFor('room:invited')).toEqual({ room: expect.objectContaining({ id: room.id }), by: member.user });
       }
@@ -155,8 +171,14 @@ describe('chat: rooms', () => {
         ok: false,
         error: { code: 'FORBIDDEN' },
       });
-      expect(await owner.tabs[0].request('room:invite', { roomId: room.id, userId: 'ghost' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-      expect(await owner.tabs[0].request('room:invite', { roomId: 'ghost', userId: target.user.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      expect(await owner.tabs[0].request('room:invite', { roomId: room.id, userId: 'ghost' })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
+      expect(await owner.tabs[0].request('room:invite', { roomId: 'ghost', userId: target.user.id })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
       expect(await owner.tabs[0].request('room:invite', { roomId: room.id })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
       await settle();
       expect(target.tabs[0].all('room:invited')).toEqual([]);
@@ -180,7 +202,10 @@ describe('chat: rooms', () => {
       const late = await pool.tab(leaver.token);
       await settle(200);
       for (const tab of [...leaver.tabs, late]) expect(tab.all('message:new')).toEqual([]);
-      expect(await leaver.tabs[0].request('message:send', { roomId: room.id, content: 'x' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await leaver.tabs[0].request('message:send', { roomId: room.id, content: 'x' })).toMatchObject({
+        ok: false,
+        error: { code: 'FORBIDDEN' },
+      });
       expect(await leaver.tabs[0].request('message:history', { conversationId: `room:${room.id}` })).toMatchObject({
         ok: false,
         error: { code: 'FORBIDDEN' },

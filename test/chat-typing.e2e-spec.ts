@@ -11,7 +11,7 @@ describe('chat: typing', () => {
   afterEach(() => pool.closeAll());
   afterAll(() => t.close());
 
-  it('relays DM typing to the peer\'s tabs only and expires it after 5 s without a refresh', async () => {
+  it("relays DM typing to the peer's tabs only and expires it after 5 s without a refresh", async () => {
     const alice = await pool.user(2);
     const bob = await pool.user(2);
     const carol = await pool.user();
@@ -63,7 +63,14 @@ describe('chat: typing', () => {
     const owner = await pool.user();
     const room = await createRoom(owner.tabs[0], 'members only', { visibility: 'private' });
     const c = alice.tabs[0];
-    for (const bad of [{ isTyping: true }, { to: bob.user.id, roomId: room.id, isTyping: true }, { to: bob.user.id }, { to: bob.user.id, isTyping: 'yes' }, { to: bob.user.id, isTyping: true, userId: owner.user.id }, 'typing']) {
+    for (const bad of [
+      { isTyping: true },
+      { to: bob.user.id, roomId: room.id, isTyping: true },
+      { to: bob.user.id },
+      { to: bob.user.id, isTyping: 'yes' },
+      { to: bob.user.id, isTyping: true, userId: owner.user.id },
+      'typing',
+    ]) {
       expect(await c.request('typing', bad)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     }
     expect(await c.request('typing', { roomId: room.id, isTyping: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

@@ -123,7 +123,9 @@ describe('typed client (client/)', () => {
     /** The raw envelope, as it came over the wire. */
     const call = async (client: RealtimeClient, event: string, payload: unknown) => {
       problems.push(...contract.checkRequest(event, payload));
-      const raw = client.socket.timeout(5000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<{ ok: boolean; data?: unknown }> };
+      const raw = client.socket.timeout(5000) as unknown as {
+        emitWithAck(event: string, payload: unknown): Promise<{ ok: boolean; data?: unknown }>;
+      };
       const ack = await raw.emitWithAck(event, payload);
       problems.push(...contract.checkAck(event, ack));
       acked.add(event);
@@ -159,7 +161,20 @@ describe('typed client (client/)', () => {
     expect(problems).toEqual([]);
     expect(acked.size).toBeGreaterThanOrEqual(17);
     expect([...seenEvents].sort()).toEqual(
-      expect.arrayContaining(['exception', 'message:new', 'message:read', 'modal:closed', 'modal:opened', 'modal:state', 'presence:update', 'room:invited', 'room:member-joined', 'room:member-left', 'session', 'typing']),
+      expect.arrayContaining([
+        'exception',
+        'message:new',
+        'message:read',
+        'modal:closed',
+        'modal:opened',
+        'modal:state',
+        'presence:update',
+        'room:invited',
+        'room:member-joined',
+        'room:member-left',
+        'session',
+        'typing',
+      ]),
     );
   }, 60_000);
 });

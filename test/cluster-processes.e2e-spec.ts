@@ -86,7 +86,7 @@ describe('a cluster of server processes (node dist/main.js) sharing Redis and Po
     for (const client of [h, o]) expect(client.all('modal:opened').filter((e) => e.modalId === modalId)).toHaveLength(1);
   });
 
-  it('kill -9: the dead instance\'s users turn offline elsewhere within the TTL, its modals are released, missed messages are fetched with `after`', async () => {
+  it("kill -9: the dead instance's users turn offline elsewhere within the TTL, its modals are released, missed messages are fetched with `after`", async () => {
     if (!cluster) return;
     const victim = cluster.instances[2];
     const [watcher, erin] = await Promise.all([registerUser(urls[0]), registerUser(urls[2])]);
@@ -128,11 +128,14 @@ describe('a cluster of server processes (node dist/main.js) sharing Redis and Po
     await w.waitFor('presence:update', isAbout(gina.user.id, 'online'));
 
     // Frank moves to instance A as soon as his connection drops; Gina does not come back.
-    const moved = new Promise<{ reason: string; at: number }>((resolve) => f.socket.once('disconnect', (reason) => resolve({ reason, at: Date.now() })));
+    const moved = new Promise<{ reason: string; at: number }>((resolve) =>
+      f.socket.once('disconnect', (reason) => resolve({ reason, at: Date.now() })),
+    );
     const ginaGone = new Promise<number>((resolve) => g.socket.once('disconnect', () => resolve(Date.now())));
     const first = await f.ok('message:send', { to: watcher.user.id, content: 'm0', clientMsgId: 'f-0' });
     // Messages in flight while the instance goes: each one acked must be in the history.
-    const send = (client: TestClient, i: number) => client.request('message:send', { to: watcher.user.id, content: `m${i}`, clientMsgId: `f-${i}` });
+    const send = (client: TestClient, i: number) =>
+      client.request('message:send', { to: watcher.user.id, content: `m${i}`, clientMsgId: `f-${i}` });
     const sends = Array.from({ length: 20 }, (_, i) => send(f, i + 1));
     const exited = cluster.signal(leaving, 'SIGTERM');
     const { reason } = await withTimeout(moved, 10000, 'frank disconnected');

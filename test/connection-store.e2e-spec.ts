@@ -37,7 +37,12 @@ describe.each<Kind>(['in-memory', 'redis'])('ConnectionStore (%s)', (kind) => {
     expect(await store.add({ socketId: 's2', userId: 'u1', sessionId: 'x' })).toEqual({ user: 2, session: 2 });
     expect(await store.add({ socketId: 's3', userId: 'u1', sessionId: 'y' })).toEqual({ user: 3, session: 1 });
     expect(await store.add({ socketId: 's4', userId: 'u2', sessionId: 'z' })).toEqual({ user: 1, session: 1 });
-    expect(await store.countByUser(['u1', 'u2', 'u3'])).toEqual(new Map([['u1', 3], ['u2', 1]]));
+    expect(await store.countByUser(['u1', 'u2', 'u3'])).toEqual(
+      new Map([
+        ['u1', 3],
+        ['u2', 1],
+      ]),
+    );
     expect(await store.countBySession('x')).toBe(2);
     expect((await store.onlineUserIds()).sort()).toEqual(['u1', 'u2']);
   });

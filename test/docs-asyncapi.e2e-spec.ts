@@ -14,7 +14,10 @@ describe('AsyncAPI at /asyncapi.json and /asyncapi', () => {
 
   beforeAll(async () => {
     app = await startApp();
-    const res = await request(app.url).get('/asyncapi.json').expect(200).expect('content-type', /application\/json/);
+    const res = await request(app.url)
+      .get('/asyncapi.json')
+      .expect(200)
+      .expect('content-type', /application\/json/);
     doc = res.body as AsyncApiDocument;
   });
   afterAll(() => app?.close());
@@ -27,12 +30,15 @@ describe('AsyncAPI at /asyncapi.json and /asyncapi', () => {
 
   it('is a valid AsyncAPI 3.0 document for @asyncapi/parser', async () => {
     const { document, diagnostics } = await new Parser().parse(JSON.stringify(doc));
-    const errors = diagnostics.filter((d) => d.severity === SEVERITY_ERROR);
+    const errors = diagnostics.filter((d) => Number(d.severity) === SEVERITY_ERROR);
     expect(errors.map((d) => `${d.path.join('.')}: ${d.message}`)).toEqual([]);
     expect(document).toBeDefined();
     expect(document!.version()).toBe('3.0.0');
     // The parser resolved the ack replies: every client event is a receive operation with a reply.
-    const receive = document!.operations().all().filter((op) => op.action() === 'receive');
+    const receive = document!
+      .operations()
+      .all()
+      .filter((op) => op.action() === 'receive');
     expect(receive.length).toBe(Object.keys(CLIENT_EVENT_DOCS).length);
     for (const op of receive) expect(op.reply()?.messages().all().length).toBe(1);
   });
@@ -79,7 +85,10 @@ describe('AsyncAPI at /asyncapi.json and /asyncapi', () => {
   });
 
   it('renders a self-contained page listing every event', async () => {
-    const res = await request(app.url).get('/asyncapi').expect(200).expect('content-type', /text\/html/);
+    const res = await request(app.url)
+      .get('/asyncapi')
+      .expect(200)
+      .expect('content-type', /text\/html/);
     const html = res.text;
     for (const channel of Object.values(doc.channels)) expect(html).toContain(`<code>${channel.address}</code>`);
     for (const name of Object.keys(doc.components.schemas)) expect(html).toContain(`id="schema-${name}"`);

@@ -79,7 +79,9 @@ describe('OpenAPI at /docs-json and /docs', () => {
   });
 
   it('takes request bodies and query parameters from the DTOs', () => {
-    const register = doc.paths['/auth/register'].post.requestBody as { content: Record<string, { schema: { required: string[]; properties: Record<string, unknown> } }> };
+    const register = doc.paths['/auth/register'].post.requestBody as {
+      content: Record<string, { schema: { required: string[]; properties: Record<string, unknown> } }>;
+    };
     expect(register.content['application/json'].schema.required).toEqual(['username', 'password']);
     expect(register.content['application/json'].schema.properties.password).toMatchObject({ minLength: 8, maxLength: 128 });
     const history = doc.paths['/conversations/{conversationId}/messages'].get.parameters!.map((p) => `${p.in}:${p.name}`).sort();

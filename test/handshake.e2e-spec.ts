@@ -112,7 +112,7 @@ describe('socket.io handshake: JWT authentication', () => {
     expect(client.socket.connected).toBe(true);
   });
 
-  it('session:refresh refuses bad input, an expired token and another user\'s token', async () => {
+  it("session:refresh refuses bad input, an expired token and another user's token", async () => {
     const a = await registerUser(t.url);
     const b = await registerUser(t.url);
     const client = await connect(t.url, a.token);

@@ -29,7 +29,12 @@ describe('hardening: authorization matrix', () => {
   beforeAll(async () => {
     t = await startApp({ env: { RATE_LIMIT_BURST: '10000', RATE_LIMIT_EVENTS_PER_SEC: '10000' } });
     [alice, bob, mallory] = await Promise.all([registerUser(t.url), registerUser(t.url), registerUser(t.url)]);
-    [a, b, m, mListener] = await Promise.all([connect(t.url, alice.token), connect(t.url, bob.token), connect(t.url, mallory.token), connect(t.url, mallory.token)]);
+    [a, b, m, mListener] = await Promise.all([
+      connect(t.url, alice.token),
+      connect(t.url, bob.token),
+      connect(t.url, mallory.token),
+      connect(t.url, mallory.token),
+    ]);
     open.push(a, b, m, mListener);
     privateRoom = await a.ok('room:create', { name: 'secret plans', visibility: 'private', members: [bob.user.id] });
     publicRoom = await a.ok('room:create', { name: 'town square', visibility: 'public' });
@@ -47,17 +52,42 @@ describe('hardening: authorization matrix', () => {
 
   /** Each row: what Mallory sends and the code the documented rules give. */
   const rows = (): { event: ClientEventName; payload: unknown; code: ErrorCode; rule: string }[] => [
-    { event: 'message:send', payload: { roomId: privateRoom.id, content: 'let me in' }, code: 'FORBIDDEN', rule: 'only members send to a room' },
-    { event: 'message:send', payload: { roomId: publicRoom.id, content: 'not joined' }, code: 'FORBIDDEN', rule: 'public rooms too, until joined' },
+    {
+      event: 'message:send',
+      payload: { roomId: privateRoom.id, content: 'let me in' },
+      code: 'FORBIDDEN',
+      rule: 'only members send to a room',
+    },
+    {
+      event: 'message:send',
+      payload: { roomId: publicRoom.id, content: 'not joined' },
+      code: 'FORBIDDEN',
+      rule: 'public rooms too, until joined',
+    },
     { event: 'message:send', payload: { roomId: 'no-such-room', content: 'x' }, code: 'NOT_FOUND', rule: 'unknown room' },
     { event: 'message:send', payload: { to: 'no-such-user', content: 'x' }, code: 'NOT_FOUND', rule: 'unknown user' },
-    { event: 'message:send', payload: { to: bob.user.id, content: 'x', from: alice.user.id }, code: 'BAD_REQUEST', rule: 'a payload never names its sender' },
+    {
+      event: 'message:send',
+      payload: { to: bob.user.id, content: 'x', from: alice.user.id },
+      code: 'BAD_REQUEST',
+      rule: 'a payload never names its sender',
+    },
     { event: 'message:history', payload: { conversationId: dm }, code: 'FORBIDDEN', rule: "someone else's DM" },
     { event: 'message:history', payload: { conversationId: `room:${privateRoom.id}` }, code: 'FORBIDDEN', rule: 'private room history' },
-    { event: 'message:history', payload: { conversationId: `room:${publicRoom.id}` }, code: 'FORBIDDEN', rule: 'public room history, not a member' },
+    {
+      event: 'message:history',
+      payload: { conversationId: `room:${publicRoom.id}` },
+      code: 'FORBIDDEN',
+      rule: 'public room history, not a member',
+    },
     { event: 'message:history', payload: { conversationId: 'room:no-such-room' }, code: 'NOT_FOUND', rule: 'unknown room' },
     { event: 'message:read', payload: { conversationId: dm, seq: 1 }, code: 'FORBIDDEN', rule: "read pointer on someone else's DM" },
-    { event: 'message:read', payload: { conversationId: `room:${privateRoom.id}`, seq: 1 }, code: 'FORBIDDEN', rule: 'read pointer in a private room' },
+    {
+      event: 'message:read',
+      payload: { conversationId: `room:${privateRoom.id}`, seq: 1 },
+      code: 'FORBIDDEN',
+      rule: 'read pointer in a private room',
+    },
     { event: 'typing', payload: { roomId: privateRoom.id, isTyping: true }, code: 'FORBIDDEN', rule: 'typing in a room one is not in' },
     { event: 'typing', payload: { roomId: 'no-such-room', isTyping: true }, code: 'NOT_FOUND', rule: 'unknown room' },
     { event: 'room:join', payload: { roomId: privateRoom.id }, code: 'FORBIDDEN', rule: 'private room without invitation' },
@@ -95,7 +125,10 @@ describe('hardening: authorization matrix', () => {
   it('answers REST without or with a wrong token with 401, and an outsider with 403/404', async () => {
     const path = (id: string) => `/conversations/${encodeURIComponent(id)}/messages`;
     const expired = jwt.sign({ sub: mallory.user.id, exp: Math.floor(Date.now() / 1000) - 60 }, TEST_JWT_SECRET, { algorithm: 'HS256' });
-    const otherKey = jwt.sign({ sub: alice.user.id }, 'not-the-secret-not-the-secret-not-the-secret', { algorithm: 'HS256', expiresIn: 60 });
+    const otherKey = jwt.sign({ sub: alice.user.id }, 'not-the-secret-not-the-secret-not-the-secret', {
+      algorithm: 'HS256',
+      expiresIn: 60,
+    });
     const noSubject = jwt.sign({}, TEST_JWT_SECRET, { algorithm: 'HS256', expiresIn: 60 });
     const wrongTokens: [string, string | undefined][] = [
       ['none', undefined],
@@ -153,7 +186,9 @@ describe('hardening: authorization matrix', () => {
 
     const allowed = new Set(['session', 'modal:state', 'modal:opened', 'modal:closed']);
     for (const socket of [m, mListener]) {
-      const leaked = socket.received.filter((r) => !allowed.has(r.event) && !(r.event === 'presence:update' && (r.payload as { userId: string }).userId === mallory.user.id));
+      const leaked = socket.received.filter(
+        (r) => !allowed.has(r.event) && !(r.event === 'presence:update' && (r.payload as { userId: string }).userId === mallory.user.id),
+      );
       expect(leaked).toEqual([]);
       // Even the broadcasts name no conversation content.
       expect(JSON.stringify(socket.received)).not.toMatch(/dm (before|after)|room (before|after)|secret plans|in a meeting/);

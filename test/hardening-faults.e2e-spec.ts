@@ -32,15 +32,20 @@ async function timedSend(client: TestClient, payload: { to: string; content: str
 async function waitForHealth(url: string, status: number, timeoutMs = 30_000): Promise<request.Response> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await request(url).get('/health').timeout(5000).catch(() => undefined);
+    const res = await request(url)
+      .get('/health')
+      .timeout(5000)
+      .catch(() => undefined);
     if (res?.status === status) return res;
-    if (Date.now() > deadline) throw new Error(`/health did not answer ${status} within ${timeoutMs} ms (last: ${res?.status} ${JSON.stringify(res?.body)})`);
+    if (Date.now() > deadline)
+      throw new Error(`/health did not answer ${status} within ${timeoutMs} ms (last: ${res?.status} ${JSON.stringify(res?.body)})`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
 const processFaults: string[] = [];
-const onRejection = (reason: unknown) => processFaults.push(`unhandledRejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+const onRejection = (reason: unknown) =>
+  processFaults.push(`unhandledRejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
 const onException = (error: Error) => processFaults.push(`uncaughtException: ${error.stack ?? String(error)}`);
 beforeAll(() => {
   process.on('unhandledRejection', onRejection);
@@ -156,7 +161,9 @@ describe('hardening faults: Redis goes away and comes back', () => {
       FAST_MS + 2000,
       'handshake while Redis is down',
     );
-    console.log(`Redis down: message:send ${during.ack.ok ? 'served' : during.ack.error?.code} in ${during.ms} ms; handshake → ${handshake}`);
+    console.log(
+      `Redis down: message:send ${during.ack.ok ? 'served' : during.ack.error?.code} in ${during.ms} ms; handshake → ${handshake}`,
+    );
 
     await redis.start();
     await waitForHealth(t.url, 200);
@@ -189,7 +196,15 @@ describe('hardening faults: kill -9 under send load', () => {
 
   async function boot(port: number): Promise<ServerProcess> {
     const proc = startServerProcess(
-      { PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'kill.db')}`, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', NODE_ENV: 'test', RATE_LIMIT_BURST: '100000', RATE_LIMIT_EVENTS_PER_SEC: '100000' },
+      {
+        PORT: String(port),
+        DATABASE_URL: `sqlite:${join(dir, 'kill.db')}`,
+        JWT_SECRET: TEST_JWT_SECRET,
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'test',
+        RATE_LIMIT_BURST: '100000',
+        RATE_LIMIT_EVENTS_PER_SEC: '100000',
+      },
       dir,
     );
     procs.push(proc);

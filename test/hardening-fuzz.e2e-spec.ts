@@ -35,7 +35,10 @@ const SPECS: { [E in ClientEventName]: (ctx: Ctx) => PayloadSpec } = {
     base: { conversationId: dmId(c.fuzzer.user.id, c.control.user.id), before: 10, after: 0, limit: 5 },
     required: ['conversationId'],
   }),
-  'message:read': (c) => ({ base: { conversationId: dmId(c.fuzzer.user.id, c.control.user.id), seq: 0 }, required: ['conversationId', 'seq'] }),
+  'message:read': (c) => ({
+    base: { conversationId: dmId(c.fuzzer.user.id, c.control.user.id), seq: 0 },
+    required: ['conversationId', 'seq'],
+  }),
   'conversation:list': () => ({ base: {}, required: [] }),
   typing: (c) => ({ base: { to: c.control.user.id, isTyping: true }, required: ['isTyping', 'to'] }),
   'room:create': (c) => ({ base: { name: 'fuzz room', visibility: 'public', members: [c.control.user.id] }, required: ['name'] }),
@@ -148,20 +151,31 @@ describe('hardening: fuzzing every client event', () => {
     const failures: string[] = [];
     const started = Date.now();
     const content = `probe ${label} ${started}`;
-    const health = await request(t.url).get('/health').timeout(5000).then(
-      (r) => r.status,
-      (e: Error) => e.message,
-    );
+    const health = await request(t.url)
+      .get('/health')
+      .timeout(5000)
+      .then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      );
     if (health !== 200) failures.push(`${label}: /health answered ${health}`);
-    const delivered = controlPeer.waitFor('message:new', (m) => m.content === content, 8000).then(
-      () => undefined,
-      (e: Error) => `${label}: control DM not delivered: ${e.message}`,
-    );
-    const sent = await control.socket.timeout(8000).emitWithAck('message:send', { to: peer.user.id, content }).catch((e: Error) => e);
+    const delivered = controlPeer
+      .waitFor('message:new', (m) => m.content === content, 8000)
+      .then(
+        () => undefined,
+        (e: Error) => `${label}: control DM not delivered: ${e.message}`,
+      );
+    const sent = await control.socket
+      .timeout(8000)
+      .emitWithAck('message:send', { to: peer.user.id, content })
+      .catch((e: Error) => e);
     if (!(sent && (sent as Envelope).ok === true)) failures.push(`${label}: control send failed: ${JSON.stringify(sent)}`);
     const fromDelivery = await delivered;
     if (fromDelivery) failures.push(fromDelivery);
-    const list = await bystander.socket.timeout(8000).emitWithAck('modal:list', {}).catch((e: Error) => e);
+    const list = await bystander.socket
+      .timeout(8000)
+      .emitWithAck('modal:list', {})
+      .catch((e: Error) => e);
     if (!(list && (list as Envelope).ok === true)) failures.push(`${label}: bystander request failed: ${String(list)}`);
     const elapsed = Date.now() - started;
     if (elapsed > 10_000) failures.push(`${label}: probe took ${elapsed} ms`);
@@ -210,7 +224,10 @@ describe('hardening: fuzzing every client event', () => {
           continue;
         }
         try {
-          const answer = await (fuzzA.socket.timeout(ACK_TIMEOUT_MS).emitWithAck as (e: string, ...a: unknown[]) => Promise<unknown>)(event, ...args);
+          const answer = await (fuzzA.socket.timeout(ACK_TIMEOUT_MS).emitWithAck as (e: string, ...a: unknown[]) => Promise<unknown>)(
+            event,
+            ...args,
+          );
           acked++;
           if ((answer as Envelope)?.ok === true) accepted++;
           const problem = problemWith(answer, c.verdict);
@@ -277,7 +294,10 @@ describe('hardening: fuzzing every client event', () => {
       if (outcome === 'open') {
         // Still connected: it must be served normally, or be cut off (a half-received binary
         // packet makes the parser refuse what follows) — never left hanging.
-        const ack = await client.socket.timeout(5000).emitWithAck('conversation:list', {}).catch((e: Error) => e);
+        const ack = await client.socket
+          .timeout(5000)
+          .emitWithAck('conversation:list', {})
+          .catch((e: Error) => e);
         if (ack instanceof Error) {
           if (client.socket.connected) outcomes.push(`${packet}: no answer after it (${ack.message})`);
           outcome = 'closed on the next packet';

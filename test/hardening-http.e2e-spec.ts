@@ -25,7 +25,11 @@ describe('hardening: CORS allow-list, security headers, clean errors', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
 
     const preflight = (origin: string) =>
-      request(t.url).options('/users/me').set('origin', origin).set('access-control-request-method', 'GET').set('access-control-request-headers', 'authorization');
+      request(t.url)
+        .options('/users/me')
+        .set('origin', origin)
+        .set('access-control-request-method', 'GET')
+        .set('access-control-request-headers', 'authorization');
     expect((await preflight(allowed)).headers['access-control-allow-origin']).toBe(allowed);
     expect((await preflight(evil)).headers['access-control-allow-origin']).toBeUndefined();
   });
@@ -36,7 +40,10 @@ describe('hardening: CORS allow-list, security headers, clean errors', () => {
     expect(ok.headers['access-control-allow-origin']).toBe(allowed);
     const other = await handshake(evil);
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
-    const preflight = await request(t.url).options('/socket.io/?EIO=4&transport=polling').set('origin', evil).set('access-control-request-method', 'POST');
+    const preflight = await request(t.url)
+      .options('/socket.io/?EIO=4&transport=polling')
+      .set('origin', evil)
+      .set('access-control-request-method', 'POST');
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -60,7 +67,9 @@ describe('hardening: CORS allow-list, security headers, clean errors', () => {
     const notFound = await request(t.url).get('/no/such/route');
     expect(notFound.status).toBe(404);
     expect(notFound.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
-    const wrongType = await request(t.url).post('/auth/login').send({ username: ['a'], password: { $gt: '' } });
+    const wrongType = await request(t.url)
+      .post('/auth/login')
+      .send({ username: ['a'], password: { $gt: '' } });
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.error.code).toBe('BAD_REQUEST');
     for (const res of [malformed, notFound, wrongType]) expect(res.text).not.toMatch(/\n\s+at |node_modules|\.ts:\d+|\.js:\d+/);
@@ -76,41 +85,55 @@ describe('hardening: secrets never reach the logs', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(['info', 'trace'])('keeps passwords and tokens out of LOG_LEVEL=%s output', async (level) => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const proc = startServerProcess(
-      { PORT: String(port), DATABASE_URL: `sqlite:${join(dir, `${level}.db`)}`, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: level, NODE_ENV: 'production', CORS_ORIGINS: '*' },
-      dir,
-    );
-    procs.push(proc);
-    await waitForHttp(`${url}/health`, 30_000);
-    const password = `Pw-${level}-correct horse battery staple`;
-    const registered = await registerUser(url, undefined, password);
-    const login = await request(url)
-      .post('/auth/login')
-      .set('x-request-id', `req-${level}-1`)
-      .send({ username: registered.user.username, password })
-      .expect(200);
-    const token = login.body.accessToken as string;
-    await request(url).post('/auth/login').send({ username: registered.user.username, password: `${password}-wrong` }).expect(401);
-    await request(url).get('/users/me').set('authorization', `Bearer ${token}`).expect(200);
-    await request(url).get('/users/me').set('authorization', `Bearer ${token}x`).expect(401);
-    await request(url).get('/users/me').set('cookie', `session=${token}`).expect(401);
-    const client = await connect(url, token);
-    await client.ok('session:refresh', { token: registered.token });
-    await client.request('session:refresh', { token: `${token}.bogus` });
-    client.close();
-    await new Promise((r) => setTimeout(r, 500));
+  it.each(['info', 'trace'])(
+    'keeps passwords and tokens out of LOG_LEVEL=%s output',
+    async (level) => {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const proc = startServerProcess(
+        {
+          PORT: String(port),
+          DATABASE_URL: `sqlite:${join(dir, `${level}.db`)}`,
+          JWT_SECRET: TEST_JWT_SECRET,
+          LOG_LEVEL: level,
+          NODE_ENV: 'production',
+          CORS_ORIGINS: '*',
+        },
+        dir,
+      );
+      procs.push(proc);
+      await waitForHttp(`${url}/health`, 30_000);
+      const password = `Pw-${level}-correct horse battery staple`;
+      const registered = await registerUser(url, undefined, password);
+      const login = await request(url)
+        .post('/auth/login')
+        .set('x-request-id', `req-${level}-1`)
+        .send({ username: registered.user.username, password })
+        .expect(200);
+      const token = login.body.accessToken as string;
+      await request(url)
+        .post('/auth/login')
+        .send({ username: registered.user.username, password: `${password}-wrong` })
+        .expect(401);
+      await request(url).get('/users/me').set('authorization', `Bearer ${token}`).expect(200);
+      await request(url).get('/users/me').set('authorization', `Bearer ${token}x`).expect(401);
+      await request(url).get('/users/me').set('cookie', `session=${token}`).expect(401);
+      const client = await connect(url, token);
+      await client.ok('session:refresh', { token: registered.token });
+      await client.request('session:refresh', { token: `${token}.bogus` });
+      client.close();
+      await new Promise((r) => setTimeout(r, 500));
 
-    const output = proc.output();
-    // The requests were logged (so the check means something) …
-    expect(output).toContain('/auth/login');
-    // … under the caller's request id.
-    expect(output).toContain(`"id":"req-${level}-1"`);
-    // … but no secret, in whole or as the JWT signature alone.
-    for (const secret of [password, token, registered.token, token.split('.')[2], registered.token.split('.')[2], TEST_JWT_SECRET]) {
-      expect(output).not.toContain(secret);
-    }
-  }, 60_000);
+      const output = proc.output();
+      // The requests were logged (so the check means something) …
+      expect(output).toContain('/auth/login');
+      // … under the caller's request id.
+      expect(output).toContain(`"id":"req-${level}-1"`);
+      // … but no secret, in whole or as the JWT signature alone.
+      for (const secret of [password, token, registered.token, token.split('.')[2], registered.token.split('.')[2], TEST_JWT_SECRET]) {
+        expect(output).not.toContain(secret);
+      }
+    },
+    60_000,
+  );
 });

@@ -61,7 +61,9 @@ describe('limits: event rate, payload size, login throttling', () => {
   });
 
   it('answers a REST body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
-    const res = await request(t.url).post('/auth/register').send({ username: 'big', password: 'x'.repeat(10_000) });
+    const res = await request(t.url)
+      .post('/auth/register')
+      .send({ username: 'big', password: 'x'.repeat(10_000) });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });

@@ -5,9 +5,7 @@ import { connect, registerUser, type TestClient } from './support/clients';
 /** Reads one sample from Prometheus text, e.g. value(text, 'realtime_events_total', { event: 'x' }). */
 function value(text: string, name: string, labels: Record<string, string> = {}): number {
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  const line = text
-    .split('\n')
-    .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && wanted.every((w) => l.includes(w)));
+  const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && wanted.every((w) => l.includes(w)));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
@@ -22,7 +20,13 @@ describe('GET /metrics', () => {
     await t.close();
   });
 
-  const scrape = async () => (await request(t.url).get('/metrics').expect(200).expect('content-type', /text\/plain/)).text;
+  const scrape = async () =>
+    (
+      await request(t.url)
+        .get('/metrics')
+        .expect(200)
+        .expect('content-type', /text\/plain/)
+    ).text;
 
   it('counts connections, online users, events by outcome, ack latency and errors after real traffic', async () => {
     const before = await scrape();

@@ -123,7 +123,7 @@ describe('modals: open, close, list, snapshot and release', () => {
     expect(await alice.client.request('modal:close', { modalId: id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
-  it('releases a disconnected session\'s modals after the grace period (reason disconnected)', async () => {
+  it("releases a disconnected session's modals after the grace period (reason disconnected)", async () => {
     const alice = await clients.signIn(t);
     const bob = await clients.signIn(t);
     const [m1, m2] = [modalId('gone-a'), modalId('gone-b')];
@@ -207,8 +207,15 @@ describe('modals: open, close, list, snapshot and release', () => {
     await bob.client.waitFor('modal:opened', (e) => e.modalId === id);
     await settle();
     // Nothing from the refused events: only the valid open reached Bob (events of other tests' users aside).
-    expect(bob.client.all('modal:opened').filter((e) => e.viewer.userId === alice.user.id).map((e) => e.modalId)).toEqual([id]);
+    expect(
+      bob.client
+        .all('modal:opened')
+        .filter((e) => e.viewer.userId === alice.user.id)
+        .map((e) => e.modalId),
+    ).toEqual([id]);
     expect(bob.client.all('modal:closed').filter((e) => e.userId === alice.user.id)).toEqual([]);
-    expect(await alice.client.ok('modal:list', {})).toMatchObject({ modals: expect.arrayContaining([{ modalId: id, viewers: [viewerOf(alice, false)] }]) });
+    expect(await alice.client.ok('modal:list', {})).toMatchObject({
+      modals: expect.arrayContaining([{ modalId: id, viewers: [viewerOf(alice, false)] }]),
+    });
   });
 });

@@ -8,7 +8,7 @@ describe('socket.io origin check with a CORS allow-list', () => {
   });
   afterAll(() => t.close());
 
-  it('accepts a websocket from an allowed origin, from the server\'s own origin, and from clients without Origin', async () => {
+  it("accepts a websocket from an allowed origin, from the server's own origin, and from clients without Origin", async () => {
     const { token } = await registerUser(t.url);
     for (const headers of [{ origin: 'https://app.example.com' }, { origin: t.url }, {}]) {
       const client = await connect(t.url, token, { extra: { extraHeaders: headers } });

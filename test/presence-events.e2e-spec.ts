@@ -75,7 +75,13 @@ describe('presence: set, invisible, list and bad input', () => {
       connections: 2,
     });
     const seen = await watcher.client.waitFor('presence:update', (p) => p.userId === alice.user.id);
-    expect(seen).toEqual({ userId: alice.user.id, username: alice.user.username, status: 'offline', connections: 0, lastSeenAt: expect.any(String) });
+    expect(seen).toEqual({
+      userId: alice.user.id,
+      username: alice.user.username,
+      status: 'offline',
+      connections: 0,
+      lastSeenAt: expect.any(String),
+    });
     expect(await allWatcher.client.waitFor('presence:update', (p) => p.userId === alice.user.id)).toEqual(seen);
     expect(await aliceTab2.client.waitFor('presence:update')).toEqual(own);
 
@@ -115,7 +121,7 @@ describe('presence: set, invisible, list and bad input', () => {
     expect(online.connections).toBe(1);
   });
 
-  it('lists online users, named users (unknown ids left out) and a room\'s members for members only', async () => {
+  it("lists online users, named users (unknown ids left out) and a room's members for members only", async () => {
     const viewer = await clients.signIn(t);
     const online = await clients.signIn(t);
     const offline = await clients.user(t);
@@ -133,7 +139,10 @@ describe('presence: set, invisible, list and bad input', () => {
 
     const db = t.app.get<Kysely<any>>(DATABASE); // eslint-disable-line @typescript-eslint/no-explicit-any
     const now = new Date().toISOString();
-    for (const [id, visibility] of [['r-public', 'public'], ['r-private', 'private']]) {
+    for (const [id, visibility] of [
+      ['r-public', 'public'],
+      ['r-private', 'private'],
+    ]) {
       await db.insertInto('rooms').values({ id, name: id, visibility, owner_id: viewer.user.id, created_at: now }).execute();
       await db
         .insertInto('room_members')
@@ -143,9 +152,18 @@ describe('presence: set, invisible, list and bad input', () => {
     const members = await viewer.client.ok('presence:list', { roomId: 'r-public' });
     expect(members.users.map((p) => p.userId).sort()).toEqual([viewer.user.id, offline.user.id].sort());
 
-    expect(await outsider.client.request('presence:list', { roomId: 'r-public' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect(await outsider.client.request('presence:list', { roomId: 'r-private' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    expect(await viewer.client.request('presence:list', { roomId: 'no-such-room' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await outsider.client.request('presence:list', { roomId: 'r-public' })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    expect(await outsider.client.request('presence:list', { roomId: 'r-private' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    expect(await viewer.client.request('presence:list', { roomId: 'no-such-room' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
   });
 
   it('answers bad input on every presence event with BAD_REQUEST and field details, and keeps serving', async () => {
@@ -180,7 +198,10 @@ describe('presence: set, invisible, list and bad input', () => {
       });
     }
     for (const event of ['presence:subscribe', 'presence:unsubscribe', 'presence:list', 'presence:set']) {
-      expect(await alice.client.request(event as 'presence:list', 'not an object')).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+      expect(await alice.client.request(event as 'presence:list', 'not an object')).toMatchObject({
+        ok: false,
+        error: { code: 'BAD_REQUEST' },
+      });
     }
     await settle();
     expect(updatesAbout(watcher.client, alice.user.id)).toEqual([]);

@@ -35,7 +35,7 @@ describe('sessions: resume and isolation', () => {
     t = await startApp({ database });
   });
 
-  it('gives a new session for an unknown or another user\'s sessionId', async () => {
+  it("gives a new session for an unknown or another user's sessionId", async () => {
     t ??= await startApp();
     const a = await registerUser(t.url);
     const b = await registerUser(t.url);

@@ -27,7 +27,10 @@ export class AuthController {
    */
   @Post('login')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Log in and get a token', description: 'The same 401 for an unknown user and a wrong password; 429 after too many failures.' })
+  @ApiOperation({
+    summary: 'Log in and get a token',
+    description: 'The same 401 for an unknown user and a wrong password; 429 after too many failures.',
+  })
   @ApiDtoBody(LoginDto)
   @ApiOkResponse({ schema: model('AuthResult') })
   @ApiErrors('BAD_REQUEST', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED')

@@ -1,9 +1,7 @@
 import type { FieldError } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 
-export type ParsedConversationId =
-  | { kind: 'dm'; id: string; userA: string; userB: string }
-  | { kind: 'room'; id: string; roomId: string };
+export type ParsedConversationId = { kind: 'dm'; id: string; userA: string; userB: string } | { kind: 'room'; id: string; roomId: string };
 
 const DM = /^dm:([^:\s]{1,64}):([^:\s]{1,64})$/;
 const ROOM = /^room:([^:\s]{1,64})$/;

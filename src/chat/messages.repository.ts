@@ -43,9 +43,7 @@ export class MessagesRepository {
       const { last_seq: seq } = await trx
         .insertInto('conversations')
         .values({ ...conversation, last_seq: 1, last_message_at: at, created_at: at })
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet({ last_seq: sql<number>`conversations.last_seq + 1`, last_message_at: at }),
-        )
+        .onConflict((oc) => oc.column('id').doUpdateSet({ last_seq: sql<number>`conversations.last_seq + 1`, last_message_at: at }))
         .returning('last_seq')
         .executeTakeFirstOrThrow();
       const row: MessageRow = {

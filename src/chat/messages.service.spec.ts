@@ -99,10 +99,7 @@ describe('MessagesService', () => {
       expect(messages.append).toHaveBeenCalledWith(expect.objectContaining({ id: 'dm:a:a' }), expect.anything());
     });
 
-    it.each([
-      [{ content: 'x' }],
-      [{ to: 'b', roomId: 'r', content: 'x' }],
-    ])('requires exactly one of to/roomId: %p', async (input) => {
+    it.each([[{ content: 'x' }], [{ to: 'b', roomId: 'r', content: 'x' }]])('requires exactly one of to/roomId: %p', async (input) => {
       const { service } = setup();
       const error = await failure(() => service.send(alice, 's', input));
       expect(error.code).toBe('BAD_REQUEST');
@@ -141,7 +138,7 @@ describe('MessagesService', () => {
       await expect(service.send(alice, 's', { to: 'b', content: 'x' })).rejects.toThrow('disk full');
     });
 
-    it('stores one socket\'s sends in call order even when the first is slower', async () => {
+    it("stores one socket's sends in call order even when the first is slower", async () => {
       const { service, messages, users } = setup();
       const order: string[] = [];
       users.exists.mockImplementationOnce(async () => {
@@ -152,7 +149,10 @@ describe('MessagesService', () => {
         order.push(message.content);
         return row({ ...message, conversation_id: conversation.id });
       });
-      await Promise.all([service.send(alice, 's', { to: 'b', content: 'first' }), service.send(alice, 's', { to: 'b', content: 'second' })]);
+      await Promise.all([
+        service.send(alice, 's', { to: 'b', content: 'first' }),
+        service.send(alice, 's', { to: 'b', content: 'second' }),
+      ]);
       expect(order).toEqual(['first', 'second']);
     });
   });
@@ -172,7 +172,12 @@ describe('MessagesService', () => {
       messages.advanceReadPointer.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
       messages.readPointer.mockResolvedValue(3);
       expect(await service.markRead(alice, 's', 'dm:a:b', 3)).toEqual({ conversationId: 'dm:a:b', seq: 3 });
-      expect(realtime.emit).toHaveBeenCalledWith(['user:a', 'user:b'], 'message:read', { conversationId: 'dm:a:b', userId: 'a', seq: 3 }, 's');
+      expect(realtime.emit).toHaveBeenCalledWith(
+        ['user:a', 'user:b'],
+        'message:read',
+        { conversationId: 'dm:a:b', userId: 'a', seq: 3 },
+        's',
+      );
       expect(await service.markRead(alice, 's', 'dm:a:b', 1)).toEqual({ conversationId: 'dm:a:b', seq: 3 });
       expect(realtime.emit).toHaveBeenCalledTimes(1);
     });

@@ -1,13 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type {
-  ConversationListResult,
-  ConversationSummary,
-  FieldError,
-  Message,
-  MessagePage,
-  MessageReadResult,
-  User,
-} from '../contracts';
+import type { ConversationListResult, ConversationSummary, FieldError, Message, MessagePage, MessageReadResult, User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../common/ws/rooms';
 import { RealtimeService } from '../common/ws/realtime.service';
@@ -158,7 +150,10 @@ export class MessagesService {
     const peerIds = rows.filter((r) => r.kind === 'dm').map((r) => (r.user_a === user.id ? r.user_b! : r.user_a!));
     const roomIds = rows.filter((r) => r.kind === 'room').map((r) => r.room_id!);
     const [unread, peers, roomRows] = await Promise.all([
-      this.messages.unreadCounts(user.id, rows.filter((r) => r.last_seq > 0).map((r) => r.id)),
+      this.messages.unreadCounts(
+        user.id,
+        rows.filter((r) => r.last_seq > 0).map((r) => r.id),
+      ),
       this.users.findByIds(peerIds),
       this.rooms.findByIds(roomIds),
     ]);

@@ -31,10 +31,6 @@ export class RoomsRepository {
       );
   }
 
-  private static toRow(row: Selectable<RoomsTable> & { member_count: number | string | null }): RoomRow {
-    return { ...row, member_count: Number(row.member_count ?? 0) };
-  }
-
   /** Creates the room, its conversation row and its first members in one transaction. */
   async create(room: Selectable<RoomsTable>, memberIds: readonly string[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
@@ -64,12 +60,12 @@ export class RoomsRepository {
 
   async findById(id: string): Promise<RoomRow | undefined> {
     const row = await this.rooms().where('rooms.id', '=', id).executeTakeFirst();
-    return row && RoomsRepository.toRow(row);
+    return row && toRoomRow(row);
   }
 
   async findByIds(ids: readonly string[]): Promise<RoomRow[]> {
     if (ids.length === 0) return [];
-    return (await this.rooms().where('rooms.id', 'in', ids).execute()).map(RoomsRepository.toRow);
+    return (await this.rooms().where('rooms.id', 'in', ids).execute()).map(toRoomRow);
   }
 
   async listJoined(userId: string): Promise<RoomRow[]> {
@@ -78,7 +74,7 @@ export class RoomsRepository {
       .orderBy('rooms.name')
       .orderBy('rooms.id')
       .execute();
-    return rows.map(RoomsRepository.toRow);
+    return rows.map(toRoomRow);
   }
 
   async listPublic(limit: number): Promise<RoomRow[]> {
@@ -88,7 +84,7 @@ export class RoomsRepository {
       .orderBy('rooms.id')
       .limit(limit)
       .execute();
-    return rows.map(RoomsRepository.toRow);
+    return rows.map(toRoomRow);
   }
 
   async roomIdsOf(userId: string): Promise<string[]> {
@@ -136,7 +132,11 @@ export class RoomsRepository {
     return this.db.transaction().execute(async (trx) => {
       // A no-op update takes the room's row lock on PostgreSQL, so membership changes of one
       // room (and the owner hand-over) are serialized; SQLite has a single writer anyway.
-      await trx.updateTable('rooms').set((eb) => ({ owner_id: eb.ref('owner_id') })).where('id', '=', roomId).execute();
+      await trx
+        .updateTable('rooms')
+        .set((eb) => ({ owner_id: eb.ref('owner_id') }))
+        .where('id', '=', roomId)
+        .execute();
       const existing = await trx
         .selectFrom('room_members')
         .select('user_id')
@@ -160,7 +160,11 @@ export class RoomsRepository {
    */
   removeMember(roomId: string, userId: string): Promise<RemovedMember> {
     return this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('rooms').set((eb) => ({ owner_id: eb.ref('owner_id') })).where('id', '=', roomId).execute();
+      await trx
+        .updateTable('rooms')
+        .set((eb) => ({ owner_id: eb.ref('owner_id') }))
+        .where('id', '=', roomId)
+        .execute();
       const member = await trx
         .selectFrom('room_members')
         .select('role')
@@ -179,7 +183,12 @@ export class RoomsRepository {
         .limit(1)
         .executeTakeFirst();
       if (!heir) return { removed: true };
-      await trx.updateTable('room_members').set({ role: 'owner' }).where('room_id', '=', roomId).where('user_id', '=', heir.user_id).execute();
+      await trx
+        .updateTable('room_members')
+        .set({ role: 'owner' })
+        .where('room_id', '=', roomId)
+        .where('user_id', '=', heir.user_id)
+        .execute();
       await trx.updateTable('rooms').set({ owner_id: heir.user_id }).where('id', '=', roomId).execute();
       return { removed: true, newOwnerId: heir.user_id };
     });
@@ -196,4 +205,8 @@ export class RoomsRepository {
       .orderBy('rm.user_id')
       .execute();
   }
+}
+
+function toRoomRow(row: Selectable<RoomsTable> & { member_count: number | string | null }): RoomRow {
+  return { ...row, member_count: Number(row.member_count ?? 0) };
 }

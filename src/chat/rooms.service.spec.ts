@@ -47,7 +47,7 @@ describe('RoomsService', () => {
     expect(rooms.create).not.toHaveBeenCalled();
   });
 
-  it('creates a room with the caller as owner, subscribes every member\'s sockets and tells the added members', async () => {
+  it("creates a room with the caller as owner, subscribes every member's sockets and tells the added members", async () => {
     const { service, rooms, users, realtime } = setup();
     users.findByIds.mockResolvedValue([guest]);
     rooms.findById.mockResolvedValue(roomRow({ member_count: 2 }));
@@ -60,7 +60,10 @@ describe('RoomsService', () => {
 
   it('refuses unknown initial members and a blank name', async () => {
     const { service, rooms } = setup();
-    await expect(service.create(owner, { name: 'x', members: ['nobody'] })).rejects.toMatchObject({ code: 'NOT_FOUND', details: { userIds: ['nobody'] } });
+    await expect(service.create(owner, { name: 'x', members: ['nobody'] })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      details: { userIds: ['nobody'] },
+    });
     await expect(service.create(owner, { name: '   ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(rooms.create).not.toHaveBeenCalled();
   });

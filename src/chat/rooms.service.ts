@@ -54,7 +54,7 @@ export class RoomsService {
       memberIds,
     );
     const room = toRoom(await this.getRow(id));
-    await Promise.all([owner.id, ...memberIds].map((userId) => this.realtime.join(rooms.user(userId), rooms.chatRoom(id))));
+    for (const userId of [owner.id, ...memberIds]) this.realtime.join(rooms.user(userId), rooms.chatRoom(id));
     if (memberIds.length) this.realtime.emit(memberIds.map(rooms.user), 'room:invited', { room, by: owner });
     return room;
   }
@@ -82,7 +82,7 @@ export class RoomsService {
     }
     if (!role) await this.requireRoomBelowCap(user.id);
     if (!role && (await this.rooms.addMember(roomId, user.id, new Date().toISOString()))) {
-      await this.realtime.join(rooms.user(user.id), rooms.chatRoom(roomId));
+      this.realtime.join(rooms.user(user.id), rooms.chatRoom(roomId));
       this.realtime.emit(rooms.chatRoom(roomId), 'room:member-joined', { roomId, user }, socketId);
     }
     const [row, memberRows] = await Promise.all([this.getRow(roomId), this.rooms.members(roomId)]);
@@ -120,7 +120,7 @@ export class RoomsService {
     await this.getRow(roomId);
     const { removed, newOwnerId } = await this.rooms.removeMember(roomId, user.id);
     if (!removed) throw AppError.forbidden('You are not a member of this room');
-    await this.realtime.leave(rooms.user(user.id), rooms.chatRoom(roomId));
+    this.realtime.leave(rooms.user(user.id), rooms.chatRoom(roomId));
     const event = newOwnerId ? { roomId, userId: user.id, ownerId: newOwnerId } : { roomId, userId: user.id };
     this.realtime.emit([rooms.chatRoom(roomId), rooms.user(user.id)], 'room:member-left', event, socketId);
     return { roomId };

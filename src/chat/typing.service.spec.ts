@@ -10,7 +10,12 @@ function setup() {
   const rooms = { memberRole: jest.fn(), exists: jest.fn() };
   const users = { findById: jest.fn(async (id: string) => (id === 'b' ? { id } : undefined)) };
   const realtime = { emit: jest.fn() };
-  const service = new TypingService(rooms as unknown as RoomsRepository, users as unknown as UsersService, realtime as unknown as RealtimeService, 5000);
+  const service = new TypingService(
+    rooms as unknown as RoomsRepository,
+    users as unknown as UsersService,
+    realtime as unknown as RealtimeService,
+    5000,
+  );
   return { service, rooms, realtime };
 }
 
@@ -28,7 +33,12 @@ describe('TypingService', () => {
     expect(realtime.emit).toHaveBeenCalledTimes(2);
     jest.advanceTimersByTime(1000);
     expect(realtime.emit).toHaveBeenCalledTimes(3);
-    expect(realtime.emit).toHaveBeenLastCalledWith('user:b', 'typing', { conversationId: 'dm:a:b', userId: 'a', isTyping: false }, 'user:a');
+    expect(realtime.emit).toHaveBeenLastCalledWith(
+      'user:b',
+      'typing',
+      { conversationId: 'dm:a:b', userId: 'a', isTyping: false },
+      'user:a',
+    );
     expect(service.pending).toBe(0);
   });
 

@@ -137,7 +137,10 @@ export function loadConfig(env: Env): AppConfig {
   const corsRaw = str('CORS_ORIGINS');
   let corsOrigins: string[] | true = true;
   if (corsRaw !== undefined && corsRaw !== '*') {
-    corsOrigins = corsRaw.split(',').map((o) => o.trim()).filter(Boolean);
+    corsOrigins = corsRaw
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
     const bad = corsOrigins.filter((o) => !/^https?:\/\/[^/\s]+$/.test(o));
     if (bad.length) problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com (bad: ${bad.join(', ')})`);
   } else if (corsRaw === undefined && nodeEnv === 'production') {

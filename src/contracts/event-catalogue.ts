@@ -23,21 +23,7 @@ import type {
   UserWithPresence,
   Viewer,
 } from './models';
-import {
-  anything,
-  arrayOf,
-  bool,
-  dateTime,
-  emptyObject,
-  int,
-  objectOf,
-  oneOfValues,
-  opt,
-  refTo,
-  req,
-  str,
-  type Schema,
-} from './schema';
+import { anything, arrayOf, bool, dateTime, emptyObject, int, objectOf, oneOfValues, opt, refTo, req, str, type Schema } from './schema';
 
 /** Named shapes, published as `components.schemas` in both documents. */
 interface Models {
@@ -236,7 +222,8 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   'room:join': {
     summary: 'Join a public room, or a private room you are a member of or invited to.',
-    description: '`FORBIDDEN` for a private room you may not join, or with `details.limit` when you are already in `MAX_ROOMS_PER_USER` rooms.',
+    description:
+      '`FORBIDDEN` for a private room you may not join, or with `details.limit` when you are already in `MAX_ROOMS_PER_USER` rooms.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: objectOf({ room: req(ref('Room')), members: req(arrayOf(ref('RoomMember'))) }),
   },
@@ -252,7 +239,8 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   'presence:subscribe': {
     summary: 'Receive `presence:update` for these users (or every user with `all`); answers their current presence.',
-    description: '`FORBIDDEN` with `details.limit` when the socket would hold more than `MAX_PRESENCE_SUBSCRIPTIONS`; nothing of that call is subscribed.',
+    description:
+      '`FORBIDDEN` with `details.limit` when the socket would hold more than `MAX_PRESENCE_SUBSCRIPTIONS`; nothing of that call is subscribed.',
     errors: ['FORBIDDEN'],
     result: presenceUsers,
   },

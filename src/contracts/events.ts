@@ -18,52 +18,159 @@ import type {
 
 // ---- client → server payloads -------------------------------------------------------------
 
-export interface SessionRefreshPayload { token: string }
-export interface SessionRefreshResult { expiresAt: string }
+export interface SessionRefreshPayload {
+  token: string;
+}
+export interface SessionRefreshResult {
+  expiresAt: string;
+}
 
-export interface MessageSendPayload { to?: string; roomId?: string; content: string; clientMsgId?: string }
-export interface MessageHistoryPayload { conversationId: string; before?: number; after?: number; limit?: number }
-export interface MessageReadPayload { conversationId: string; seq: number }
-export interface MessageReadResult { conversationId: string; seq: number }
+export interface MessageSendPayload {
+  to?: string;
+  roomId?: string;
+  content: string;
+  clientMsgId?: string;
+}
+export interface MessageHistoryPayload {
+  conversationId: string;
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+export interface MessageReadPayload {
+  conversationId: string;
+  seq: number;
+}
+export interface MessageReadResult {
+  conversationId: string;
+  seq: number;
+}
 export type ConversationListPayload = Record<string, never>;
-export interface ConversationListResult { conversations: ConversationSummary[] }
-export interface TypingPayload { to?: string; roomId?: string; isTyping: boolean }
+export interface ConversationListResult {
+  conversations: ConversationSummary[];
+}
+export interface TypingPayload {
+  to?: string;
+  roomId?: string;
+  isTyping: boolean;
+}
 
-export interface RoomCreatePayload { name: string; visibility?: 'public' | 'private'; members?: string[] }
-export interface RoomListPayload { scope?: 'joined' | 'public' }
-export interface RoomListResult { rooms: Room[] }
-export interface RoomJoinPayload { roomId: string }
-export interface RoomJoinResult { room: Room; members: RoomMember[] }
-export interface RoomInvitePayload { roomId: string; userId: string }
-export interface RoomInviteResult { roomId: string; userId: string }
-export interface RoomLeavePayload { roomId: string }
-export interface RoomLeaveResult { roomId: string }
+export interface RoomCreatePayload {
+  name: string;
+  visibility?: 'public' | 'private';
+  members?: string[];
+}
+export interface RoomListPayload {
+  scope?: 'joined' | 'public';
+}
+export interface RoomListResult {
+  rooms: Room[];
+}
+export interface RoomJoinPayload {
+  roomId: string;
+}
+export interface RoomJoinResult {
+  room: Room;
+  members: RoomMember[];
+}
+export interface RoomInvitePayload {
+  roomId: string;
+  userId: string;
+}
+export interface RoomInviteResult {
+  roomId: string;
+  userId: string;
+}
+export interface RoomLeavePayload {
+  roomId: string;
+}
+export interface RoomLeaveResult {
+  roomId: string;
+}
 
-export interface PresenceSubscribePayload { userIds?: string[]; all?: boolean }
-export interface PresenceUsersResult { users: Presence[] }
-export interface PresenceUnsubscribePayload { userIds?: string[]; all?: boolean }
-export interface PresenceListPayload { roomId?: string; userIds?: string[] }
-export interface PresenceSetPayload { status: SettableStatus; statusText?: string }
+export interface PresenceSubscribePayload {
+  userIds?: string[];
+  all?: boolean;
+}
+export interface PresenceUsersResult {
+  users: Presence[];
+}
+export interface PresenceUnsubscribePayload {
+  userIds?: string[];
+  all?: boolean;
+}
+export interface PresenceListPayload {
+  roomId?: string;
+  userIds?: string[];
+}
+export interface PresenceSetPayload {
+  status: SettableStatus;
+  statusText?: string;
+}
 
-export interface ModalOpenPayload { modalId: string; exclusive?: boolean }
-export interface ModalClosePayload { modalId: string }
-export interface ModalCloseResult { modalId: string }
-export interface ModalListPayload { modalId?: string }
-export interface ModalListResult { modals: ModalState[] }
+export interface ModalOpenPayload {
+  modalId: string;
+  exclusive?: boolean;
+}
+export interface ModalClosePayload {
+  modalId: string;
+}
+export interface ModalCloseResult {
+  modalId: string;
+}
+export interface ModalListPayload {
+  modalId?: string;
+}
+export interface ModalListResult {
+  modals: ModalState[];
+}
 
 // ---- server → client payloads -------------------------------------------------------------
 
-export interface SessionEvent { sessionId: string; user: User }
-export interface SessionExpiredEvent { reason: 'token_expired' }
-export interface MessageReadEvent { conversationId: string; userId: string; seq: number }
-export interface TypingEvent { conversationId: string; userId: string; isTyping: boolean }
-export interface RoomMemberJoinedEvent { roomId: string; user: User }
+export interface SessionEvent {
+  sessionId: string;
+  user: User;
+}
+export interface SessionExpiredEvent {
+  reason: 'token_expired';
+}
+export interface MessageReadEvent {
+  conversationId: string;
+  userId: string;
+  seq: number;
+}
+export interface TypingEvent {
+  conversationId: string;
+  userId: string;
+  isTyping: boolean;
+}
+export interface RoomMemberJoinedEvent {
+  roomId: string;
+  user: User;
+}
 /** `ownerId` is present when the leaver was the owner and ownership passed to another member. */
-export interface RoomMemberLeftEvent { roomId: string; userId: string; ownerId?: string }
-export interface RoomInvitedEvent { room: Room; by: User }
-export interface ModalStateEvent { modals: ModalState[] }
-export interface ModalOpenedEvent { modalId: string; viewer: Viewer }
-export interface ModalClosedEvent { modalId: string; userId: string; sessionId: string; reason: 'closed' | 'disconnected' }
+export interface RoomMemberLeftEvent {
+  roomId: string;
+  userId: string;
+  ownerId?: string;
+}
+export interface RoomInvitedEvent {
+  room: Room;
+  by: User;
+}
+export interface ModalStateEvent {
+  modals: ModalState[];
+}
+export interface ModalOpenedEvent {
+  modalId: string;
+  viewer: Viewer;
+}
+export interface ModalClosedEvent {
+  modalId: string;
+  userId: string;
+  sessionId: string;
+  reason: 'closed' | 'disconnected';
+}
 
 /**
  * Request/response pairs of every client → server event: `payload` is what the client
@@ -113,10 +220,7 @@ export type ServerEventName = keyof ServerEventMap;
 
 /** socket.io generic: client → server listeners as the server sees them. */
 export type ClientToServerEvents = {
-  [E in ClientEventName]: (
-    payload: ClientEventMap[E]['payload'],
-    ack?: (response: Ack<ClientEventMap[E]['result']>) => void,
-  ) => void;
+  [E in ClientEventName]: (payload: ClientEventMap[E]['payload'], ack?: (response: Ack<ClientEventMap[E]['result']>) => void) => void;
 };
 
 /** socket.io generic: server → client emits. */

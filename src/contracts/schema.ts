@@ -45,11 +45,12 @@ type Fields<T> = { [K in RequiredKeys<T>]-?: Field<T[K], false> } & {
 export const req = <T>(schema: Schema<T>): Field<T, false> => ({ schema, optional: false });
 export const opt = <T>(schema: Schema<T>): Field<T, true> => ({ schema, optional: true });
 
-const describe = <T>(schema: Schema<T>, description?: string): Schema<T> =>
-  description ? { ...schema, description } : schema;
+const describe = <T>(schema: Schema<T>, description?: string): Schema<T> => (description ? { ...schema, description } : schema);
 
-export const str = (description?: string, limits: Pick<JsonSchema, 'minLength' | 'maxLength' | 'format' | 'pattern'> = {}): Schema<string> =>
-  describe({ type: 'string', ...limits }, description);
+export const str = (
+  description?: string,
+  limits: Pick<JsonSchema, 'minLength' | 'maxLength' | 'format' | 'pattern'> = {},
+): Schema<string> => describe({ type: 'string', ...limits }, description);
 export const int = (description?: string, limits: Pick<JsonSchema, 'minimum' | 'maximum'> = {}): Schema<number> =>
   describe({ type: 'integer', ...limits }, description);
 export const bool = (description?: string): Schema<boolean> => describe({ type: 'boolean' }, description);
@@ -66,7 +67,7 @@ export const anything = (description?: string): Schema<unknown> => describe({}, 
 
 /** An object with exactly T's fields; unknown fields are not allowed (drift shows up in tests). */
 export function objectOf<T>(fields: Fields<T>, description?: string): Schema<T> {
-  const entries = Object.entries(fields) as [string, Field<unknown, boolean>][];
+  const entries: [string, Field<unknown, boolean>][] = Object.entries(fields);
   const required = entries.filter(([, f]) => !f.optional).map(([k]) => k);
   return describe(
     {

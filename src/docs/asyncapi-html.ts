@@ -83,7 +83,7 @@ export function renderAsyncApiHtml(doc: AsyncApiDocument): string {
   const clientSections = clientEvents.map(([, c]) => {
     const request = messageFor(doc, c.messages.request)!;
     const ack = messageFor(doc, c.messages.ack)!;
-    const data = ((ack.payload.oneOf?.[0]?.properties ?? {}) as Record<string, JsonSchema>).data ?? {};
+    const data = (ack.payload.oneOf?.[0]?.properties ?? {}).data ?? {};
     return `<section id="${anchor('client', c.address)}" class="event">
   <h3><span class="dir c2s">C → S</span> <code>${escape(c.address)}</code></h3>
   <p>${inline(request.summary)}</p>${request.description ? `\n  <p class="muted">${inline(request.description)}</p>` : ''}

@@ -43,7 +43,7 @@ export interface AsyncApiMessage {
 }
 
 /** `room:member-joined` → `roomMemberJoined`: AsyncAPI ids allow neither `:` nor every `-`. */
-export const channelId = (event: string): string => event.replace(/[:\-]+(.)/g, (_, c: string) => c.toUpperCase());
+export const channelId = (event: string): string => event.replace(/[:-]+(.)/g, (_, c: string) => c.toUpperCase());
 
 export function eventErrors(event: ClientEventName): ErrorCode[] {
   const own = new Set<ErrorCode>([...COMMON_EVENT_ERRORS, ...CLIENT_EVENT_DOCS[event].errors]);
@@ -170,7 +170,8 @@ export function buildAsyncApiDocument(options: AsyncApiOptions): AsyncApiDocumen
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: 'The access token from POST /auth/login or /auth/register, as `auth.token` in the handshake (or an `Authorization: Bearer` header).',
+          description:
+            'The access token from POST /auth/login or /auth/register, as `auth.token` in the handshake (or an `Authorization: Bearer` header).',
         },
       },
     },

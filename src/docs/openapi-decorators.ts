@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { ERROR_CATALOGUE, type ErrorCode, type JsonSchema, type ModelName } from '../contracts';
-import { dtoSchema } from './dto-schema';
+import { ERROR_CATALOGUE, type ErrorCode, type ModelName } from '../contracts';
+import { dtoSchema, type DtoClass } from './dto-schema';
 
 /** Swagger decorators that take their schemas from the contract catalogue and the DTOs' class-validator rules. */
 
@@ -16,16 +16,16 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorat
   for (const code of codes) byStatus.set(ERROR_CATALOGUE[code].status, [...(byStatus.get(ERROR_CATALOGUE[code].status) ?? []), code]);
   return applyDecorators(
     ...[...byStatus].map(([status, list]) =>
-      ApiResponse({ status, description: list.map((c) => `\`${c}\``).join(' or '), schema: model('ErrorResponse') as never }),
+      ApiResponse({ status, description: list.map((c) => `\`${c}\``).join(' or '), schema: model('ErrorResponse') }),
     ),
   );
 }
 
 /** A JSON body validated by `dto`. */
-export const ApiDtoBody = (dto: Function): MethodDecorator => ApiBody({ schema: dtoSchema(dto) as never, required: true });
+export const ApiDtoBody = (dto: DtoClass): MethodDecorator => ApiBody({ schema: dtoSchema(dto) as never, required: true });
 
 /** One query parameter per field of the query DTO `dto`. */
-export function ApiDtoQuery(dto: Function): MethodDecorator {
+export function ApiDtoQuery(dto: DtoClass): MethodDecorator {
   const schema = dtoSchema(dto);
   const required = new Set(schema.required ?? []);
   return applyDecorators(

@@ -65,7 +65,7 @@ export class InMemoryModalStore implements ModalStore {
     // A changed flag keeps the original openedAt (and position): it is the same viewer.
     const stored: Viewer = existing ? { ...existing, exclusive: viewer.exclusive } : { ...viewer };
     let map = viewers;
-    if (!map) this.modals.set(modalId, (map = new Map()));
+    if (!map) this.modals.set(modalId, (map = new Map<string, Viewer>()));
     map.set(viewer.sessionId, stored);
     let sessionModals = this.bySession.get(viewer.sessionId);
     if (!sessionModals) this.bySession.set(viewer.sessionId, (sessionModals = new Set()));

@@ -65,7 +65,12 @@ describe('ModalsService', () => {
     await service.open({ user: alice, sessionId: 's1' }, 'm', false);
     await expect(service.close({ user: alice, sessionId: 's2' }, 'm')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await service.close({ user: alice, sessionId: 's1' }, 'm')).toEqual({ modalId: 'm' });
-    expect(realtime.emit).toHaveBeenLastCalledWith('authenticated', 'modal:closed', { modalId: 'm', userId: 'u1', sessionId: 's1', reason: 'closed' });
+    expect(realtime.emit).toHaveBeenLastCalledWith('authenticated', 'modal:closed', {
+      modalId: 'm',
+      userId: 'u1',
+      sessionId: 's1',
+      reason: 'closed',
+    });
   });
 
   it('sends the snapshot to a connecting socket', async () => {

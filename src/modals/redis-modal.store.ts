@@ -154,7 +154,8 @@ export class RedisModalStore implements ModalStore {
     ids.forEach((id, i) => {
       const [orderError, order] = replies[2 * i];
       const [viewersError, viewers] = replies[2 * i + 1];
-      if (orderError || viewersError) throw orderError ?? viewersError;
+      const failed = orderError ?? viewersError;
+      if (failed) throw failed;
       const byId = viewers as Record<string, string>;
       const list = (order as string[]).filter((sid) => byId[sid]).map((sid) => parseViewer(byId[sid]));
       if (list.length) states.push({ modalId: id, viewers: list });

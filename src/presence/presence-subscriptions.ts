@@ -47,9 +47,7 @@ export class SocketRoomPresenceSubscriptions implements PresenceSubscriptions {
   }
 
   async remove(socket: AppSocket, target: PresenceTarget): Promise<void> {
-    const leaving = target.all
-      ? [...socket.rooms].filter(presenceRooms.isPresenceRoom)
-      : target.userIds.map(presenceRooms.user);
+    const leaving = target.all ? [...socket.rooms].filter(presenceRooms.isPresenceRoom) : target.userIds.map(presenceRooms.user);
     for (const room of leaving) await socket.leave(room);
   }
 }

@@ -21,7 +21,8 @@ import { ROOM_MEMBERSHIP, SqlRoomMembership } from './room-membership';
     {
       provide: PRESENCE_STORE,
       inject: [REDIS],
-      useFactory: (redis: RedisConnections | null) => (redis ? new RedisPresenceStore(redis.client, redis.prefix) : new InMemoryPresenceStore()),
+      useFactory: (redis: RedisConnections | null) =>
+        redis ? new RedisPresenceStore(redis.client, redis.prefix) : new InMemoryPresenceStore(),
     },
     // Socket.io room memberships: local to each socket's instance, reached everywhere through the Redis adapter.
     { provide: PRESENCE_SUBSCRIPTIONS, useClass: SocketRoomPresenceSubscriptions },

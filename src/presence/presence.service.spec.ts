@@ -32,7 +32,11 @@ describe('PresenceService', () => {
     users.findByIds.mockImplementation(async (ids) => ids.filter((id) => id === 'u1').map(() => row('u1', 'alice')));
     users.setLastSeen.mockResolvedValue(undefined);
     const realtime = { emit: jest.fn() };
-    const subscriptions: jest.Mocked<PresenceSubscriptions> = { add: jest.fn().mockResolvedValue(1), countAfter: jest.fn().mockReturnValue(1), remove: jest.fn() };
+    const subscriptions: jest.Mocked<PresenceSubscriptions> = {
+      add: jest.fn().mockResolvedValue(1),
+      countAfter: jest.fn().mockReturnValue(1),
+      remove: jest.fn(),
+    };
     const membership: jest.Mocked<RoomMembership> = { memberIds: jest.fn() };
     const service = new PresenceService(
       connections,
@@ -58,7 +62,7 @@ describe('PresenceService', () => {
   };
   afterEach(() => jest.useRealTimers());
 
-  it('announces online once for several tabs, to the subscriber rooms minus the user\'s own sockets', async () => {
+  it("announces online once for several tabs, to the subscriber rooms minus the user's own sockets", async () => {
     const { connect, realtime, updates } = setup();
     await connect('a');
     await connect('b');
@@ -109,7 +113,7 @@ describe('PresenceService', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
-  it('publishes a set once per visible change and the true state to the user\'s other tabs', async () => {
+  it("publishes a set once per visible change and the true state to the user's other tabs", async () => {
     const { connect, service, realtime, updates, users } = setup();
     await connect('a');
     const socket = fakeSocket('a');
@@ -158,6 +162,13 @@ describe('view', () => {
       connections: 0,
       lastSeenAt: '2026-01-01T00:00:00.000Z',
     });
-    expect(view(user, state, 2, null, true)).toEqual({ userId: 'u1', username: 'alice', status: 'online', invisible: true, statusText: 'shh', connections: 2 });
+    expect(view(user, state, 2, null, true)).toEqual({
+      userId: 'u1',
+      username: 'alice',
+      status: 'online',
+      invisible: true,
+      statusText: 'shh',
+      connections: 2,
+    });
   });
 });

@@ -219,7 +219,11 @@ export class PresenceService
   // ---- PresenceQuery ----------------------------------------------------------------------
 
   async presenceOf(users: readonly User[], viewerId: string): Promise<Map<string, Presence>> {
-    const list = await this.snapshotOf(users, viewerId, users.map((u) => u.id));
+    const list = await this.snapshotOf(
+      users,
+      viewerId,
+      users.map((u) => u.id),
+    );
     return new Map(list.map((p) => [p.userId, p]));
   }
 
@@ -313,7 +317,9 @@ function sameState(a: PresenceState, b: PresenceState): boolean {
 
 function requireTarget(target: PresenceTarget): void {
   if (!target.all && target.userIds.length === 0) {
-    throw AppError.badRequest('Give userIds or all: true', [{ field: 'userIds', errors: ['userIds must not be empty unless all is true'] }]);
+    throw AppError.badRequest('Give userIds or all: true', [
+      { field: 'userIds', errors: ['userIds must not be empty unless all is true'] },
+    ]);
   }
 }
 

@@ -43,7 +43,10 @@ describeStore<PresenceStore>(
       expect(await store.epoch('u1')).toEqual(expect.any(Number));
       expect((await store.connect('u1')).cameOnline).toBe(false);
       await store.update('u1', { status: 'busy', statusText: 'x' });
-      expect(await store.update('u1', { status: 'busy' })).toEqual({ previous: { status: 'busy', statusText: 'x' }, current: { status: 'busy' } });
+      expect(await store.update('u1', { status: 'busy' })).toEqual({
+        previous: { status: 'busy', statusText: 'x' },
+        current: { status: 'busy' },
+      });
     });
 
     it('reads several records and lists the users who have one', async () => {

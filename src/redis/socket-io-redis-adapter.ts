@@ -24,7 +24,7 @@ export function useRedisAdapter(redis: RedisConnections): ServerConfigurer {
  */
 function publisherThatNeverRejects(client: Redis): Redis {
   const logger = new Logger('RedisAdapter');
-  const publish = client.publish.bind(client) as (channel: string | Buffer, message: string | Buffer) => Promise<number>;
+  const publish: (channel: string | Buffer, message: string | Buffer) => Promise<number> = client.publish.bind(client);
   let failing = false;
   const safePublish = (channel: string | Buffer, message: string | Buffer): Promise<number> =>
     publish(channel, message).then(
@@ -38,6 +38,6 @@ function publisherThatNeverRejects(client: Redis): Redis {
         return 0;
       },
     );
-  client.publish = safePublish as Redis['publish'];
+  client.publish = safePublish;
   return client;
 }

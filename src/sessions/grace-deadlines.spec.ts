@@ -43,9 +43,9 @@ describeStore<GraceDeadlines>(
     it('gives each due deadline to exactly one of several takers', async () => {
       const store = newStore();
       for (let i = 0; i < 20; i += 1) await store.schedule('user', `u${i}`, 100, String(i));
-      const taken = (await Promise.all([store.takeDue('user', 200, 100), store.takeDue('user', 200, 100), store.takeIfDue('user', 'u3', 200)])).flatMap(
-        (r) => (Array.isArray(r) ? r.map((d) => d.id) : r === undefined ? [] : ['u3']),
-      );
+      const taken = (
+        await Promise.all([store.takeDue('user', 200, 100), store.takeDue('user', 200, 100), store.takeIfDue('user', 'u3', 200)])
+      ).flatMap((r) => (Array.isArray(r) ? r.map((d) => d.id) : r === undefined ? [] : ['u3']));
       expect(taken.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `u${i}`).sort());
     });
   },

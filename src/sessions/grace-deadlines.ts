@@ -35,7 +35,7 @@ export class InMemoryGraceDeadlines implements GraceDeadlines {
 
   private of(kind: string): Map<string, { dueAt: number; payload: string }> {
     let map = this.kinds.get(kind);
-    if (!map) this.kinds.set(kind, (map = new Map()));
+    if (!map) this.kinds.set(kind, (map = new Map<string, { dueAt: number; payload: string }>()));
     return map;
   }
 

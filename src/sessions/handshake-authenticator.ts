@@ -21,7 +21,7 @@ export class JwtHandshakeAuthenticator implements HandshakeAuthenticator {
 
   async authenticate(socket: AppSocket): Promise<SocketData> {
     const { auth, headers } = socket.handshake;
-    const token = auth?.token !== undefined ? auth.token : bearerToken(headers.authorization);
+    const token: unknown = auth?.token !== undefined ? auth.token : bearerToken(headers.authorization);
     if (token === undefined) throw AppError.unauthorized('Missing token');
     const verified = this.tokens.verify(token);
     const user = await this.users.findById(verified.userId);

@@ -97,11 +97,12 @@ export class InstanceReaper implements OnApplicationBootstrap, BeforeApplication
     if (dropped) this.logger.log(`handing over ${dropped} connection(s)`);
     const deadline = Date.now() + Math.floor(this.config.shutdownTimeoutMs / 2);
     for (;;) {
-      const settled =
-        this.local.count() === 0 && this.local.pendingEvents() === 0 && (await this.registryEmpty());
+      const settled = this.local.count() === 0 && this.local.pendingEvents() === 0 && (await this.registryEmpty());
       if (settled) return true;
       if (Date.now() > deadline) {
-        this.logger.warn(`shutdown drain timed out: ${this.local.pendingEvents()} event(s) unanswered, ${this.local.count()} socket(s) open`);
+        this.logger.warn(
+          `shutdown drain timed out: ${this.local.pendingEvents()} event(s) unanswered, ${this.local.count()} socket(s) open`,
+        );
         return false;
       }
       this.local.dropAll();

@@ -27,7 +27,8 @@ export class LocalSockets implements OnGatewayConnection {
   /** Stops listening (the load balancer's health checks fail, new clients go elsewhere). */
   stopAccepting(): void {
     this.draining = true;
-    const server = this.http.httpAdapter?.getHttpServer() as { close?: (cb?: (err?: Error) => void) => void; listening?: boolean } | undefined;
+    const server = this.http.httpAdapter?.getHttpServer() as
+      { close?: (cb?: (err?: Error) => void) => void; listening?: boolean } | undefined;
     if (server?.listening) server.close?.(() => undefined);
   }
 

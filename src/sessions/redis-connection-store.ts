@@ -43,16 +43,18 @@ export class RedisConnectionStore implements ConnectionStore {
   }
 
   private keysFor(entry: SocketEntry, instanceId = this.instanceId): string[] {
-    return [
-      this.key('user', entry.userId),
-      this.key('session', entry.sessionId),
-      this.key('instance', instanceId),
-      this.key('online'),
-    ];
+    return [this.key('user', entry.userId), this.key('session', entry.sessionId), this.key('instance', instanceId), this.key('online')];
   }
 
   async add(entry: SocketEntry): Promise<ConnectionCounts> {
-    const [user, session] = (await this.redis.eval(ADD, 4, ...this.keysFor(entry), entry.socketId, entry.userId, encode(entry))) as number[];
+    const [user, session] = (await this.redis.eval(
+      ADD,
+      4,
+      ...this.keysFor(entry),
+      entry.socketId,
+      entry.userId,
+      encode(entry),
+    )) as number[];
     return { user, session };
   }
 

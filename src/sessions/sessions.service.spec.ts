@@ -139,7 +139,10 @@ describe('SessionsService', () => {
     await service.connect(tab2);
     await service.disconnect(tab1);
     await service.disconnect(tab2);
-    expect(remaining).toEqual([{ user: 1, session: 1 }, { user: 0, session: 0 }]);
+    expect(remaining).toEqual([
+      { user: 1, session: 1 },
+      { user: 0, session: 0 },
+    ]);
   });
 
   it('expires a connection when its token expires', async () => {

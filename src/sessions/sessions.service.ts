@@ -69,10 +69,10 @@ export class SessionsService implements OnApplicationShutdown {
     const { user, sessionId } = socket.data;
     // Addressed rooms first, so nothing meant for this user is missed; the broadcast room only
     // with `session`, so broadcasts (modal:opened…) never precede it.
-    socket.join([rooms.user(user.id), rooms.session(sessionId)]);
+    void socket.join([rooms.user(user.id), rooms.session(sessionId)]);
     await this.lifecycle.preparing(socket);
     if (!socket.connected) return false;
-    socket.join(rooms.everyone);
+    void socket.join(rooms.everyone);
     socket.emit('session', { sessionId, user } satisfies SessionEvent);
     this.scheduleExpiry(socket);
     const counts = await this.connections.add({ socketId: socket.id, userId: user.id, sessionId });

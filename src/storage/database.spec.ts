@@ -37,7 +37,10 @@ describe('openDatabase (SQLite)', () => {
     const content = 'x'.repeat(2000);
     await db.transaction().execute(async (trx) => {
       for (let i = 0; i < 1000; i++) {
-        await trx.insertInto('users').values({ id: `c${i}`, username: `c${i}`, display_name: content, password_hash: 'x', created_at: 'now', last_seen_at: null }).execute();
+        await trx
+          .insertInto('users')
+          .values({ id: `c${i}`, username: `c${i}`, display_name: content, password_hash: 'x', created_at: 'now', last_seen_at: null })
+          .execute();
       }
     });
     const deadline = Date.now() + 5000;

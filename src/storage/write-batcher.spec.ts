@@ -25,7 +25,14 @@ describe('WriteBatcher on SQLite', () => {
   afterEach(() => db.destroy());
 
   const session = (id: string) => ({ id, user_id: 'u1', created_at: 'now', last_seen_at: 'now' });
-  const insert = (id: string) => writes.transaction((trx) => trx.insertInto('sessions').values(session(id)).execute().then(() => id));
+  const insert = (id: string) =>
+    writes.transaction((trx) =>
+      trx
+        .insertInto('sessions')
+        .values(session(id))
+        .execute()
+        .then(() => id),
+    );
   const stored = (ids: string[]) =>
     db
       .selectFrom('sessions')
@@ -88,7 +95,12 @@ describe('WriteBatcher on SQLite', () => {
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect((settled[2] as PromiseRejectedResult).reason).toHaveProperty('message', expect.stringMatching(/unique/i));
     expect(await stored([...before, ...after])).toEqual([...before, ...after].sort());
-    const order = await db.selectFrom('sessions').select('id').where('id', 'in', [...before, ...after]).orderBy(db.dynamic.ref('rowid')).execute();
+    const order = await db
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', 'in', [...before, ...after])
+      .orderBy(db.dynamic.ref('rowid'))
+      .execute();
     expect(order.map((r) => r.id)).toEqual([...before, ...after]);
   });
 

@@ -51,7 +51,7 @@ export class WriteBatcher {
   transaction<T>(unit: WriteUnit<T>): Promise<T> {
     if (!this.batching) return this.db.transaction().execute(unit);
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ unit, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ unit, resolve: resolve, reject });
       this.schedule();
     });
   }
@@ -114,7 +114,13 @@ export class WriteBatcher {
       if (results) return batch.forEach((pending, i) => pending.resolve(results[i]));
     }
     for (const pending of batch) {
-      await this.db.transaction().execute(pending.unit).then(pending.resolve, pending.reject);
+      await this.db
+        .transaction()
+        .execute(pending.unit)
+        .then(
+          (value) => pending.resolve(value),
+          (reason) => pending.reject(reason),
+        );
     }
   }
 }

@@ -28,7 +28,9 @@ export class UsersController {
   @Get()
   @ApiOperation({ summary: 'Users by username prefix, with presence' })
   @ApiDtoQuery(ListUsersQuery)
-  @ApiOkResponse({ schema: { type: 'object', required: ['users'], properties: { users: { type: 'array', items: model('UserWithPresence') } } } })
+  @ApiOkResponse({
+    schema: { type: 'object', required: ['users'], properties: { users: { type: 'array', items: model('UserWithPresence') } } },
+  })
   @ApiErrors('BAD_REQUEST')
   async list(@CurrentUser() viewer: User, @Query() query: ListUsersQuery): Promise<{ users: UserWithPresence[] }> {
     const users = await this.users.search(query.search ?? '', query.limit ?? 50);

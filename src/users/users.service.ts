@@ -50,9 +50,7 @@ export class UsersService {
   /** The user for these credentials, or UNAUTHORIZED with one message whatever was wrong. */
   async authenticate(username: string, password: string): Promise<User> {
     const row = await this.users.findByUsername(username.toLowerCase());
-    const valid = row
-      ? await this.passwords.verify(password, row.password_hash)
-      : await this.passwords.verifyNothing(password);
+    const valid = row ? await this.passwords.verify(password, row.password_hash) : await this.passwords.verifyNothing(password);
     if (!row || !valid) throw AppError.unauthorized('Invalid username or password');
     return toUser(row);
   }

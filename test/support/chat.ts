@@ -34,11 +34,18 @@ export class ClientPool {
   }
 }
 
-export async function send(client: TestClient, payload: { to?: string; roomId?: string; content: string; clientMsgId?: string }): Promise<Message> {
+export async function send(
+  client: TestClient,
+  payload: { to?: string; roomId?: string; content: string; clientMsgId?: string },
+): Promise<Message> {
   return client.ok('message:send', payload);
 }
 
-export async function createRoom(client: TestClient, name: string, options: { visibility?: 'public' | 'private'; members?: string[] } = {}): Promise<Room> {
+export async function createRoom(
+  client: TestClient,
+  name: string,
+  options: { visibility?: 'public' | 'private'; members?: string[] } = {},
+): Promise<Room> {
   return client.ok('room:create', { name, ...options });
 }
 

@@ -1,15 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
-import type {
-  Ack,
-  AuthResult,
-  ClientEventMap,
-  ClientEventName,
-  ServerEventMap,
-  ServerEventName,
-  User,
-} from '../../src/contracts';
+import type { Ack, AuthResult, ClientEventMap, ClientEventName, ServerEventMap, ServerEventName, User } from '../../src/contracts';
 
 export const DEFAULT_WAIT_MS = 3000;
 
@@ -88,7 +80,7 @@ export class TestClient {
   }
 
   /** Emits with an ack and resolves with the envelope. */
-  request<E extends ClientEventName>(event: E, payload?: ClientEventMap[E]['payload'] | unknown): Promise<Ack<ClientEventMap[E]['result']>> {
+  request<E extends ClientEventName>(event: E, payload?: unknown): Promise<Ack<ClientEventMap[E]['result']>> {
     return this.socket.timeout(DEFAULT_WAIT_MS).emitWithAck(event, payload) as Promise<Ack<ClientEventMap[E]['result']>>;
   }
 

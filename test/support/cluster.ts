@@ -74,19 +74,24 @@ export class Cluster {
     try {
       await waitForHttp(`${instance.url}/health`, 20000);
     } catch (error) {
-      throw new Error(`${String(error)}\n${process.output()}`);
+      throw new Error(`${String(error)}\n${process.output()}`, { cause: error });
     }
     return instance;
   }
 
   /** Sends `signal` and waits for the process to exit. */
-  async signal(instance: Instance, signal: NodeJS.Signals, timeoutMs = 15000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async signal(
+    instance: Instance,
+    signal: NodeJS.Signals,
+    timeoutMs = 15000,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     instance.process.child.kill(signal);
     return withTimeout(instance.process.exited, timeoutMs, `exit after ${signal}`);
   }
 
   async stop(): Promise<void> {
-    for (const { process } of this.instances) if (process.child.exitCode === null && process.child.signalCode === null) process.child.kill('SIGKILL');
+    for (const { process } of this.instances)
+      if (process.child.exitCode === null && process.child.signalCode === null) process.child.kill('SIGKILL');
     await Promise.all(this.instances.map((i) => withTimeout(i.process.exited, 5000, 'exit').catch(() => undefined)));
     await this.database.drop().catch(() => undefined);
     await this.redis.cleanup().catch(() => undefined);

@@ -28,7 +28,8 @@ export function postgresAvailable(): Promise<boolean> {
       await client.query('select 1');
       return true;
     } catch (error) {
-      if (process.env.CI) throw new Error(`PostgreSQL is required under CI but unreachable at ${PG_ADMIN_URL}: ${String(error)}`);
+      if (process.env.CI)
+        throw new Error(`PostgreSQL is required under CI but unreachable at ${PG_ADMIN_URL}: ${String(error)}`, { cause: error });
       console.warn(`PostgreSQL unreachable at ${PG_ADMIN_URL}; PostgreSQL tests are skipped (they fail under CI).`);
       return false;
     } finally {

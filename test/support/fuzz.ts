@@ -201,7 +201,22 @@ export function fuzzCase(rng: Rng, spec: PayloadSpec, hugeChars: number): FuzzCa
     }
     case 'extra-field': {
       const payload = base();
-      const names = ['from', 'userId', 'sender', 'admin', 'isAdmin', 'role', 'id', 'x', 'toString', 'hasOwnProperty', 'valueOf', '', ' ', '💥'];
+      const names = [
+        'from',
+        'userId',
+        'sender',
+        'admin',
+        'isAdmin',
+        'role',
+        'id',
+        'x',
+        'toString',
+        'hasOwnProperty',
+        'valueOf',
+        '',
+        ' ',
+        '💥',
+      ];
       const name = rng.pick(names.filter((n) => !Object.hasOwn(payload, n)));
       payload[name] = oddValue(rng, hugeChars);
       return { payload, verdict: 'invalid', strategy };
@@ -217,7 +232,9 @@ export function fuzzCase(rng: Rng, spec: PayloadSpec, hugeChars: number): FuzzCa
     }
     case 'deep-nesting': {
       const payload = base();
-      payload[rng.chance(0.5) && fields.length ? rng.pick(fields) : 'deep'] = rng.chance(0.5) ? deepNest(rng.int(9, 3000)) : deepArray(rng.int(9, 3000));
+      payload[rng.chance(0.5) && fields.length ? rng.pick(fields) : 'deep'] = rng.chance(0.5)
+        ? deepNest(rng.int(9, 3000))
+        : deepArray(rng.int(9, 3000));
       return { payload, verdict: 'invalid', strategy };
     }
     case 'missing-required': {

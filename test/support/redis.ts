@@ -17,7 +17,8 @@ export function redisAvailable(): Promise<boolean> {
       await client.ping();
       return true;
     } catch (error) {
-      if (process.env.CI) throw new Error(`Redis is required under CI but unreachable at ${TEST_REDIS_URL}: ${String(error)}`);
+      if (process.env.CI)
+        throw new Error(`Redis is required under CI but unreachable at ${TEST_REDIS_URL}: ${String(error)}`, { cause: error });
       console.warn(`Redis unreachable at ${TEST_REDIS_URL}; Redis tests are skipped (they fail under CI).`);
       return false;
     } finally {

@@ -25,7 +25,7 @@ export class ContractValidator {
   private readonly cache = new Map<string, ValidateFunction>();
 
   constructor() {
-    this.ajv.addSchema(buildAsyncApiDocument({ host: 'localhost', version: 'test' }) as object, 'asyncapi');
+    this.ajv.addSchema(buildAsyncApiDocument({ host: 'localhost', version: 'test' }), 'asyncapi');
   }
 
   private validator(message: string): ValidateFunction {

@@ -25,11 +25,21 @@ export class AppError extends Error {
       : { code: this.code, message: this.message, details: this.details };
   }
 
-  static badRequest(message: string, details?: unknown) { return new AppError('BAD_REQUEST', message, details); }
-  static unauthorized(message = 'Authentication required') { return new AppError('UNAUTHORIZED', message); }
-  static forbidden(message = 'Not allowed') { return new AppError('FORBIDDEN', message); }
-  static notFound(message = 'Not found') { return new AppError('NOT_FOUND', message); }
-  static conflict(message: string, details?: unknown) { return new AppError('CONFLICT', message, details); }
+  static badRequest(message: string, details?: unknown) {
+    return new AppError('BAD_REQUEST', message, details);
+  }
+  static unauthorized(message = 'Authentication required') {
+    return new AppError('UNAUTHORIZED', message);
+  }
+  static forbidden(message = 'Not allowed') {
+    return new AppError('FORBIDDEN', message);
+  }
+  static notFound(message = 'Not found') {
+    return new AppError('NOT_FOUND', message);
+  }
+  static conflict(message: string, details?: unknown) {
+    return new AppError('CONFLICT', message, details);
+  }
   /** A configured per-user/socket/session cap is reached: FORBIDDEN with `details.limit`. */
   static limitReached(what: string, limit: number) {
     return new AppError('FORBIDDEN', `Limit reached: at most ${limit} ${what}`, { limit });

@@ -45,11 +45,14 @@ describe('validatePayload', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
-  it.each(['toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'])('rejects the Object.prototype member name %p as a field', (key) => {
-    const error = failure({ name: 'a', [key]: 'x' });
-    expect(error.code).toBe('BAD_REQUEST');
-    expect(error.details).toEqual([{ field: key, errors: [expect.any(String)] }]);
-  });
+  it.each(['toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'])(
+    'rejects the Object.prototype member name %p as a field',
+    (key) => {
+      const error = failure({ name: 'a', [key]: 'x' });
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(error.details).toEqual([{ field: key, errors: [expect.any(String)] }]);
+    },
+  );
 
   it('rejects NUL characters in any string, which PostgreSQL text cannot store', () => {
     const error = failure({ name: 'a\u0000b' });
@@ -59,7 +62,7 @@ describe('validatePayload', () => {
   it('rejects absurdly deep nesting without recursing forever', () => {
     let deep: Record<string, unknown> = {};
     const root = deep;
-    for (let i = 0; i < 10_000; i++) deep = (deep.a = {}) as Record<string, unknown>;
+    for (let i = 0; i < 10_000; i++) deep = deep.a = {};
     expect(failure({ name: 'a', x: root }).code).toBe('BAD_REQUEST');
   });
 });

@@ -55,7 +55,7 @@ export class RealtimeIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    const server: AppServer = super.createIOServer(port, {
+    const server = super.createIOServer(port, {
       ...options,
       path: '/socket.io',
       serveClient: false,
@@ -66,7 +66,7 @@ export class RealtimeIoAdapter extends IoAdapter {
       maxHttpBufferSize: this.config.limits.maxPayloadBytes,
       perMessageDeflate: false,
       transports: ['websocket', 'polling'],
-    });
+    }) as AppServer;
     server.use((socket, next) => {
       this.authenticator.authenticate(socket).then(
         (data) => {
@@ -152,7 +152,11 @@ export class RealtimeIoAdapter extends IoAdapter {
       }
     }
     this.realtime!.pendingEvents -= 1;
-    this.observer?.event(handler ? event : UNKNOWN_EVENT, (performance.now() - started) / 1000, outcome?.ok === false ? outcome.error.code : undefined);
+    this.observer?.event(
+      handler ? event : UNKNOWN_EVENT,
+      (performance.now() - started) / 1000,
+      outcome?.ok === false ? outcome.error.code : undefined,
+    );
   }
 }
 

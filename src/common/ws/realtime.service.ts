@@ -22,12 +22,7 @@ export class RealtimeService {
   }
 
   /** Emits `event` to every socket in `to`, minus the sockets or rooms in `except`. */
-  emit<E extends ServerEventName>(
-    to: string | string[],
-    event: E,
-    payload: ServerEventMap[E],
-    except?: string | string[],
-  ): void {
+  emit<E extends ServerEventName>(to: string | string[], event: E, payload: ServerEventMap[E], except?: string | string[]): void {
     let target = this.io.to(to);
     if (except !== undefined && except.length) target = target.except(except);
     // The typed emit needs a tuple spread; the map guarantees the payload shape.
@@ -35,7 +30,7 @@ export class RealtimeService {
   }
 
   /** Makes every socket in room `of` join `roomsToJoin` (on every instance). */
-  async join(of: string, roomsToJoin: string | string[]): Promise<void> {
+  join(of: string, roomsToJoin: string | string[]): void {
     // With the Redis adapter a cluster-wide join only takes effect after a Redis round trip, even
     // for this instance's sockets; an emit right after it would miss them. So this instance joins
     // at once, and the cluster-wide request (published before any later emit, so other instances
@@ -45,7 +40,7 @@ export class RealtimeService {
   }
 
   /** Makes every socket in room `of` leave `roomsToLeave` (on every instance). */
-  async leave(of: string, roomsToLeave: string | string[]): Promise<void> {
+  leave(of: string, roomsToLeave: string | string[]): void {
     // As in join: this instance at once, every instance in order with later emits.
     this.io.local.in(of).socketsLeave(roomsToLeave);
     this.io.in(of).socketsLeave(roomsToLeave);

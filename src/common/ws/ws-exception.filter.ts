@@ -27,12 +27,7 @@ export class WsExceptionFilter implements ExceptionFilter {
   }
 }
 
-export function sendError(
-  socket: AppSocket,
-  event: string,
-  error: AckError['error'],
-  ack?: (response: AckError) => void,
-): void {
+export function sendError(socket: AppSocket, event: string, error: AckError['error'], ack?: (response: AckError) => void): void {
   if (ack) ack({ ok: false, error });
   else socket.emit('exception', { event, error } satisfies ExceptionEvent);
 }
