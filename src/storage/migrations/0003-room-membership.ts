@@ -27,17 +27,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       begin update rooms set member_count = member_count - 1 where id = old.room_id; end`.execute(db);
     return;
   }
-  await sql`create function room_members_count() returns trigger language plpgsql as $$
+  // PostgreSQL: per statement, from the transition tables, so a statement adding many members
+  // (room:create) updates the room's row once rather than once per member.
+  await sql`create function room_members_count_insert() returns trigger language plpgsql as $$
     begin
-      if tg_op = 'INSERT' then
-        update rooms set member_count = member_count + 1 where id = new.room_id;
-        return new;
-      end if;
-      update rooms set member_count = member_count - 1 where id = old.room_id;
-      return old;
+      update rooms set member_count = rooms.member_count + n.count
+        from (select room_id, count(*) as count from new_rows group by room_id) n where rooms.id = n.room_id;
+      return null;
     end $$`.execute(db);
-  await sql`create trigger room_members_count after insert or delete on room_members
-    for each row execute function room_members_count()`.execute(db);
+  await sql`create function room_members_count_delete() returns trigger language plpgsql as $$
+    begin
+      update rooms set member_count = rooms.member_count - o.count
+        from (select room_id, count(*) as count from old_rows group by room_id) o where rooms.id = o.room_id;
+      return null;
+    end $$`.execute(db);
+  await sql`create trigger room_members_count_insert after insert on room_members
+    referencing new table as new_rows for each statement execute function room_members_count_insert()`.execute(db);
+  await sql`create trigger room_members_count_delete after delete on room_members
+    referencing old table as old_rows for each statement execute function room_members_count_delete()`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
@@ -45,8 +52,10 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql`drop trigger room_members_count_insert`.execute(db);
     await sql`drop trigger room_members_count_delete`.execute(db);
   } else {
-    await sql`drop trigger room_members_count on room_members`.execute(db);
-    await sql`drop function room_members_count()`.execute(db);
+    await sql`drop trigger room_members_count_insert on room_members`.execute(db);
+    await sql`drop trigger room_members_count_delete on room_members`.execute(db);
+    await sql`drop function room_members_count_insert()`.execute(db);
+    await sql`drop function room_members_count_delete()`.execute(db);
   }
   await db.schema.dropIndex('room_invites_user_idx').execute();
   await db.schema.dropIndex('room_members_page_idx').execute();
