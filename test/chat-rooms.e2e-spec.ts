@@ -90,6 +90,8 @@ describe('chat: rooms', () => {
         { userId: owner.user.id, username: owner.user.username, role: 'owner', online: true, status: 'online' },
         { userId: joiner.user.id, username: joiner.user.username, role: 'member', online: true, status: 'online' },
       ]);
+      expect(joined.hasMore).toBe(false);
+      expect(joined.next).toBeUndefined();
       expect(await owner.tabs[0].waitFor('room:member-joined')).toEqual({ roomId: room.id, user: joiner.user });
       await joiner.tabs[1].waitFor('room:member-joined');
       await settle();
@@ -105,12 +107,15 @@ describe('chat: rooms', () => {
       expect(outsider.tabs[0].all('message:new')).toEqual([]);
     });
 
-    it('refuses a private room to an outsider, who receives nothing of it', async () => {
+    it('refuses a private room to an outsider (as if it did not exist), who receives nothing of it', async () => {
       const owner = await pool.user();
       const member = await pool.user();
       const outsider = await pool.user(2);
       const room = await createRoom(owner.tabs[0], 'secret', { visibility: 'private', members: [member.user.id] });
-      expect(await outsider.tabs[0].request('room:join', { roomId: room.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await outsider.tabs[0].request('room:join', { roomId: room.id })).toEqual({
+        ok: false,
+        error: { code: 'NOT_FOUND', message: 'Room not found' },
+      });
       expect(await outsider.tabs[0].request('message:send', { roomId: room.id, content: 'let me in' })).toMatchObject({
         ok: false,
         error: { code: 'FORBIDDEN' },
@@ -167,7 +172,12 @@ describe('chat: rooms', () => {
       const outsider = await pool.user();
       const target = await pool.user();
       const room = await createRoom(owner.tabs[0], 'closed', { visibility: 'private' });
+      const open = await createRoom(owner.tabs[0], 'open');
       expect(await outsider.tabs[0].request('room:invite', { roomId: room.id, userId: target.user.id })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
+      expect(await outsider.tabs[0].request('room:invite', { roomId: open.id, userId: target.user.id })).toMatchObject({
         ok: false,
         error: { code: 'FORBIDDEN' },
       });
@@ -183,7 +193,7 @@ describe('chat: rooms', () => {
       await settle();
       expect(target.tabs[0].all('room:invited')).toEqual([]);
       // The refused invite let nobody in.
-      expect(await target.tabs[0].request('room:join', { roomId: room.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await target.tabs[0].request('room:join', { roomId: room.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     });
   });
 

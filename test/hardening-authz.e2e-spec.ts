@@ -9,7 +9,8 @@ import { connect, connectError, registerUser, settle, type TestClient, type Test
 /**
  * The authorization matrix: an outsider (Mallory) tries every event and endpoint against
  * Alice and Bob's things and is refused with the documented code (PROTOCOL §4: existing but
- * not yours → FORBIDDEN, unknown → NOT_FOUND). Two listening sockets of Mallory must then see
+ * not yours → FORBIDDEN, unknown → NOT_FOUND; a private room one is neither in nor invited to
+ * answers exactly as an unknown one). Two listening sockets of Mallory must then see
  * none of Alice and Bob's traffic, except what PROTOCOL sends to everyone (modal:opened/closed).
  */
 describe('hardening: authorization matrix', () => {
@@ -88,13 +89,43 @@ describe('hardening: authorization matrix', () => {
       code: 'FORBIDDEN',
       rule: 'read pointer in a private room',
     },
-    { event: 'typing', payload: { roomId: privateRoom.id, isTyping: true }, code: 'FORBIDDEN', rule: 'typing in a room one is not in' },
+    {
+      event: 'typing',
+      payload: { roomId: privateRoom.id, isTyping: true },
+      code: 'NOT_FOUND',
+      rule: 'typing in a private room one is not in (existence hidden)',
+    },
+    {
+      event: 'typing',
+      payload: { roomId: publicRoom.id, isTyping: true },
+      code: 'FORBIDDEN',
+      rule: 'typing in a public room one is not in',
+    },
     { event: 'typing', payload: { roomId: 'no-such-room', isTyping: true }, code: 'NOT_FOUND', rule: 'unknown room' },
-    { event: 'room:join', payload: { roomId: privateRoom.id }, code: 'FORBIDDEN', rule: 'private room without invitation' },
+    {
+      event: 'room:join',
+      payload: { roomId: privateRoom.id },
+      code: 'NOT_FOUND',
+      rule: 'private room without invitation (existence hidden)',
+    },
     { event: 'room:join', payload: { roomId: 'no-such-room' }, code: 'NOT_FOUND', rule: 'unknown room' },
-    { event: 'room:invite', payload: { roomId: privateRoom.id, userId: mallory.user.id }, code: 'FORBIDDEN', rule: 'inviting oneself in' },
+    { event: 'room:members', payload: { roomId: privateRoom.id }, code: 'NOT_FOUND', rule: "a private room's members (existence hidden)" },
+    { event: 'room:members', payload: { roomId: publicRoom.id }, code: 'FORBIDDEN', rule: "a public room's members, not a member" },
+    { event: 'room:members', payload: { roomId: 'no-such-room' }, code: 'NOT_FOUND', rule: 'unknown room' },
+    {
+      event: 'room:invite',
+      payload: { roomId: privateRoom.id, userId: mallory.user.id },
+      code: 'NOT_FOUND',
+      rule: 'inviting oneself into a private room (existence hidden)',
+    },
     { event: 'room:invite', payload: { roomId: publicRoom.id, userId: bob.user.id }, code: 'FORBIDDEN', rule: 'only members invite' },
-    { event: 'room:leave', payload: { roomId: privateRoom.id }, code: 'FORBIDDEN', rule: 'leaving a room one is not in' },
+    {
+      event: 'room:leave',
+      payload: { roomId: privateRoom.id },
+      code: 'NOT_FOUND',
+      rule: 'leaving a private room one is not in (existence hidden)',
+    },
+    { event: 'room:leave', payload: { roomId: publicRoom.id }, code: 'FORBIDDEN', rule: 'leaving a public room one is not in' },
     { event: 'presence:list', payload: { roomId: privateRoom.id }, code: 'NOT_FOUND', rule: "a private room's members (existence hidden)" },
     { event: 'presence:list', payload: { roomId: publicRoom.id }, code: 'FORBIDDEN', rule: "a public room's members, not a member" },
     { event: 'modal:close', payload: { modalId: 'invoice-42' }, code: 'NOT_FOUND', rule: "closing Alice's modal" },

@@ -44,6 +44,15 @@ const SPECS: { [E in ClientEventName]: (ctx: Ctx) => PayloadSpec } = {
   'room:create': (c) => ({ base: { name: 'fuzz room', visibility: 'public', members: [c.control.user.id] }, required: ['name'] }),
   'room:list': () => ({ base: { scope: 'public' }, required: [] }),
   'room:join': (c) => ({ base: { roomId: c.roomId }, required: ['roomId'] }),
+  'room:members': (c) => ({
+    // A well-formed cursor (any position), so mutations of `after` reach the cursor decoder too.
+    base: {
+      roomId: c.roomId,
+      after: Buffer.from(JSON.stringify(['2000-01-01T00:00:00.000Z', c.fuzzer.user.id])).toString('base64url'),
+      limit: 10,
+    },
+    required: ['roomId'],
+  }),
   'room:invite': (c) => ({ base: { roomId: c.roomId, userId: c.control.user.id }, required: ['roomId', 'userId'] }),
   'room:leave': (c) => ({ base: { roomId: c.roomId }, required: ['roomId'] }),
   'presence:subscribe': (c) => ({ base: { userIds: [c.control.user.id], all: false }, required: [] }),

@@ -19,7 +19,10 @@ export class ChatSubscriptions implements ConnectionListener, OnModuleInit {
     this.lifecycle.register(this);
   }
 
-  /** Before `session`, so a tab never misses a room message sent right after it connected. */
+  /**
+   * Before `session`, so a tab never misses a room message sent right after it connected. At most
+   * 2 × MAX_ROOMS_PER_USER rooms: others can add a user to only their own allowance of rooms.
+   */
   async beforeSession(socket: AppSocket): Promise<void> {
     const roomIds = await this.rooms.roomIdsOf(socket.data.user.id);
     if (roomIds.length && socket.connected) await socket.join(roomIds.map(rooms.chatRoom));

@@ -1,8 +1,9 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
-import type { Room, RoomInviteResult, RoomJoinResult, RoomLeaveResult, RoomListResult } from '../contracts';
+import type { Room, RoomInviteResult, RoomJoinResult, RoomLeaveResult, RoomListResult, RoomMembersResult } from '../contracts';
 import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
 import type { AppSocket } from '../common/ws/socket.types';
 import { RoomCreateDto, RoomIdDto, RoomInviteDto, RoomListDto } from './dto/room.dto';
+import { RoomMembersDto } from './dto/room-members.dto';
 import { RoomsService } from './rooms.service';
 
 /** `room:*` events. */
@@ -23,6 +24,11 @@ export class RoomsGateway {
   @SubscribeMessage('room:join')
   join(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomIdDto): Promise<RoomJoinResult> {
     return this.rooms.join(socket.data.user, socket.id, body.roomId);
+  }
+
+  @SubscribeMessage('room:members')
+  members(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomMembersDto): Promise<RoomMembersResult> {
+    return this.rooms.members(socket.data.user, body.roomId, body.after, body.limit);
   }
 
   @SubscribeMessage('room:invite')

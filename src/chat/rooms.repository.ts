@@ -1,11 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable, Transaction } from 'kysely';
+import { AppError } from '../common/errors/app-error';
+import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
-import type { RoomMembersTable, RoomsTable } from '../storage/database.types';
+import type { Database, RoomsTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { toMemberPage, type MemberCursor, type MemberPage } from './rooms.cursor';
 
-export type RoomRow = Selectable<RoomsTable> & { member_count: number };
-export type RoomMemberRow = Selectable<RoomMembersTable> & { username: string; display_name: string; user_created_at: string };
+export type RoomRow = Selectable<RoomsTable>;
+export type RoomRole = 'owner' | 'member';
+export interface RoomMemberRow {
+  room_id: string;
+  user_id: string;
+  role: RoomRole;
+  joined_at: string;
+  username: string;
+  display_name: string;
+  user_created_at: string;
+}
+
+/** What one user is to one room, read in one query (`access`). */
+export interface RoomAccess {
+  room: RoomRow;
+  role?: RoomRole;
+  /** A pending invite exists. */
+  invited: boolean;
+}
 
 /** Result of `removeMember`: whether the user was a member and who owns the room now. */
 export interface RemovedMember {
@@ -14,26 +34,63 @@ export interface RemovedMember {
   newOwnerId?: string;
 }
 
+/** Result of `create`: who became a member, and who was invited instead (their allowance was full). */
+export interface CreatedRoom {
+  added: string[];
+  invited: string[];
+}
+
+/** Ids per `IN (...)` list: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
+export const ID_BATCH = 1000;
+
+/** The one answer for a room that does not exist and one the caller may not know about. */
+export const roomNotFound = () => AppError.notFound('Room not found');
+
+/**
+ * Why a user who is not a member is refused: a private room is invisible (NOT_FOUND, exactly as
+ * an unknown room) unless they were invited to it; a public room is listed publicly, so FORBIDDEN.
+ */
+export function refuseNonMember(access: RoomAccess | undefined, forbidden: string): AppError {
+  if (!access || (access.room.visibility === 'private' && !access.invited)) return roomNotFound();
+  return AppError.forbidden(forbidden);
+}
+
+type Trx = Transaction<Database>;
+
+/**
+ * Rooms, members and invites. Membership changes that are capped run in one transaction with the
+ * count they are checked against: on PostgreSQL the users concerned are locked first (sorted, so
+ * two transactions never wait on each other in a cycle); on SQLite Kysely's single connection
+ * runs one transaction at a time (SqliteDriver's connection mutex) so the count cannot go stale.
+ */
 @Injectable()
 export class RoomsRepository {
-  constructor(@InjectDb() private readonly db: Db) {}
+  private readonly postgres: boolean;
 
-  private rooms() {
-    return this.db
-      .selectFrom('rooms')
-      .selectAll('rooms')
-      .select((eb) =>
-        eb
-          .selectFrom('room_members')
-          .select(eb.fn.countAll<number | string>().as('n'))
-          .whereRef('room_members.room_id', '=', 'rooms.id')
-          .as('member_count'),
-      );
+  constructor(
+    @InjectDb() private readonly db: Db,
+    @InjectConfig() config: AppConfig,
+  ) {
+    this.postgres = config.database.kind === 'postgres';
   }
 
-  /** Creates the room, its conversation row and its first members in one transaction. */
-  async create(room: Selectable<RoomsTable>, memberIds: readonly string[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+  private rooms() {
+    return this.db.selectFrom('rooms').selectAll('rooms');
+  }
+
+  /**
+   * Creates the room, its conversation row and its first members in one transaction. Refuses
+   * (FORBIDDEN, limit) when the owner already is in `limit` rooms of their own. A member whose
+   * allowance for rooms others added them to is full is invited instead; so are pending invites
+   * bounded (`trimInvites`).
+   */
+  create(room: Insertable<RoomsTable>, memberIds: readonly string[], limit: number): Promise<CreatedRoom> {
+    return this.db.transaction().execute(async (trx) => {
+      await this.lockUsers(trx, [room.owner_id, ...memberIds]);
+      if ((await this.ownRoomCount(trx, room.owner_id)) >= limit) throw AppError.limitReached('rooms per user', limit);
+      const addedCounts = await this.addedRoomCounts(trx, memberIds);
+      const added = memberIds.filter((id) => (addedCounts.get(id) ?? 0) < limit);
+      const invited = memberIds.filter((id) => (addedCounts.get(id) ?? 0) >= limit);
       await trx.insertInto('rooms').values(room).execute();
       await trx
         .insertInto('conversations')
@@ -51,40 +108,54 @@ export class RoomsRepository {
       await trx
         .insertInto('room_members')
         .values([
-          { room_id: room.id, user_id: room.owner_id, role: 'owner', joined_at: room.created_at },
-          ...memberIds.map((userId) => ({ room_id: room.id, user_id: userId, role: 'member' as const, joined_at: room.created_at })),
+          { room_id: room.id, user_id: room.owner_id, role: 'owner', joined_at: room.created_at, added_by: null },
+          ...added.map((userId) => ({
+            room_id: room.id,
+            user_id: userId,
+            role: 'member' as const,
+            joined_at: room.created_at,
+            added_by: room.owner_id,
+          })),
         ])
         .execute();
+      if (invited.length) {
+        await trx
+          .insertInto('room_invites')
+          .values(invited.map((userId) => ({ room_id: room.id, user_id: userId, invited_by: room.owner_id, created_at: room.created_at })))
+          .execute();
+        await this.trimInvites(trx, invited, limit);
+      }
+      return { added, invited };
     });
   }
 
   async findById(id: string): Promise<RoomRow | undefined> {
-    const row = await this.rooms().where('rooms.id', '=', id).executeTakeFirst();
-    return row && toRoomRow(row);
+    return this.rooms().where('rooms.id', '=', id).executeTakeFirst();
   }
 
   async findByIds(ids: readonly string[]): Promise<RoomRow[]> {
-    if (ids.length === 0) return [];
-    return (await this.rooms().where('rooms.id', 'in', ids).execute()).map(toRoomRow);
+    const rows: RoomRow[] = [];
+    for (let i = 0; i < ids.length; i += ID_BATCH) {
+      rows.push(
+        ...(await this.rooms()
+          .where('rooms.id', 'in', ids.slice(i, i + ID_BATCH))
+          .execute()),
+      );
+    }
+    return rows;
   }
 
-  async listJoined(userId: string): Promise<RoomRow[]> {
-    const rows = await this.rooms()
+  /** Every room the user is in (at most 2 × MAX_ROOMS_PER_USER: their own and those others added them to). */
+  listJoined(userId: string): Promise<RoomRow[]> {
+    return this.rooms()
       .where('rooms.id', 'in', (eb) => eb.selectFrom('room_members').select('room_id').where('user_id', '=', userId))
       .orderBy('rooms.name')
       .orderBy('rooms.id')
       .execute();
-    return rows.map(toRoomRow);
   }
 
-  async listPublic(limit: number): Promise<RoomRow[]> {
-    const rows = await this.rooms()
-      .where('rooms.visibility', '=', 'public')
-      .orderBy('rooms.name')
-      .orderBy('rooms.id')
-      .limit(limit)
-      .execute();
-    return rows.map(toRoomRow);
+  listPublic(limit: number): Promise<RoomRow[]> {
+    return this.rooms().where('rooms.visibility', '=', 'public').orderBy('rooms.name').orderBy('rooms.id').limit(limit).execute();
   }
 
   async roomIdsOf(userId: string): Promise<string[]> {
@@ -92,7 +163,7 @@ export class RoomsRepository {
     return rows.map((r) => r.room_id);
   }
 
-  async memberRole(roomId: string, userId: string): Promise<'owner' | 'member' | undefined> {
+  async memberRole(roomId: string, userId: string): Promise<RoomRole | undefined> {
     const row = await this.db
       .selectFrom('room_members')
       .select('role')
@@ -106,37 +177,68 @@ export class RoomsRepository {
     return (await this.db.selectFrom('rooms').select('id').where('id', '=', roomId).executeTakeFirst()) !== undefined;
   }
 
-  async hasInvite(roomId: string, userId: string): Promise<boolean> {
+  /** The room and what `userId` is to it, in one query of primary-key lookups; undefined for an unknown room. */
+  async access(roomId: string, userId: string): Promise<RoomAccess | undefined> {
     const row = await this.db
-      .selectFrom('room_invites')
-      .select('user_id')
-      .where('room_id', '=', roomId)
-      .where('user_id', '=', userId)
+      .selectFrom('rooms')
+      .leftJoin('room_members as rm', (j) => j.onRef('rm.room_id', '=', 'rooms.id').on('rm.user_id', '=', userId))
+      .leftJoin('room_invites as ri', (j) => j.onRef('ri.room_id', '=', 'rooms.id').on('ri.user_id', '=', userId))
+      .selectAll('rooms')
+      .select(['rm.role as member_role', 'ri.user_id as invitee'])
+      .where('rooms.id', '=', roomId)
       .executeTakeFirst();
-    return row !== undefined;
-  }
-
-  async addInvite(roomId: string, userId: string, invitedBy: string, at: string): Promise<void> {
-    await this.db
-      .insertInto('room_invites')
-      .values({ room_id: roomId, user_id: userId, invited_by: invitedBy, created_at: at })
-      .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
-      .execute();
+    if (!row) return undefined;
+    const { member_role, invitee, ...room } = row;
+    return member_role ? { room, role: member_role, invited: invitee !== null } : { room, invited: invitee !== null };
   }
 
   /**
-   * Adds a member and consumes their invite. The first member of an empty room becomes its
-   * owner. Returns false when the user already was a member.
+   * The caller's role, or the refusal every room-scoped event gives a non-member
+   * (`refuseNonMember`). A member costs one primary-key lookup, as before; only a refusal reads more.
    */
-  addMember(roomId: string, userId: string, at: string): Promise<boolean> {
+  async requireMember(roomId: string, userId: string, forbidden: string): Promise<RoomRole> {
+    const role = await this.memberRole(roomId, userId);
+    if (role) return role;
+    throw refuseNonMember(await this.access(roomId, userId), forbidden);
+  }
+
+  /**
+   * Invites a user (a no-op when already invited) and keeps their pending invites at `bound` by
+   * dropping the oldest. Returns whether the invite is new.
+   */
+  addInvite(roomId: string, userId: string, invitedBy: string, at: string, bound: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await this.lockUsers(trx, [userId]);
+      const result = await trx
+        .insertInto('room_invites')
+        .values({ room_id: roomId, user_id: userId, invited_by: invitedBy, created_at: at })
+        .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
+        .executeTakeFirst();
+      const inserted = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+      if (inserted) await this.trimInvites(trx, [userId], bound);
+      return inserted;
+    });
+  }
+
+  /**
+   * Adds the user to the room by their own action (`room:join`) and consumes their invite. The
+   * first member of an empty room becomes its owner. Everything is checked again inside the
+   * transaction: the room still exists (else NOT_FOUND), a private room needs the invite (else
+   * NOT_FOUND), and the user is in fewer than `limit` rooms of their own (else FORBIDDEN, limit).
+   * Returns false when the user already was a member.
+   */
+  addMember(roomId: string, userId: string, at: string, limit: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       // A no-op update takes the room's row lock on PostgreSQL, so membership changes of one
       // room (and the owner hand-over) are serialized; SQLite has a single writer anyway.
-      await trx
+      const locked = await trx
         .updateTable('rooms')
         .set((eb) => ({ owner_id: eb.ref('owner_id') }))
         .where('id', '=', roomId)
-        .execute();
+        .returning(['visibility'])
+        .executeTakeFirst();
+      if (!locked) throw roomNotFound();
+      await this.lockUsers(trx, [userId]);
       const existing = await trx
         .selectFrom('room_members')
         .select('user_id')
@@ -144,11 +246,19 @@ export class RoomsRepository {
         .where('user_id', '=', userId)
         .executeTakeFirst();
       if (existing) return false;
+      const invite = await trx
+        .selectFrom('room_invites')
+        .select('user_id')
+        .where('room_id', '=', roomId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      if (locked.visibility === 'private' && !invite) throw roomNotFound();
+      if ((await this.ownRoomCount(trx, userId)) >= limit) throw AppError.limitReached('rooms per user', limit);
       const anyMember = await trx.selectFrom('room_members').select('user_id').where('room_id', '=', roomId).limit(1).executeTakeFirst();
       const role = anyMember ? 'member' : 'owner';
-      await trx.insertInto('room_members').values({ room_id: roomId, user_id: userId, role, joined_at: at }).execute();
+      await trx.insertInto('room_members').values({ room_id: roomId, user_id: userId, role, joined_at: at, added_by: null }).execute();
       if (role === 'owner') await trx.updateTable('rooms').set({ owner_id: userId }).where('id', '=', roomId).execute();
-      await trx.deleteFrom('room_invites').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
+      if (invite) await trx.deleteFrom('room_invites').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
       return true;
     });
   }
@@ -174,6 +284,7 @@ export class RoomsRepository {
       if (!member) return { removed: false };
       await trx.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
       if (member.role !== 'owner') return { removed: true };
+      // The (room_id, joined_at, user_id) index gives the heir without reading the room.
       const heir = await trx
         .selectFrom('room_members')
         .select('user_id')
@@ -194,19 +305,84 @@ export class RoomsRepository {
     });
   }
 
-  /** Members with their user data, owner first, then by join time. */
-  members(roomId: string): Promise<RoomMemberRow[]> {
-    return this.db
+  /**
+   * One page of members with their user data, by (joined_at, user_id) after `after`: a seek on
+   * room_members_page_idx, so the cost is the page's, not the room's.
+   */
+  async memberPage(roomId: string, after: MemberCursor | undefined, limit: number): Promise<MemberPage<RoomMemberRow>> {
+    let query = this.db
       .selectFrom('room_members as rm')
       .innerJoin('users as u', 'u.id', 'rm.user_id')
       .select(['rm.room_id', 'rm.user_id', 'rm.role', 'rm.joined_at', 'u.username', 'u.display_name', 'u.created_at as user_created_at'])
-      .where('rm.room_id', '=', roomId)
+      .where('rm.room_id', '=', roomId);
+    if (after) query = query.where((eb) => eb(eb.refTuple('rm.joined_at', 'rm.user_id'), '>', eb.tuple(after.joinedAt, after.userId)));
+    const rows = await query
       .orderBy('rm.joined_at')
       .orderBy('rm.user_id')
+      .limit(limit + 1)
       .execute();
+    return toMemberPage(rows, limit);
   }
-}
 
-function toRoomRow(row: Selectable<RoomsTable> & { member_count: number | string | null }): RoomRow {
-  return { ...row, member_count: Number(row.member_count ?? 0) };
+  // ---- inside capped transactions ---------------------------------------------------------
+
+  /** PostgreSQL: row locks on the users whose counts the transaction checks (sorted: no deadlock cycles). */
+  private async lockUsers(trx: Trx, userIds: readonly string[]): Promise<void> {
+    if (!this.postgres) return;
+    const ids = [...new Set(userIds)].sort();
+    // NO KEY UPDATE: serializes these transactions without blocking inserts that merely reference the user (sessions).
+    await trx.selectFrom('users').select('id').where('id', 'in', ids).orderBy('id').forNoKeyUpdate().execute();
+  }
+
+  /** Rooms the user created or joined themselves. */
+  private async ownRoomCount(trx: Trx, userId: string): Promise<number> {
+    const row = await trx
+      .selectFrom('room_members')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('user_id', '=', userId)
+      .where('added_by', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Rooms others added each user to (`userIds` ≤ MAX_INITIAL_MEMBERS). */
+  private async addedRoomCounts(trx: Trx, userIds: readonly string[]): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await trx
+      .selectFrom('room_members')
+      .select((eb) => ['user_id', eb.fn.countAll<number | string>().as('n')])
+      .where('user_id', 'in', userIds)
+      .where('added_by', 'is not', null)
+      .groupBy('user_id')
+      .execute();
+    return new Map(rows.map((r) => [r.user_id, Number(r.n)]));
+  }
+
+  /** Drops each user's oldest pending invites beyond `bound` (`userIds` ≤ MAX_INITIAL_MEMBERS). */
+  private async trimInvites(trx: Trx, userIds: readonly string[], bound: number): Promise<void> {
+    const counts = await trx
+      .selectFrom('room_invites')
+      .select((eb) => ['user_id', eb.fn.countAll<number | string>().as('n')])
+      .where('user_id', 'in', userIds)
+      .groupBy('user_id')
+      .execute();
+    for (const { user_id, n } of counts) {
+      const excess = Number(n) - bound;
+      if (excess <= 0) continue;
+      // The oldest by a subquery, so a long legacy backlog never becomes a long parameter list.
+      await trx
+        .deleteFrom('room_invites')
+        .where('user_id', '=', user_id)
+        .where('room_id', 'in', (eb) =>
+          eb
+            .selectFrom('room_invites')
+            .select('room_id')
+            .where('user_id', '=', user_id)
+            .orderBy('created_at')
+            .orderBy('room_id')
+            .limit(excess),
+        )
+        .execute();
+    }
+  }
 }

@@ -2,8 +2,10 @@ import type { User } from '../contracts';
 import type { RealtimeService } from '../common/ws/realtime.service';
 import type { PresenceQuery } from '../presence/presence-query';
 import type { UsersService } from '../users/users.service';
-import type { RoomRow, RoomsRepository } from './rooms.repository';
+import type { RoomAccess, RoomRow, RoomsRepository } from './rooms.repository';
+import { AppError } from '../common/errors/app-error';
 import { loadConfig } from '../config/app-config';
+import { encodeMemberCursor } from './rooms.cursor';
 import { RoomsService } from './rooms.service';
 
 const owner: User = { id: 'o', username: 'owner', displayName: 'Owner', createdAt: 't' };
@@ -15,15 +17,15 @@ function roomRow(overrides: Partial<RoomRow> = {}): RoomRow {
 
 function setup() {
   const rooms = {
-    create: jest.fn(),
+    create: jest.fn(async () => ({ added: [] as string[], invited: [] as string[] })),
     findById: jest.fn(async () => roomRow() as RoomRow | undefined),
+    access: jest.fn(async (): Promise<RoomAccess | undefined> => ({ room: roomRow(), invited: false })),
     memberRole: jest.fn(),
-    hasInvite: jest.fn(async () => false),
+    requireMember: jest.fn(async () => 'member'),
     addMember: jest.fn(async () => true),
-    addInvite: jest.fn(),
+    addInvite: jest.fn(async () => true),
     removeMember: jest.fn(),
-    members: jest.fn(async () => []),
-    roomIdsOf: jest.fn(async () => [] as string[]),
+    memberPage: jest.fn(async () => ({ items: [], hasMore: false })),
   };
   const users = { findByIds: jest.fn(async () => [] as User[]), findById: jest.fn() };
   const realtime = { emit: jest.fn(), join: jest.fn(), leave: jest.fn() };
@@ -39,23 +41,29 @@ function setup() {
 }
 
 describe('RoomsService', () => {
-  it('refuses to create or join beyond MAX_ROOMS_PER_USER with FORBIDDEN and the limit', async () => {
+  it('hands MAX_ROOMS_PER_USER to the repository, which checks it in the transaction', async () => {
     const { service, rooms } = setup();
-    rooms.roomIdsOf.mockResolvedValue(['r1', 'r2']);
-    const owner = { id: 'u1', username: 'u1', displayName: 'u1', createdAt: 'x' };
+    rooms.create.mockRejectedValue(AppError.limitReached('rooms per user', 2));
     await expect(service.create(owner, { name: 'third' })).rejects.toMatchObject({ code: 'FORBIDDEN', details: { limit: 2 } });
-    expect(rooms.create).not.toHaveBeenCalled();
+    expect(rooms.create).toHaveBeenCalledWith(expect.objectContaining({ name: 'third' }), [], 2);
   });
 
-  it("creates a room with the caller as owner, subscribes every member's sockets and tells the added members", async () => {
+  it("creates a room with the caller as owner, subscribes the added members' sockets and tells added and invited members", async () => {
     const { service, rooms, users, realtime } = setup();
-    users.findByIds.mockResolvedValue([guest]);
+    users.findByIds.mockResolvedValue([guest, { ...guest, id: 'h' }]);
+    rooms.create.mockResolvedValue({ added: ['g'], invited: ['h'] });
     rooms.findById.mockResolvedValue(roomRow({ member_count: 2 }));
-    const room = await service.create(owner, { name: '  Room ', members: ['g', 'g', 'o'] });
-    expect(rooms.create).toHaveBeenCalledWith(expect.objectContaining({ name: 'Room', visibility: 'public', owner_id: 'o' }), ['g']);
+    const room = await service.create(owner, { name: '  Room ', members: ['g', 'g', 'o', 'h'] });
+    expect(rooms.create).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'Room', visibility: 'public', owner_id: 'o' }),
+      ['g', 'h'],
+      2,
+    );
     expect(realtime.join).toHaveBeenCalledWith('user:o', expect.stringMatching(/^room:/));
     expect(realtime.join).toHaveBeenCalledWith('user:g', expect.stringMatching(/^room:/));
-    expect(realtime.emit).toHaveBeenCalledWith(['user:g'], 'room:invited', { room, by: owner });
+    expect(realtime.join).not.toHaveBeenCalledWith('user:h', expect.anything());
+    expect(realtime.emit).toHaveBeenCalledWith(['user:g', 'user:h'], 'room:invited', { room, by: owner });
+    expect(room.memberCount).toBe(2);
   });
 
   it('refuses unknown initial members and a blank name', async () => {
@@ -68,21 +76,54 @@ describe('RoomsService', () => {
     expect(rooms.create).not.toHaveBeenCalled();
   });
 
-  it('refuses a private room to a user who is neither member nor invitee', async () => {
+  it('answers a private room to a non-invitee exactly as an unknown room', async () => {
     const { service, rooms, realtime } = setup();
-    rooms.findById.mockResolvedValue(roomRow({ visibility: 'private' }));
-    await expect(service.join(guest, 's', 'r1')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    rooms.access.mockResolvedValueOnce({ room: roomRow({ visibility: 'private' }), invited: false });
+    const hidden = await service.join(guest, 's', 'r1').catch((e: AppError) => e.toBody());
+    rooms.access.mockResolvedValueOnce(undefined);
+    const unknown = await service.join(guest, 's', 'nope').catch((e: AppError) => e.toBody());
+    expect(hidden).toEqual({ code: 'NOT_FOUND', message: 'Room not found' });
+    expect(unknown).toEqual(hidden);
     expect(rooms.addMember).not.toHaveBeenCalled();
     expect(realtime.emit).not.toHaveBeenCalled();
   });
 
   it('lets an invitee join a private room and tells the members', async () => {
     const { service, rooms, realtime } = setup();
-    rooms.findById.mockResolvedValue(roomRow({ visibility: 'private' }));
-    rooms.hasInvite.mockResolvedValue(true);
+    rooms.access.mockResolvedValue({ room: roomRow({ visibility: 'private' }), invited: true });
     await service.join(guest, 's', 'r1');
+    expect(rooms.addMember).toHaveBeenCalledWith('r1', 'g', expect.any(String), 2);
     expect(realtime.join).toHaveBeenCalledWith('user:g', 'room:r1');
     expect(realtime.emit).toHaveBeenCalledWith('room:r1', 'room:member-joined', { roomId: 'r1', user: guest }, 's');
+  });
+
+  it('answers a member at once: no write, no event, the first page of members', async () => {
+    const { service, rooms, realtime } = setup();
+    rooms.access.mockResolvedValue({ room: roomRow({ member_count: 120 }), role: 'member', invited: false });
+    rooms.memberPage.mockResolvedValue({ items: [], hasMore: true, next: 'n1' } as never);
+    expect(await service.join(guest, 's', 'r1')).toEqual({
+      room: expect.objectContaining({ memberCount: 120 }),
+      members: [],
+      hasMore: true,
+      next: 'n1',
+    });
+    expect(rooms.memberPage).toHaveBeenCalledWith('r1', undefined, 50);
+    expect(rooms.addMember).not.toHaveBeenCalled();
+    expect(realtime.emit).not.toHaveBeenCalled();
+    expect(realtime.join).not.toHaveBeenCalled();
+  });
+
+  it('pages members from a cursor and refuses a malformed one before reading anything', async () => {
+    const { service, rooms } = setup();
+    const after = encodeMemberCursor({ joinedAt: '2026-01-01T00:00:00.000Z', userId: 'u9' });
+    await service.members(guest, 'r1', after, 10);
+    expect(rooms.requireMember).toHaveBeenCalledWith('r1', 'g', expect.any(String));
+    expect(rooms.memberPage).toHaveBeenCalledWith('r1', { joinedAt: '2026-01-01T00:00:00.000Z', userId: 'u9' }, 10);
+    rooms.memberPage.mockClear();
+    for (const bad of ['not a cursor', 'e30', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["a"]').toString('base64url')]) {
+      await expect(service.members(guest, 'r1', bad, 10)).rejects.toMatchObject({ code: 'BAD_REQUEST', details: [{ field: 'after' }] });
+    }
+    expect(rooms.memberPage).not.toHaveBeenCalled();
   });
 
   it('announces the new owner when the owner leaves, and unsubscribes every socket of the leaver', async () => {
@@ -93,21 +134,23 @@ describe('RoomsService', () => {
     expect(realtime.emit).toHaveBeenCalledWith(['room:r1', 'user:o'], 'room:member-left', { roomId: 'r1', userId: 'o', ownerId: 'g' }, 's');
   });
 
-  it('refuses to let a non-member leave', async () => {
+  it('refuses to let a non-member leave: FORBIDDEN for a public room, NOT_FOUND for a hidden one', async () => {
     const { service, rooms, realtime } = setup();
     rooms.removeMember.mockResolvedValue({ removed: false });
     await expect(service.leave(guest, 's', 'r1')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    rooms.access.mockResolvedValueOnce({ room: roomRow({ visibility: 'private' }), invited: false });
+    await expect(service.leave(guest, 's', 'r1')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Room not found' });
     expect(realtime.leave).not.toHaveBeenCalled();
   });
 
-  it('only lets members invite, and tells only the invitee', async () => {
+  it('only lets members invite, bounds pending invites, and tells only the invitee', async () => {
     const { service, rooms, users, realtime } = setup();
     users.findById.mockResolvedValue(guest);
-    rooms.memberRole.mockResolvedValueOnce(undefined);
     await expect(service.invite(guest, 'r1', 'x')).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    rooms.memberRole.mockResolvedValueOnce('owner').mockResolvedValueOnce(undefined);
+    rooms.access.mockResolvedValueOnce({ room: roomRow(), role: 'owner', invited: false });
+    rooms.memberRole.mockResolvedValueOnce(undefined);
     expect(await service.invite(owner, 'r1', 'g')).toEqual({ roomId: 'r1', userId: 'g' });
-    expect(rooms.addInvite).toHaveBeenCalledWith('r1', 'g', 'o', expect.any(String));
+    expect(rooms.addInvite).toHaveBeenCalledWith('r1', 'g', 'o', expect.any(String), 2);
     expect(realtime.emit).toHaveBeenCalledWith('user:g', 'room:invited', expect.objectContaining({ by: owner }));
   });
 });

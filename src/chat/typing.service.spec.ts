@@ -1,4 +1,5 @@
 import type { User } from '../contracts';
+import { AppError } from '../common/errors/app-error';
 import type { RealtimeService } from '../common/ws/realtime.service';
 import type { UsersService } from '../users/users.service';
 import type { RoomsRepository } from './rooms.repository';
@@ -7,7 +8,7 @@ import { TypingService } from './typing.service';
 const alice: User = { id: 'a', username: 'alice', displayName: 'Alice', createdAt: 't' };
 
 function setup() {
-  const rooms = { memberRole: jest.fn(), exists: jest.fn() };
+  const rooms = { requireMember: jest.fn() };
   const users = { findById: jest.fn(async (id: string) => (id === 'b' ? { id } : undefined)) };
   const realtime = { emit: jest.fn() };
   const service = new TypingService(
@@ -53,8 +54,9 @@ describe('TypingService', () => {
 
   it('needs room membership and clears its timers on shutdown', async () => {
     const { service, rooms, realtime } = setup();
-    rooms.memberRole.mockResolvedValueOnce(undefined).mockResolvedValueOnce('member');
-    rooms.exists.mockResolvedValue(true);
+    rooms.requireMember
+      .mockRejectedValueOnce(new AppError('FORBIDDEN', 'Only members may type in this room'))
+      .mockResolvedValueOnce('member');
     await expect(service.typing(alice, { roomId: 'r', isTyping: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(service.typing(alice, { to: 'ghost', isTyping: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await service.typing(alice, { roomId: 'r', isTyping: true });

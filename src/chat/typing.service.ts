@@ -42,10 +42,7 @@ export class TypingService implements OnApplicationShutdown {
       conversationId = dmConversationId(user.id, target.userId);
       to = rooms.user(target.userId);
     } else {
-      if (!(await this.rooms.memberRole(target.roomId, user.id))) {
-        if (await this.rooms.exists(target.roomId)) throw AppError.forbidden('Only members may type in this room');
-        throw AppError.notFound('Room not found');
-      }
+      await this.rooms.requireMember(target.roomId, user.id, 'Only members may type in this room');
       conversationId = roomConversationId(target.roomId);
       to = rooms.chatRoom(target.roomId);
     }

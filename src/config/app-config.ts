@@ -26,7 +26,7 @@ export interface AppConfig {
     messageMaxLength: number;
     /** socket.io `maxHttpBufferSize` and the REST JSON body limit. */
     maxPayloadBytes: number;
-    /** Rooms a user may create or join. */
+    /** Rooms a user may create or join themselves; also the allowance of rooms others add them to, and of pending invites. */
     roomsPerUser: number;
     /** Presence subscriptions (named users, plus one for `all`) one socket may hold. */
     subscriptionsPerSocket: number;

@@ -8,7 +8,7 @@
  * typed as the TypeScript shape it describes.
  */
 import { ERROR_CODES, type ErrorBody, type ErrorCode, type FieldError } from './errors';
-import type { ClientEventMap, ClientEventName, ServerEventMap, ServerEventName } from './events';
+import type { ClientEventMap, ClientEventName, RoomJoinResult, RoomMembersResult, ServerEventMap, ServerEventName } from './events';
 import type {
   AuthResult,
   ConversationSummary,
@@ -170,7 +170,16 @@ export interface ServerEventDoc<Payload> {
   payload: Schema<Payload>;
 }
 
-const presenceUsers = objectOf<{ users: Presence[] }>({ users: req(arrayOf(ref('Presence'))) });
+const presenceUsers = objectOf<{ users: Presence[]; hasMore?: boolean; next?: string }>({
+  users: req(arrayOf(ref('Presence'))),
+  hasMore: opt(bool('paged answers only: more users follow this page')),
+  next: opt(str('paged answers only, with `hasMore`: send it as `after` for the next page')),
+});
+const memberPage = {
+  members: req(arrayOf(ref('RoomMember'), 'by join time (then user id)')),
+  hasMore: req(bool('more members follow this page')),
+  next: opt(str('with `hasMore`: send it as `after` to `room:members` for the next page (opaque)')),
+};
 const roomAndUser = objectOf<{ roomId: string; userId: string }>({ roomId: req(id()), userId: req(id()) });
 
 export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientEventMap[E]['result']> } = {
@@ -211,7 +220,10 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   'room:create': {
     summary: 'Create a room; you own it, `members` join at once and get `room:invited`.',
-    description: '`FORBIDDEN` with `details.limit` when you are already in `MAX_ROOMS_PER_USER` rooms.',
+    description:
+      '`FORBIDDEN` with `details.limit` when you are already in `MAX_ROOMS_PER_USER` rooms you created or joined yourself. ' +
+      'A member who is already in `MAX_ROOMS_PER_USER` rooms others added them to is invited instead (an invite, `room:invited`, ' +
+      'no membership); the ack’s `memberCount` counts the real members.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: ref('Room'),
   },
@@ -221,19 +233,33 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     result: objectOf({ rooms: req(arrayOf(ref('Room'))) }),
   },
   'room:join': {
-    summary: 'Join a public room, or a private room you are a member of or invited to.',
+    summary: 'Join a public room, or a private room you are a member of or invited to; answers the first page of members.',
     description:
-      '`FORBIDDEN` for a private room you may not join, or with `details.limit` when you are already in `MAX_ROOMS_PER_USER` rooms.',
+      'A member joining again gets the answer at once and nobody is told. `members` is the first page (at most 50); ' +
+      '`room:members` pages on. `NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to ' +
+      '(the same answer); `FORBIDDEN` with `details.limit` when you are already in `MAX_ROOMS_PER_USER` rooms you created or joined yourself.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
-    result: objectOf({ room: req(ref('Room')), members: req(arrayOf(ref('RoomMember'))) }),
+    result: objectOf<RoomJoinResult>({ room: req(ref('Room')), ...memberPage }),
+  },
+  'room:members': {
+    summary: 'A page of a room’s members with their presence (members only), by join time.',
+    description:
+      '`after` is the `next` of the previous page (from `room:join` or `room:members`); a malformed one is `BAD_REQUEST`. ' +
+      '`NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to; `FORBIDDEN` otherwise for a non-member.',
+    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    result: objectOf<RoomMembersResult>(memberPage),
   },
   'room:invite': {
     summary: 'Invite a user to a room you are a member of; they get `room:invited`.',
+    description:
+      'A user keeps at most `MAX_ROOMS_PER_USER` pending invites: past that the oldest is dropped. ' +
+      '`NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: roomAndUser,
   },
   'room:leave': {
     summary: 'Leave a room; an owner hands ownership to the longest-standing member.',
+    description: '`NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: objectOf({ roomId: req(id()) }),
   },
@@ -251,6 +277,9 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   'presence:list': {
     summary: 'A snapshot: online users (no fields), a room’s members (`roomId`) or the named users (`userIds`).',
+    description:
+      'With `roomId`: members only, a page of `limit` (1–500, default 100) by join time with `hasMore`/`next`; ' +
+      '`after` is the previous `next`. `NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: presenceUsers,
   },
@@ -320,7 +349,7 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
     payload: objectOf({ roomId: req(id()), userId: req(id()), ownerId: opt(id('new owner')) }),
   },
   'room:invited': {
-    summary: 'You were invited to (or created as a member of) a room; `room:join` to take part.',
+    summary: 'You were invited to (or added by its creator to) a room; `room:join` to take part (a member’s join only answers).',
     receivers: 'every socket of the invited user',
     payload: objectOf({ room: req(ref('Room')), by: req(ref('User')) }),
   },

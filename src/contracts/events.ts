@@ -69,9 +69,22 @@ export interface RoomListResult {
 export interface RoomJoinPayload {
   roomId: string;
 }
+/** `members` is the first page (by join time); `room:members { after: next }` pages on. */
 export interface RoomJoinResult {
   room: Room;
   members: RoomMember[];
+  hasMore: boolean;
+  next?: string;
+}
+export interface RoomMembersPayload {
+  roomId: string;
+  after?: string;
+  limit?: number;
+}
+export interface RoomMembersResult {
+  members: RoomMember[];
+  hasMore: boolean;
+  next?: string;
 }
 export interface RoomInvitePayload {
   roomId: string;
@@ -92,8 +105,11 @@ export interface PresenceSubscribePayload {
   userIds?: string[];
   all?: boolean;
 }
+/** `hasMore`/`next` only on paged answers (`presence:list`). */
 export interface PresenceUsersResult {
   users: Presence[];
+  hasMore?: boolean;
+  next?: string;
 }
 export interface PresenceUnsubscribePayload {
   userIds?: string[];
@@ -102,6 +118,8 @@ export interface PresenceUnsubscribePayload {
 export interface PresenceListPayload {
   roomId?: string;
   userIds?: string[];
+  after?: string;
+  limit?: number;
 }
 export interface PresenceSetPayload {
   status: SettableStatus;
@@ -186,6 +204,7 @@ export interface ClientEventMap {
   'room:create': { payload: RoomCreatePayload; result: Room };
   'room:list': { payload: RoomListPayload; result: RoomListResult };
   'room:join': { payload: RoomJoinPayload; result: RoomJoinResult };
+  'room:members': { payload: RoomMembersPayload; result: RoomMembersResult };
   'room:invite': { payload: RoomInvitePayload; result: RoomInviteResult };
   'room:leave': { payload: RoomLeavePayload; result: RoomLeaveResult };
   'presence:subscribe': { payload: PresenceSubscribePayload; result: PresenceUsersResult };

@@ -3,6 +3,7 @@ import { dtoSchema } from './dto-schema';
 import { MessageHistoryDto } from '../chat/dto/message-history.dto';
 import { MessageReadDto } from '../chat/dto/message-read.dto';
 import { RoomCreateDto, RoomIdDto, RoomInviteDto, RoomListDto } from '../chat/dto/room.dto';
+import { RoomMembersDto } from '../chat/dto/room-members.dto';
 import { SendMessageDto } from '../chat/dto/send-message.dto';
 import { TypingDto } from '../chat/dto/typing.dto';
 import { ModalCloseDto } from '../modals/dto/modal-close.dto';
@@ -31,6 +32,7 @@ export const PAYLOAD_SOURCES: { [E in ClientEventName]: Dto<ClientEventMap[E]['p
   'room:create': RoomCreateDto,
   'room:list': RoomListDto,
   'room:join': RoomIdDto,
+  'room:members': RoomMembersDto,
   'room:invite': RoomInviteDto,
   'room:leave': RoomIdDto,
   'presence:subscribe': PresenceTargetDto,

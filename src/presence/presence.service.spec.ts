@@ -144,9 +144,13 @@ describe('PresenceService', () => {
 
   it('lists a room through RoomMembership and refuses roomId with userIds', async () => {
     const { service, membership } = setup();
-    membership.memberIds.mockResolvedValue(['u1']);
-    expect((await service.list(alice, { roomId: 'r1' })).users.map((p) => p.userId)).toEqual(['u1']);
-    expect(membership.memberIds).toHaveBeenCalledWith('r1', 'u1');
+    membership.memberIds.mockResolvedValue({ ids: ['u1'], hasMore: true, next: 'cursor' });
+    const page = await service.list(alice, { roomId: 'r1' });
+    expect(page.users.map((p) => p.userId)).toEqual(['u1']);
+    expect(page).toMatchObject({ hasMore: true, next: 'cursor' });
+    expect(membership.memberIds).toHaveBeenCalledWith('r1', 'u1', { after: undefined, limit: 100 });
+    await service.list(alice, { roomId: 'r1', after: 'cursor', limit: 7 });
+    expect(membership.memberIds).toHaveBeenLastCalledWith('r1', 'u1', { after: 'cursor', limit: 7 });
     await expect(service.list(alice, { roomId: 'r1', userIds: ['u1'] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });

@@ -16,6 +16,7 @@ import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket }
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../sessions/connection-store';
 import { GraceSweeper, InjectGraceDeadlines, InMemoryGraceDeadlines, type GraceDeadlines } from '../sessions/grace-deadlines';
 import { UsersRepository, type UserRow } from '../users/users.repository';
+import { PRESENCE_LIST_PAGE_DEFAULT } from './dto/presence-list.dto';
 import type { PresenceQuery } from './presence-query';
 import { presenceRooms } from './presence-rooms';
 import { InjectPresenceStore, type PresenceState, type PresenceStore } from './presence.store';
@@ -174,15 +175,23 @@ export class PresenceService
   }
 
   /** `presence:list`: a snapshot of online users, a room's members or the named users. */
-  async list(viewer: User, query: { roomId?: string; userIds?: readonly string[] }): Promise<PresenceUsersResult> {
+  async list(
+    viewer: User,
+    query: { roomId?: string; userIds?: readonly string[]; after?: string; limit?: number },
+  ): Promise<PresenceUsersResult> {
     if (query.roomId !== undefined && query.userIds !== undefined) {
       throw AppError.badRequest('Give roomId or userIds, not both', [
         { field: 'roomId', errors: ['roomId and userIds cannot be combined'] },
       ]);
     }
     if (query.roomId !== undefined) {
-      const memberIds = await this.membership.memberIds(query.roomId, viewer.id);
-      return { users: await this.snapshotOf(await this.findUsers(memberIds), viewer.id, memberIds) };
+      // A page of members (by join time), so the answer never grows with the room.
+      const page = await this.membership.memberIds(query.roomId, viewer.id, {
+        after: query.after,
+        limit: query.limit ?? PRESENCE_LIST_PAGE_DEFAULT,
+      });
+      const users = await this.snapshotOf(await this.users.findByIds(page.ids), viewer.id, page.ids);
+      return page.next === undefined ? { users, hasMore: page.hasMore } : { users, hasMore: page.hasMore, next: page.next };
     }
     if (query.userIds !== undefined) {
       const ids = unique(query.userIds);

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Kysely table types. Timestamps are ISO-8601 UTC strings on both engines so rows read the
  * same from SQLite and PostgreSQL and compare correctly as text.
@@ -25,6 +27,8 @@ export interface RoomsTable {
   visibility: 'public' | 'private';
   owner_id: string;
   created_at: string;
+  /** Kept by triggers on room_members (migration 0003); never written by the code. */
+  member_count: Generated<number>;
 }
 
 export interface RoomMembersTable {
@@ -32,6 +36,8 @@ export interface RoomMembersTable {
   user_id: string;
   role: 'owner' | 'member';
   joined_at: string;
+  /** Who added the user (`room:create { members }`); null when they created or joined it themselves. */
+  added_by: string | null;
 }
 
 export interface RoomInvitesTable {

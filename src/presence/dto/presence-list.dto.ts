@@ -1,8 +1,15 @@
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { PresenceListPayload } from '../../contracts';
 import { MAX_PRESENCE_USER_IDS } from './presence-target.dto';
 
-/** `presence:list`: nothing (online users), `roomId` (its members) or `userIds` (those users). */
+/** Users per page of `presence:list` (a room's members, the online users). */
+export const PRESENCE_LIST_PAGE_DEFAULT = 100;
+export const PRESENCE_LIST_PAGE_MAX = 500;
+
+/**
+ * `presence:list`: nothing (online users), `roomId` (its members) or `userIds` (those users).
+ * `after` (the previous answer's `next`) and `limit` page the answer.
+ */
 export class PresenceListDto implements PresenceListPayload {
   @IsOptional()
   @IsString()
@@ -15,4 +22,15 @@ export class PresenceListDto implements PresenceListPayload {
   @IsString({ each: true })
   @Length(1, 64, { each: true })
   userIds?: string[];
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  after?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(PRESENCE_LIST_PAGE_MAX)
+  limit?: number;
 }
