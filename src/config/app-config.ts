@@ -32,6 +32,10 @@ export interface AppConfig {
     subscriptionsPerSocket: number;
     /** Modals one session (tab) may have open at once. */
     openModalsPerSession: number;
+    /** Modals one user may have open across all of their sessions. */
+    openModalsPerUser: number;
+    /** Modals one user may hold exclusively at once. */
+    exclusiveModalsPerUser: number;
   };
   rateLimit: {
     /** Events a socket may send per second, sustained (token bucket refill). */
@@ -169,6 +173,8 @@ export function loadConfig(env: Env): AppConfig {
       roomsPerUser: int('MAX_ROOMS_PER_USER', 500, 1, 1_000_000),
       subscriptionsPerSocket: int('MAX_PRESENCE_SUBSCRIPTIONS', 2000, 1, 1_000_000),
       openModalsPerSession: int('MAX_OPEN_MODALS', 50, 1, 1_000_000),
+      openModalsPerUser: int('MAX_OPEN_MODALS_PER_USER', 200, 1, 1_000_000),
+      exclusiveModalsPerUser: int('MAX_EXCLUSIVE_MODALS_PER_USER', 20, 1, 1_000_000),
     },
     rateLimit: {
       eventsPerSecond: int('RATE_LIMIT_EVENTS_PER_SEC', 20, 1, 1_000_000),

@@ -262,7 +262,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   'modal:open': {
     summary: 'Mark a modal open in this session; everybody gets `modal:opened`.',
     description:
-      '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open. `FORBIDDEN` with `details.limit` when this session already has `MAX_OPEN_MODALS` open.',
+      '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open. `FORBIDDEN` with `details.limit` when this session already has `MAX_OPEN_MODALS` open, you have `MAX_OPEN_MODALS_PER_USER` open across your sessions, or (asking `exclusive`) you already hold `MAX_EXCLUSIVE_MODALS_PER_USER` exclusively; re-opening what the session has never counts.',
     errors: ['CONFLICT', 'FORBIDDEN'],
     result: ref('ModalState'),
   },
