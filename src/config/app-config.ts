@@ -21,6 +21,8 @@ export interface AppConfig {
   corsOrigins: string[] | true;
   presenceGraceMs: number;
   presenceTtlMs: number;
+  /** How often each instance writes last seen = now for the users it holds (the bound after a crash). */
+  lastSeenFlushMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: {
     messageMaxLength: number;
@@ -166,6 +168,7 @@ export function loadConfig(env: Env): AppConfig {
     corsOrigins,
     presenceGraceMs: int('PRESENCE_GRACE_MS', 5000, 0, 3_600_000),
     presenceTtlMs: int('PRESENCE_TTL_MS', 15000, 1000, 3_600_000),
+    lastSeenFlushMs: int('LAST_SEEN_FLUSH_MS', 60_000, 1000, 3_600_000),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     limits: {
       messageMaxLength: int('MESSAGE_MAX_LENGTH', 4000, 1, 100_000),

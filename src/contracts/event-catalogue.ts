@@ -8,7 +8,7 @@
  * typed as the TypeScript shape it describes.
  */
 import { ERROR_CODES, type ErrorBody, type ErrorCode, type FieldError } from './errors';
-import type { ClientEventMap, ClientEventName, ServerEventMap, ServerEventName } from './events';
+import type { ClientEventMap, ClientEventName, PresenceUsersResult, ServerEventMap, ServerEventName } from './events';
 import type {
   AuthResult,
   ConversationSummary,
@@ -170,7 +170,11 @@ export interface ServerEventDoc<Payload> {
   payload: Schema<Payload>;
 }
 
-const presenceUsers = objectOf<{ users: Presence[] }>({ users: req(arrayOf(ref('Presence'))) });
+const presenceUsers = objectOf<PresenceUsersResult>({
+  users: req(arrayOf(ref('Presence'))),
+  hasMore: opt(bool('paged answers (online users): more follow; ask `presence:list` again with `after: next`')),
+  next: opt(str('with `hasMore`: the cursor of the next page (the last user id of this one)')),
+});
 const roomAndUser = objectOf<{ roomId: string; userId: string }>({ roomId: req(id()), userId: req(id()) });
 
 export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientEventMap[E]['result']> } = {
@@ -240,7 +244,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   'presence:subscribe': {
     summary: 'Receive `presence:update` for these users (or every user with `all`); answers their current presence.',
     description:
-      '`FORBIDDEN` with `details.limit` when the socket would hold more than `MAX_PRESENCE_SUBSCRIPTIONS`; nothing of that call is subscribed.',
+      '`FORBIDDEN` with `details.limit` when the socket would hold more than `MAX_PRESENCE_SUBSCRIPTIONS`; nothing of that call is subscribed. With `all`, the answer holds the first 500 online users (by user id) with `hasMore`/`next`; page on with `presence:list { after: next }`.',
     errors: ['FORBIDDEN'],
     result: presenceUsers,
   },
@@ -251,6 +255,8 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   'presence:list': {
     summary: 'A snapshot: online users (no fields), a room’s members (`roomId`) or the named users (`userIds`).',
+    description:
+      'Online users come in pages ordered by user id: `limit` 1–500 (100), then `after: next` while `hasMore`. A page may hold fewer than `limit` users (invisible users are left out) and still have `hasMore`. `after`/`limit` do not combine with `userIds`.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: presenceUsers,
   },

@@ -94,6 +94,10 @@ export interface PresenceSubscribePayload {
 }
 export interface PresenceUsersResult {
   users: Presence[];
+  /** Paged answers (online users): more follow; ask again with `after: next`. */
+  hasMore?: boolean;
+  /** With `hasMore`: the cursor for the next page (the last user id of this one). */
+  next?: string;
 }
 export interface PresenceUnsubscribePayload {
   userIds?: string[];
@@ -102,6 +106,10 @@ export interface PresenceUnsubscribePayload {
 export interface PresenceListPayload {
   roomId?: string;
   userIds?: string[];
+  /** Paging (online users, or a room's members): the `next` of the previous page. */
+  after?: string;
+  /** Page size, 1–500 (100). */
+  limit?: number;
 }
 export interface PresenceSetPayload {
   status: SettableStatus;
