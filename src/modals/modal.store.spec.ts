@@ -1,6 +1,7 @@
 import { describeStore } from '../testing/store-suite';
 import type { Viewer } from '../contracts';
 import { InMemoryModalStore, type ModalCaps, type ModalStore } from './modal.store';
+import type Redis from 'ioredis';
 import { RedisModalStore } from './redis-modal.store';
 
 const viewer = (userId: string, sessionId: string, exclusive = false): Viewer => ({
@@ -17,7 +18,7 @@ const ROOMY: ModalCaps = { perSession: 1000, perUser: 1000, exclusivePerUser: 10
 describeStore<ModalStore>(
   'ModalStore',
   { inMemory: () => new InMemoryModalStore(), redis: (client, prefix) => new RedisModalStore(client, prefix) },
-  ({ it, newStore }) => {
+  ({ it, newStore, kind }) => {
     it('applies the exclusive rules between users but not between tabs of one user', async () => {
       const store = newStore();
       expect((await store.open('m', viewer('a', 's1', true), ROOMY)).outcome).toBe('opened');
@@ -177,5 +178,24 @@ describeStore<ModalStore>(
       expect(await store.countByUser('a')).toEqual({ open: 7, exclusive });
       for (const r of results) if (r.outcome !== 'opened') expect(r.outcome).toBe('limit');
     });
+
+    if (kind === 'redis') {
+      it('drops per-user index entries left without a viewer (an older instance closed it) once they would refuse an open', async () => {
+        const store = newStore() as RedisModalStore;
+        const caps = { perSession: 10, perUser: 2, exclusivePerUser: 1 };
+        await store.open('m1', viewer('a', 's1', true), caps);
+        await store.open('m2', viewer('a', 's1'), caps);
+        // What the previous version's close did: the viewer goes, the per-user sets keep it.
+        const redis = (store as unknown as { redis: Redis; base: string }).redis;
+        const base = (store as unknown as { base: string }).base;
+        await redis.hdel(`${base}:v:m1`, 's1');
+        await redis.zrem(`${base}:o:m1`, 's1');
+        await redis.zrem(`${base}:s:s1`, 'm1');
+        expect(await store.countByUser('a')).toEqual({ open: 2, exclusive: 1 });
+        expect((await store.open('m3', viewer('a', 's1', true), caps)).outcome).toBe('opened');
+        expect(await store.countByUser('a')).toEqual({ open: 2, exclusive: 1 });
+        expect(await store.open('m4', viewer('a', 's1'), caps)).toMatchObject({ outcome: 'limit', cap: 'user' });
+      });
+    }
   },
 );

@@ -15,8 +15,21 @@ import type { ModalCap, ModalCaps, ModalStore, OpenResult, Released, UserModalCo
  */
 
 // KEYS: v:<modal>, o:<modal>, s:<session>, all, seq, u:<user>, x:<user>.
-// ARGV: modalId, sessionId, userId, exclusive (1/0), viewer JSON, per-session cap, per-user cap, exclusive cap.
+// ARGV: modalId, sessionId, userId, exclusive (1/0), viewer JSON, per-session cap, per-user cap, exclusive cap, key prefix.
+// A user's set is only re-checked against the viewers when it is at the cap (so at most cap +
+// stale members, only for a refused open): members left behind by anything that removed a viewer
+// without them (an older version during a rolling deploy) cannot hold a user at the cap for good.
 const OPEN = `
+local function count(set, cap, exclusiveOnly)
+  local n = redis.call('SCARD', set)
+  if n < cap then return n end
+  for _, m in ipairs(redis.call('SMEMBERS', set)) do
+    local sep = string.find(m, '|', 1, true)
+    local raw = redis.call('HGET', ARGV[9] .. ':v:' .. string.sub(m, sep + 1), string.sub(m, 1, sep - 1))
+    if not raw or (exclusiveOnly and not cjson.decode(raw).exclusive) then redis.call('SREM', set, m) end
+  end
+  return redis.call('SCARD', set)
+end
 local order = redis.call('ZRANGE', KEYS[2], 0, -1)
 local viewers = {}
 if #order > 0 then viewers = redis.call('HMGET', KEYS[1], unpack(order)) end
@@ -35,7 +48,7 @@ local exclusive = ARGV[4] == '1'
 if existing then
   local v = cjson.decode(existing)
   if v.exclusive == exclusive then return { 'unchanged' } end
-  if exclusive and redis.call('SCARD', KEYS[7]) >= tonumber(ARGV[8]) then return { 'limit', 'exclusive', ARGV[8] } end
+  if exclusive and count(KEYS[7], tonumber(ARGV[8]), true) >= tonumber(ARGV[8]) then return { 'limit', 'exclusive', ARGV[8] } end
   -- Same viewer with a changed flag: keeps its openedAt and position.
   v.exclusive = exclusive
   local stored = cjson.encode(v)
@@ -44,8 +57,8 @@ if existing then
   return { 'opened', stored }
 end
 if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then return { 'limit', 'session', ARGV[6] } end
-if redis.call('SCARD', KEYS[6]) >= tonumber(ARGV[7]) then return { 'limit', 'user', ARGV[7] } end
-if exclusive and redis.call('SCARD', KEYS[7]) >= tonumber(ARGV[8]) then return { 'limit', 'exclusive', ARGV[8] } end
+if count(KEYS[6], tonumber(ARGV[7]), false) >= tonumber(ARGV[7]) then return { 'limit', 'user', ARGV[7] } end
+if exclusive and count(KEYS[7], tonumber(ARGV[8]), true) >= tonumber(ARGV[8]) then return { 'limit', 'exclusive', ARGV[8] } end
 local seq = redis.call('INCR', KEYS[5])
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[5])
 redis.call('ZADD', KEYS[2], seq, ARGV[2])
@@ -138,7 +151,7 @@ export class RedisModalStore implements ModalStore {
       this.exclusiveKey(viewer.userId),
     ];
     const args = [modalId, viewer.sessionId, viewer.userId, viewer.exclusive ? '1' : '0', JSON.stringify(viewer)];
-    const capArgs = [caps.perSession, caps.perUser, caps.exclusivePerUser].map(String);
+    const capArgs = [caps.perSession, caps.perUser, caps.exclusivePerUser].map(String).concat(this.base);
     const [outcome, raw, limit] = (await this.redis.eval(OPEN, keys.length, ...keys, ...args, ...capArgs)) as [string, string?, string?];
     if (outcome === 'conflict') return { outcome, holder: parseViewer(raw!) };
     if (outcome === 'limit') return { outcome, cap: raw as ModalCap, limit: Number(limit) };
