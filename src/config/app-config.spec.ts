@@ -52,4 +52,15 @@ describe('parseDurationSeconds', () => {
   ])('%s → %i', (input, seconds) => expect(parseDurationSeconds(input)).toBe(seconds));
 
   it.each(['', '0', '-1', '1w', 'h'])('rejects %p', (input) => expect(parseDurationSeconds(input)).toBeUndefined());
+
+  it('reads the per-user modal caps and the last-seen interval, with their bounds', () => {
+    const defaults = loadConfig({});
+    expect(defaults.limits).toMatchObject({ openModalsPerSession: 50, openModalsPerUser: 200, exclusiveModalsPerUser: 20 });
+    expect(defaults.lastSeenFlushMs).toBe(60_000);
+    const set = loadConfig({ MAX_OPEN_MODALS_PER_USER: '7', MAX_EXCLUSIVE_MODALS_PER_USER: '3', LAST_SEEN_FLUSH_MS: '1000' });
+    expect(set.limits).toMatchObject({ openModalsPerUser: 7, exclusiveModalsPerUser: 3 });
+    expect(set.lastSeenFlushMs).toBe(1000);
+    const bad = () => loadConfig({ MAX_OPEN_MODALS_PER_USER: '0', MAX_EXCLUSIVE_MODALS_PER_USER: 'many', LAST_SEEN_FLUSH_MS: '10' });
+    for (const name of ['MAX_OPEN_MODALS_PER_USER', 'MAX_EXCLUSIVE_MODALS_PER_USER', 'LAST_SEEN_FLUSH_MS']) expect(bad).toThrow(name);
+  });
 });

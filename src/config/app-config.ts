@@ -21,6 +21,8 @@ export interface AppConfig {
   corsOrigins: string[] | true;
   presenceGraceMs: number;
   presenceTtlMs: number;
+  /** How often each instance writes last seen = now for the users it holds (the bound after a crash). */
+  lastSeenFlushMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: {
     messageMaxLength: number;
@@ -32,6 +34,10 @@ export interface AppConfig {
     subscriptionsPerSocket: number;
     /** Modals one session (tab) may have open at once. */
     openModalsPerSession: number;
+    /** Modals one user may have open across all of their sessions. */
+    openModalsPerUser: number;
+    /** Modals one user may hold exclusively at once. */
+    exclusiveModalsPerUser: number;
   };
   rateLimit: {
     /** Events a socket may send per second, sustained (token bucket refill). */
@@ -162,6 +168,7 @@ export function loadConfig(env: Env): AppConfig {
     corsOrigins,
     presenceGraceMs: int('PRESENCE_GRACE_MS', 5000, 0, 3_600_000),
     presenceTtlMs: int('PRESENCE_TTL_MS', 15000, 1000, 3_600_000),
+    lastSeenFlushMs: int('LAST_SEEN_FLUSH_MS', 60_000, 1000, 3_600_000),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     limits: {
       messageMaxLength: int('MESSAGE_MAX_LENGTH', 4000, 1, 100_000),
@@ -169,6 +176,8 @@ export function loadConfig(env: Env): AppConfig {
       roomsPerUser: int('MAX_ROOMS_PER_USER', 500, 1, 1_000_000),
       subscriptionsPerSocket: int('MAX_PRESENCE_SUBSCRIPTIONS', 2000, 1, 1_000_000),
       openModalsPerSession: int('MAX_OPEN_MODALS', 50, 1, 1_000_000),
+      openModalsPerUser: int('MAX_OPEN_MODALS_PER_USER', 200, 1, 1_000_000),
+      exclusiveModalsPerUser: int('MAX_EXCLUSIVE_MODALS_PER_USER', 20, 1, 1_000_000),
     },
     rateLimit: {
       eventsPerSecond: int('RATE_LIMIT_EVENTS_PER_SEC', 20, 1, 1_000_000),

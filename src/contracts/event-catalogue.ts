@@ -8,7 +8,15 @@
  * typed as the TypeScript shape it describes.
  */
 import { ERROR_CODES, type ErrorBody, type ErrorCode, type FieldError } from './errors';
-import type { ClientEventMap, ClientEventName, RoomJoinResult, RoomMembersResult, ServerEventMap, ServerEventName } from './events';
+import type {
+  ClientEventMap,
+  ClientEventName,
+  PresenceUsersResult,
+  RoomJoinResult,
+  RoomMembersResult,
+  ServerEventMap,
+  ServerEventName,
+} from './events';
 import type {
   AuthResult,
   ConversationSummary,
@@ -170,10 +178,10 @@ export interface ServerEventDoc<Payload> {
   payload: Schema<Payload>;
 }
 
-const presenceUsers = objectOf<{ users: Presence[]; hasMore?: boolean; next?: string }>({
+const presenceUsers = objectOf<PresenceUsersResult>({
   users: req(arrayOf(ref('Presence'))),
-  hasMore: opt(bool('paged answers only: more users follow this page')),
-  next: opt(str('paged answers only, with `hasMore`: send it as `after` for the next page')),
+  hasMore: opt(bool('paged answers (online users, a room’s members): more follow; ask `presence:list` again with `after: next`')),
+  next: opt(str('with `hasMore`: the cursor of the next page (opaque)')),
 });
 const memberPage = {
   members: req(arrayOf(ref('RoomMember'), 'by join time (then user id)')),
@@ -266,7 +274,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   'presence:subscribe': {
     summary: 'Receive `presence:update` for these users (or every user with `all`); answers their current presence.',
     description:
-      '`FORBIDDEN` with `details.limit` when the socket would hold more than `MAX_PRESENCE_SUBSCRIPTIONS`; nothing of that call is subscribed.',
+      '`FORBIDDEN` with `details.limit` when the socket would hold more than `MAX_PRESENCE_SUBSCRIPTIONS`; nothing of that call is subscribed. With `all`, the answer holds the first 500 online users (by user id) with `hasMore`/`next`; page on with `presence:list { after: next }`.',
     errors: ['FORBIDDEN'],
     result: presenceUsers,
   },
@@ -276,8 +284,9 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     result: emptyObject,
   },
   'presence:list': {
-    summary: 'A snapshot: online users (no fields), a room’s members (`roomId`) or the named users (`userIds`).',
+    summary: 'A page of online users (no fields), a room’s members (`roomId`) or the named users (`userIds`).',
     description:
+      'Online users come in pages ordered by user id: `limit` 1–500 (100), then `after: next` while `hasMore`. A page may hold fewer than `limit` users (invisible users are left out) and still have `hasMore`. `after`/`limit` do not combine with `userIds`. ' +
       'With `roomId`: members only, a page of `limit` (1–500, default 100) by join time with `hasMore`/`next`; ' +
       '`after` is the previous `next`. `NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
@@ -291,7 +300,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   'modal:open': {
     summary: 'Mark a modal open in this session; everybody gets `modal:opened`.',
     description:
-      '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open. `FORBIDDEN` with `details.limit` when this session already has `MAX_OPEN_MODALS` open.',
+      '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open. `FORBIDDEN` with `details.limit` when this session already has `MAX_OPEN_MODALS` open, you have `MAX_OPEN_MODALS_PER_USER` open across your sessions, or (asking `exclusive`) you already hold `MAX_EXCLUSIVE_MODALS_PER_USER` exclusively; re-opening what the session has never counts.',
     errors: ['CONFLICT', 'FORBIDDEN'],
     result: ref('ModalState'),
   },

@@ -108,7 +108,9 @@ export interface PresenceSubscribePayload {
 /** `hasMore`/`next` only on paged answers (`presence:list`). */
 export interface PresenceUsersResult {
   users: Presence[];
+  /** Paged answers (online users, a room's members): more follow; ask again with `after: next`. */
   hasMore?: boolean;
+  /** With `hasMore`: the cursor for the next page. */
   next?: string;
 }
 export interface PresenceUnsubscribePayload {
@@ -118,7 +120,9 @@ export interface PresenceUnsubscribePayload {
 export interface PresenceListPayload {
   roomId?: string;
   userIds?: string[];
+  /** Paging (online users, or a room's members): the `next` of the previous page. */
   after?: string;
+  /** Page size, 1–500 (100). */
   limit?: number;
 }
 export interface PresenceSetPayload {

@@ -6,7 +6,31 @@ export type OpenResult =
   | { outcome: 'opened'; state: ModalState; viewer: Viewer }
   /** This session already had it open with the same flag: nothing to announce. */
   | { outcome: 'unchanged'; state: ModalState }
-  | { outcome: 'conflict'; holder: Viewer };
+  | { outcome: 'conflict'; holder: Viewer }
+  /** Opening would pass one of the caps: nothing changed. */
+  | { outcome: 'limit'; cap: ModalCap; limit: number };
+
+/** Which cap refused an open. */
+export type ModalCap = 'session' | 'user' | 'exclusive';
+
+/**
+ * The caps `open` enforces in the same atomic step as the add, so concurrent opens (many sockets
+ * or sessions, many instances) can never pass them. Each counts only the opening user's own viewers.
+ */
+export interface ModalCaps {
+  /** Modals one session may have open (MAX_OPEN_MODALS). */
+  perSession: number;
+  /** Viewers of one user across all of their sessions (MAX_OPEN_MODALS_PER_USER). */
+  perUser: number;
+  /** Exclusive viewers of one user across all of their sessions (MAX_EXCLUSIVE_MODALS_PER_USER). */
+  exclusivePerUser: number;
+}
+
+/** How many viewers a user has, and how many of them are exclusive. */
+export interface UserModalCounts {
+  open: number;
+  exclusive: number;
+}
 
 /** A viewer released from a modal. */
 export interface Released {
@@ -15,9 +39,10 @@ export interface Released {
 }
 
 /**
- * Who has which modal open, shared by every instance. `open` decides conflicts and adds the
- * viewer in one atomic step, so two users racing for an exclusive modal on two instances
- * cannot both win; a Redis implementation does it in one script per modal key.
+ * Who has which modal open, shared by every instance. `open` decides conflicts and caps and adds
+ * the viewer in one atomic step, so two users racing for an exclusive modal on two instances
+ * cannot both win and no number of concurrent opens passes a cap; a Redis implementation does it
+ * in one script.
  *
  * Sessions whose sockets are all gone are "detached" with a token; `releaseDetached` releases
  * their modals only if they were not re-attached since (a resume inside the grace period).
@@ -26,9 +51,11 @@ export interface ModalStore {
   /**
    * Opens `modalId` for `viewer.sessionId`. Refused (`conflict`, with the holder) when a viewer
    * of another user holds it exclusively, or when `viewer.exclusive` is asked while another
-   * user has it open. Viewers of the same user never conflict.
+   * user has it open. Viewers of the same user never conflict. Then refused (`limit`) when a new
+   * viewer would pass `caps.perSession` or `caps.perUser`, or a new (or newly) exclusive one
+   * `caps.exclusivePerUser`; re-opening what the session has, with the same flag, never counts.
    */
-  open(modalId: string, viewer: Viewer): Promise<OpenResult>;
+  open(modalId: string, viewer: Viewer, caps: ModalCaps): Promise<OpenResult>;
   /** Removes the session's viewer; undefined when that session did not have it open. */
   close(modalId: string, sessionId: string): Promise<Released | undefined>;
   /** Marks the session detached; returns a token, or undefined when it has no modals (nothing to release). */
@@ -39,22 +66,29 @@ export interface ModalStore {
   releaseDetached(sessionId: string, token: string): Promise<Released[]>;
   /** One modal (empty when nobody has it open) or every open modal. */
   list(modalId?: string): Promise<ModalState[]>;
-  /** How many modals the session has open (for per-session caps). */
+  /** How many modals the session has open. */
   countBySession(sessionId: string): Promise<number>;
+  /** The user's viewers across all of their sessions (what the per-user caps count). */
+  countByUser(userId: string): Promise<UserModalCounts>;
 }
 
 export const MODAL_STORE = Symbol('MODAL_STORE');
 export const InjectModalStore = () => Inject(MODAL_STORE);
 
-/** Single-instance store: viewers per modal plus the session → modals index used on release. */
+/**
+ * Single-instance store: viewers per modal plus the session → modals index used on release and
+ * the per-user counts the caps read. Every method changes all of them without an `await` in
+ * between, so the check and the add of `open` are one step on the event loop.
+ */
 export class InMemoryModalStore implements ModalStore {
   /** modalId → sessionId → viewer, in opening order. */
   private readonly modals = new Map<string, Map<string, Viewer>>();
   private readonly bySession = new Map<string, Set<string>>();
+  private readonly byUser = new Map<string, UserModalCounts>();
   private readonly detached = new Map<string, string>();
   private nextToken = 1;
 
-  async open(modalId: string, viewer: Viewer): Promise<OpenResult> {
+  async open(modalId: string, viewer: Viewer, caps: ModalCaps): Promise<OpenResult> {
     const viewers = this.modals.get(modalId);
     const others = viewers ? [...viewers.values()].filter((v) => v.userId !== viewer.userId) : [];
     const holder = others.find((v) => v.exclusive) ?? (viewer.exclusive ? others[0] : undefined);
@@ -62,6 +96,13 @@ export class InMemoryModalStore implements ModalStore {
 
     const existing = viewers?.get(viewer.sessionId);
     if (existing && existing.exclusive === viewer.exclusive) return { outcome: 'unchanged', state: this.state(modalId)! };
+    const counts = this.byUser.get(viewer.userId) ?? { open: 0, exclusive: 0 };
+    if (!existing) {
+      if ((this.bySession.get(viewer.sessionId)?.size ?? 0) >= caps.perSession) return limit('session', caps.perSession);
+      if (counts.open >= caps.perUser) return limit('user', caps.perUser);
+    }
+    if (viewer.exclusive && counts.exclusive >= caps.exclusivePerUser) return limit('exclusive', caps.exclusivePerUser);
+
     // A changed flag keeps the original openedAt (and position): it is the same viewer.
     const stored: Viewer = existing ? { ...existing, exclusive: viewer.exclusive } : { ...viewer };
     let map = viewers;
@@ -70,6 +111,10 @@ export class InMemoryModalStore implements ModalStore {
     let sessionModals = this.bySession.get(viewer.sessionId);
     if (!sessionModals) this.bySession.set(viewer.sessionId, (sessionModals = new Set()));
     sessionModals.add(modalId);
+    this.byUser.set(viewer.userId, {
+      open: counts.open + (existing ? 0 : 1),
+      exclusive: counts.exclusive + (viewer.exclusive ? 1 : existing ? -1 : 0),
+    });
     return { outcome: 'opened', state: this.state(modalId)!, viewer: { ...stored } };
   }
 
@@ -115,6 +160,10 @@ export class InMemoryModalStore implements ModalStore {
     return this.bySession.get(sessionId)?.size ?? 0;
   }
 
+  async countByUser(userId: string): Promise<UserModalCounts> {
+    return { ...(this.byUser.get(userId) ?? { open: 0, exclusive: 0 }) };
+  }
+
   private state(modalId: string): ModalState | undefined {
     const viewers = this.modals.get(modalId);
     return viewers && { modalId, viewers: [...viewers.values()].map((v) => ({ ...v })) };
@@ -122,13 +171,24 @@ export class InMemoryModalStore implements ModalStore {
 
   private remove(modalId: string, sessionId: string): void {
     const viewers = this.modals.get(modalId);
-    viewers?.delete(sessionId);
-    if (viewers?.size === 0) this.modals.delete(modalId);
+    const viewer = viewers?.get(sessionId);
+    if (!viewer) return;
+    viewers!.delete(sessionId);
+    if (viewers!.size === 0) this.modals.delete(modalId);
     const sessionModals = this.bySession.get(sessionId);
     sessionModals?.delete(modalId);
     if (sessionModals?.size === 0) {
       this.bySession.delete(sessionId);
       this.detached.delete(sessionId);
     }
+    const counts = this.byUser.get(viewer.userId);
+    if (!counts) return;
+    const next = { open: counts.open - 1, exclusive: counts.exclusive - (viewer.exclusive ? 1 : 0) };
+    if (next.open <= 0) this.byUser.delete(viewer.userId);
+    else this.byUser.set(viewer.userId, next);
   }
+}
+
+function limit(cap: ModalCap, value: number): OpenResult {
+  return { outcome: 'limit', cap, limit: value };
 }

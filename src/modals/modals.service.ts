@@ -21,10 +21,16 @@ import {
   type DueDeadline,
   type GraceDeadlines,
 } from '../sessions/grace-deadlines';
-import { InjectModalStore, type ModalStore, type Released } from './modal.store';
+import { InjectModalStore, type ModalCap, type ModalCaps, type ModalStore, type Released } from './modal.store';
 
 /** GraceDeadlines kind of the detached sessions with modals (payload: the detach token). */
 const RELEASING = 'modals';
+
+const CAP_NAMES: Record<ModalCap, string> = {
+  session: 'open modals per session',
+  user: 'open modals per user',
+  exclusive: 'exclusive modals per user',
+};
 
 /** The session (tab) that acts: viewers are sessions, not users. */
 export interface ModalActor {
@@ -47,6 +53,7 @@ export class ModalsService
   /** Fast path of the release per disconnected session with modals; re-checked on fire. */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private readonly sweeper: GraceSweeper;
+  private readonly caps: ModalCaps;
   private stopped = false;
 
   constructor(
@@ -58,6 +65,8 @@ export class ModalsService
     @InjectGraceDeadlines() private readonly deadlines: GraceDeadlines = new InMemoryGraceDeadlines(),
   ) {
     this.sweeper = new GraceSweeper(deadlines, RELEASING, config.presenceGraceMs, (due) => this.releaseDue(due), this.logger);
+    const { openModalsPerSession, openModalsPerUser, exclusiveModalsPerUser } = config.limits;
+    this.caps = { perSession: openModalsPerSession, perUser: openModalsPerUser, exclusivePerUser: exclusiveModalsPerUser };
   }
 
   onModuleInit(): void {
@@ -72,29 +81,20 @@ export class ModalsService
     await this.sweeper.stop();
   }
 
+  /**
+   * The caps (MAX_OPEN_MODALS per session, MAX_OPEN_MODALS_PER_USER, MAX_EXCLUSIVE_MODALS_PER_USER)
+   * are decided by the store in the same atomic step as the add: a check here first would let
+   * concurrent opens from several sockets, sessions or instances all pass it.
+   */
   async open(actor: ModalActor, modalId: string, exclusive: boolean): Promise<ModalState> {
-    await this.requireModalBelowCap(actor.sessionId, modalId);
-    const result = await this.store.open(modalId, {
-      userId: actor.user.id,
-      username: actor.user.username,
-      sessionId: actor.sessionId,
-      exclusive,
-      openedAt: new Date().toISOString(),
-    });
+    const viewer = { userId: actor.user.id, username: actor.user.username, sessionId: actor.sessionId, exclusive };
+    const result = await this.store.open(modalId, { ...viewer, openedAt: new Date().toISOString() }, this.caps);
     if (result.outcome === 'conflict') {
       throw AppError.conflict(`${result.holder.username} has this modal open`, { holder: result.holder });
     }
+    if (result.outcome === 'limit') throw AppError.limitReached(CAP_NAMES[result.cap], result.limit);
     if (result.outcome === 'opened') this.realtime.emit(rooms.everyone, 'modal:opened', { modalId, viewer: result.viewer });
     return result.state;
-  }
-
-  /** MAX_OPEN_MODALS per session; re-opening a modal the session already has is always fine. */
-  private async requireModalBelowCap(sessionId: string, modalId: string): Promise<void> {
-    const limit = this.config.limits.openModalsPerSession;
-    if ((await this.store.countBySession(sessionId)) < limit) return;
-    const [state] = await this.store.list(modalId);
-    if (state?.viewers.some((v) => v.sessionId === sessionId)) return;
-    throw AppError.limitReached('open modals per session', limit);
   }
 
   async close(actor: ModalActor, modalId: string): Promise<ModalCloseResult> {

@@ -26,12 +26,14 @@ function fakeSocket(id: string, sessionId = `s-${id}`): AppSocket {
 
 describe('PresenceService', () => {
   const setup = (store: PresenceStore = new InMemoryPresenceStore()) => {
-    jest.useFakeTimers();
+    // Real setImmediate: the last-seen batches yield with it between them.
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
     const connections = new InMemoryConnectionStore();
     const users = automock(UsersRepository);
     users.findByIds.mockImplementation(async (ids) => ids.filter((id) => id === 'u1').map(() => row('u1', 'alice')));
     users.setLastSeen.mockResolvedValue(undefined);
-    const realtime = { emit: jest.fn() };
+    const local = new Set<string>();
+    const realtime = { emit: jest.fn(), localUserIds: jest.fn(() => new Set(local)) };
     const subscriptions: jest.Mocked<PresenceSubscriptions> = {
       add: jest.fn().mockResolvedValue(1),
       countAfter: jest.fn().mockReturnValue(1),
@@ -43,7 +45,7 @@ describe('PresenceService', () => {
       store,
       subscriptions,
       membership,
-      loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_PRESENCE_SUBSCRIPTIONS: '3' }),
+      loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_PRESENCE_SUBSCRIPTIONS: '3', LAST_SEEN_FLUSH_MS: '60000' }),
       users as unknown as UsersRepository,
       realtime as unknown as RealtimeService,
       new ConnectionLifecycle(),
@@ -58,7 +60,7 @@ describe('PresenceService', () => {
       await service.onDisconnect({ socketId: id, user: alice, sessionId: `s-${id}` }, counts);
     };
     const updates = () => realtime.emit.mock.calls.filter((c) => c[0][0] === 'presence:u1').map((c) => c[2]);
-    return { service, users, realtime, subscriptions, membership, connect, disconnect, updates };
+    return { service, users, realtime, subscriptions, membership, connect, disconnect, updates, local, store };
   };
   afterEach(() => jest.useRealTimers());
 
@@ -79,7 +81,7 @@ describe('PresenceService', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(users.setLastSeen).toHaveBeenCalledTimes(1);
     expect(updates()[1]).toEqual({ userId: 'u1', username: 'alice', status: 'offline', connections: 0, lastSeenAt: expect.any(String) });
-    service.onApplicationShutdown();
+    await service.onApplicationShutdown();
   });
 
   it('emits nothing when the user comes back inside the grace period', async () => {
@@ -107,7 +109,7 @@ describe('PresenceService', () => {
     const { connect, disconnect, updates, service } = setup();
     await connect('a');
     await disconnect('a');
-    service.onApplicationShutdown();
+    await service.onApplicationShutdown();
     await jest.advanceTimersByTimeAsync(5000);
     expect(updates()).toHaveLength(1);
     expect(jest.getTimerCount()).toBe(0);
@@ -152,6 +154,78 @@ describe('PresenceService', () => {
     await service.list(alice, { roomId: 'r1', after: 'cursor', limit: 7 });
     expect(membership.memberIds).toHaveBeenLastCalledWith('r1', 'u1', { after: 'cursor', limit: 7 });
     await expect(service.list(alice, { roomId: 'r1', userIds: ['u1'] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+  it("pages online users: reads only the page's users from the database and points at the next page", async () => {
+    const store = new InMemoryPresenceStore();
+    const { service, users } = setup(store);
+    const ids = Array.from({ length: 1000 }, (_, i) => `u${String(i).padStart(4, '0')}`);
+    for (const id of ids) await store.connect(id);
+    await store.update('u0003', { status: 'invisible' });
+    users.findByIds.mockImplementation(async (wanted) => wanted.map((id) => row(id, `name-${id}`)));
+
+    const first = await service.list(alice, { limit: 10 });
+    expect(users.findByIds).toHaveBeenCalledTimes(1);
+    expect(users.findByIds).toHaveBeenCalledWith(ids.slice(0, 10));
+    // Someone else's invisible user is left out; the page still ends where the store's page ended.
+    expect(first.users.map((p) => p.userId)).toEqual(ids.slice(0, 10).filter((id) => id !== 'u0003'));
+    expect(first).toMatchObject({ hasMore: true, next: 'u0009' });
+    const last = await service.list(alice, { after: 'u0995', limit: 10 });
+    expect(last).toEqual({ users: expect.any(Array), hasMore: false });
+    expect(last.users.map((p) => p.userId)).toEqual(ids.slice(996));
+
+    // subscribe { all } answers the first 500 only.
+    users.findByIds.mockClear();
+    const snapshot = await service.subscribe(fakeSocket('a'), { userIds: [], all: true });
+    expect(snapshot.users).toHaveLength(499);
+    expect(snapshot).toMatchObject({ hasMore: true, next: 'u0499' });
+    expect(Math.max(...users.findByIds.mock.calls.map(([wanted]) => wanted.length))).toBe(500);
+    await expect(service.list(alice, { userIds: ['u0001'], limit: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('writes last seen every LAST_SEEN_FLUSH_MS for the users it holds, in batches, never for invisible users', async () => {
+    const store = new InMemoryPresenceStore();
+    const { service, users, local, connect, disconnect } = setup(store);
+    service.onApplicationBootstrap();
+    for (let i = 0; i < 600; i++) {
+      local.add(`h${i}`);
+      await store.connect(`h${i}`);
+    }
+    await store.update('h7', { status: 'invisible' });
+    await jest.advanceTimersByTimeAsync(59_500);
+    expect(users.setLastSeen).not.toHaveBeenCalled();
+    await connect('a');
+    await disconnect('a'); // u1 is in its grace period (1 s) at the next write: held too
+    // The batches yield to the event loop (setImmediate) between them.
+    const tick = async (ms: number) => {
+      await jest.advanceTimersByTimeAsync(ms);
+      for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await tick(500);
+    const written = users.setLastSeen.mock.calls.flatMap(([ids]) => ids);
+    expect(new Set(written)).toEqual(new Set([...[...local].filter((id) => id !== 'h7'), 'u1']));
+    expect(written).toHaveLength(600);
+    expect(Math.max(...users.setLastSeen.mock.calls.map(([ids]) => ids.length))).toBeLessThanOrEqual(250);
+    users.setLastSeen.mockClear();
+    await tick(60_000); // u1's grace ran out meanwhile (and wrote its own last seen then)
+    expect(users.setLastSeen.mock.calls.flatMap(([ids]) => ids).filter((id) => id !== 'u1')).toHaveLength(599);
+    await service.onModuleDestroy();
+    await service.onApplicationShutdown();
+  });
+
+  it('writes last seen on shutdown for users with sockets here and users in their grace period, once each', async () => {
+    const { service, users, local, connect, disconnect } = setup();
+    local.add('u1');
+    await connect('a');
+    await connect('b');
+    await disconnect('b');
+    await service.onModuleDestroy();
+    expect(users.setLastSeen).toHaveBeenCalledTimes(1);
+    expect(users.setLastSeen).toHaveBeenCalledWith(['u1'], expect.any(String));
+    // The hand-over closes the socket (grace timer now); the final hook does not write u1 again.
+    local.clear();
+    await disconnect('a');
+    await service.onApplicationShutdown();
+    expect(users.setLastSeen).toHaveBeenCalledTimes(1);
   });
 });
 

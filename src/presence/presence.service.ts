@@ -4,6 +4,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
 import type { Presence, PresenceUsersResult, SettableStatus, User } from '../contracts';
@@ -16,16 +17,21 @@ import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket }
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../sessions/connection-store';
 import { GraceSweeper, InjectGraceDeadlines, InMemoryGraceDeadlines, type GraceDeadlines } from '../sessions/grace-deadlines';
 import { UsersRepository, type UserRow } from '../users/users.repository';
-import { PRESENCE_LIST_PAGE_DEFAULT } from './dto/presence-list.dto';
 import type { PresenceQuery } from './presence-query';
 import { presenceRooms } from './presence-rooms';
 import { InjectPresenceStore, type PresenceState, type PresenceStore } from './presence.store';
 import { InjectPresenceSubscriptions, type PresenceSubscriptions, type PresenceTarget } from './presence-subscriptions';
 import { InjectRoomMembership, type RoomMembership } from './room-membership';
+import { PRESENCE_LIST_PAGE_DEFAULT, PRESENCE_LIST_PAGE_MAX } from './dto/presence-list.dto';
 
 type Named = Pick<User, 'id' | 'username'>;
 
 const USER_BATCH = 1000;
+/**
+ * Users per last-seen write: far below the engines' bind-parameter limits, and short enough on
+ * SQLite (synchronous, on the event loop) that a flush of many users never stalls it for long.
+ */
+const LAST_SEEN_BATCH = 250;
 /** GraceDeadlines kind of the users whose last socket went (payload: the presence epoch then). */
 const GOING_OFFLINE = 'offline';
 
@@ -41,13 +47,25 @@ const GOING_OFFLINE = 'offline';
  */
 @Injectable()
 export class PresenceService
-  implements PresenceQuery, ConnectionListener, OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+  implements
+    PresenceQuery,
+    ConnectionListener,
+    OnModuleInit,
+    OnApplicationBootstrap,
+    OnModuleDestroy,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown
 {
   private readonly logger = new Logger(PresenceService.name);
   /** Fast path of the offline debounce per user whose last socket on this instance went. */
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private readonly sweeper: GraceSweeper;
   private stopped = false;
+  /** The periodic last-seen write (crash recovery), and the one in progress. */
+  private flushTimer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  /** Users whose last seen the shutdown already wrote. */
+  private readonly writtenAtShutdown = new Set<string>();
 
   constructor(
     @InjectConnectionStore() private readonly connections: ConnectionStore,
@@ -69,6 +87,27 @@ export class PresenceService
 
   onApplicationBootstrap(): void {
     this.sweeper.start();
+    // After a crash (kill -9) nothing runs any more: what the last of these wrote is the users'
+    // last seen, at most LAST_SEEN_FLUSH_MS before the real time.
+    this.flushTimer = setInterval(() => {
+      this.flushing ??= this.writeLastSeen(this.heldUserIds())
+        .catch((err: unknown) => this.logger.error({ err }, 'periodic last-seen write failed'))
+        .finally(() => (this.flushing = undefined));
+    }, this.config.lastSeenFlushMs);
+    this.flushTimer.unref();
+  }
+
+  /**
+   * Shutdown (SIGTERM) starts here, before the hand-over closes any socket and long before the
+   * database closes: last seen = now for every user this instance holds. A user who turns offline
+   * elsewhere later gets a later one then; in single-instance mode this is what they keep.
+   */
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.flushing;
+    const held = this.heldUserIds();
+    for (const id of held) this.writtenAtShutdown.add(id);
+    await this.writeLastSeen(held).catch((err: unknown) => this.logger.error({ err }, 'last-seen write at shutdown failed'));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -142,11 +181,40 @@ export class PresenceService
     this.graceTimers.delete(userId);
   }
 
-  /** Local timers die with the process; their deadlines stay in GraceDeadlines for the other instances. */
-  onApplicationShutdown(): void {
+  /**
+   * Local timers die with the process; their deadlines stay in GraceDeadlines for the other
+   * instances. Users who came and went during the hand-over (after onModuleDestroy) get their
+   * last seen here; the database and Redis close only after this hook.
+   */
+  async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    const late = [...this.graceTimers.keys(), ...this.realtime.localUserIds()].filter((id) => !this.writtenAtShutdown.has(id));
     for (const timer of this.graceTimers.values()) clearTimeout(timer);
     this.graceTimers.clear();
+    await this.writeLastSeen(new Set(late)).catch((err: unknown) => this.logger.error({ err }, 'last-seen write at shutdown failed'));
+  }
+
+  /** Users this instance holds: a socket here, or a pending offline decision (grace timer) here. */
+  private heldUserIds(): Set<string> {
+    const ids = this.realtime.localUserIds();
+    for (const id of this.graceTimers.keys()) ids.add(id);
+    return ids;
+  }
+
+  /**
+   * last_seen_at = now for `ids`, through the WriteBatcher, LAST_SEEN_BATCH at a time with a turn
+   * of the event loop between batches. Invisible users are skipped: their last seen is the moment
+   * they went invisible, and moving it would tell others they are still around.
+   */
+  private async writeLastSeen(ids: ReadonlySet<string>): Promise<void> {
+    const all = [...ids];
+    for (let i = 0; i < all.length; i += LAST_SEEN_BATCH) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      const batch = all.slice(i, i + LAST_SEEN_BATCH);
+      const states = await this.store.get(batch);
+      const visible = batch.filter((id) => states.get(id)?.status !== 'invisible');
+      await this.users.setLastSeen(visible, new Date().toISOString());
+    }
   }
 
   // ---- client events ----------------------------------------------------------------------
@@ -163,9 +231,10 @@ export class PresenceService
     await this.subscriptions.add(socket, subscribing);
     const named = await this.snapshotOf(known, viewerId, target.userIds);
     if (!target.all) return { users: named };
-    const online = await this.onlineSnapshot(viewerId);
-    const seen = new Set(online.map((p) => p.userId));
-    return { users: online.concat(named.filter((p) => !seen.has(p.userId))) };
+    // The first page of online users only; the rest is paged with presence:list { after: next }.
+    const online = await this.onlinePage(viewerId, undefined, PRESENCE_LIST_PAGE_MAX);
+    const seen = new Set(online.users.map((p) => p.userId));
+    return { ...online, users: online.users.concat(named.filter((p) => !seen.has(p.userId))) };
   }
 
   async unsubscribe(socket: AppSocket, target: PresenceTarget): Promise<Record<string, never>> {
@@ -174,7 +243,7 @@ export class PresenceService
     return {};
   }
 
-  /** `presence:list`: a snapshot of online users, a room's members or the named users. */
+  /** `presence:list`: a page of online users, a room's members or the named users. */
   async list(
     viewer: User,
     query: { roomId?: string; userIds?: readonly string[]; after?: string; limit?: number },
@@ -183,6 +252,10 @@ export class PresenceService
       throw AppError.badRequest('Give roomId or userIds, not both', [
         { field: 'roomId', errors: ['roomId and userIds cannot be combined'] },
       ]);
+    }
+    if (query.userIds !== undefined && (query.after !== undefined || query.limit !== undefined)) {
+      const field = query.after !== undefined ? 'after' : 'limit';
+      throw AppError.badRequest('userIds is not paged', [{ field, errors: [`${field} cannot be combined with userIds`] }]);
     }
     if (query.roomId !== undefined) {
       // A page of members (by join time), so the answer never grows with the room.
@@ -197,7 +270,7 @@ export class PresenceService
       const ids = unique(query.userIds);
       return { users: await this.snapshotOf(await this.users.findByIds(ids), viewer.id, ids) };
     }
-    return { users: await this.onlineSnapshot(viewer.id) };
+    return this.onlinePage(viewer.id, query.after, query.limit ?? PRESENCE_LIST_PAGE_DEFAULT);
   }
 
   /** `presence:set`: one status and text for all of the user's sessions; answers their true presence. */
@@ -278,12 +351,16 @@ export class PresenceService
     return rows;
   }
 
-  /** Every user who is online as the viewer may see it (others' invisible users are left out). */
-  private async onlineSnapshot(viewerId: string): Promise<Presence[]> {
-    const ids = await this.store.userIds();
-    const rows = await this.findUsers(ids);
-    const all = await this.snapshotOf(rows, viewerId, ids);
-    return all.filter((p) => p.status !== 'offline');
+  /**
+   * One page of the online users (ordered by id) as the viewer may see them: others' invisible
+   * users are left out, so a page can be shorter than `limit` and still have more after it.
+   * Only the page's users are read from the store and the database.
+   */
+  private async onlinePage(viewerId: string, after: string | undefined, limit: number): Promise<PresenceUsersResult> {
+    const page = await this.store.userIdsPage(after, limit);
+    const rows = await this.users.findByIds(page.ids);
+    const users = (await this.snapshotOf(rows, viewerId, page.ids)).filter((p) => p.status !== 'offline');
+    return page.hasMore ? { users, hasMore: true, next: page.ids[page.ids.length - 1] } : { users, hasMore: false };
   }
 }
 

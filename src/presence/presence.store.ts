@@ -40,8 +40,17 @@ export interface PresenceStore {
   update(userId: string, next: PresenceState): Promise<PresenceUpdateResult>;
   /** Records of those users; users without one are absent (offline). */
   get(userIds: readonly string[]): Promise<Map<string, PresenceState>>;
-  /** Every user with a record, in no particular order. */
-  userIds(): Promise<string[]>;
+  /**
+   * A page of the users with a record, ordered by user id (UTF-16 code units; ids are ASCII, so
+   * Redis's byte order is the same), starting after `after` (exclusive). Never the whole set.
+   */
+  userIdsPage(after: string | undefined, limit: number): Promise<UserIdsPage>;
+}
+
+export interface UserIdsPage {
+  ids: string[];
+  /** More users follow the last of `ids`. */
+  hasMore: boolean;
 }
 
 export const PRESENCE_STORE = Symbol('PRESENCE_STORE');
@@ -51,9 +60,11 @@ interface Entry extends PresenceState {
   epoch: number;
 }
 
-/** Single-instance store: one small object per online user, nothing per socket. */
+/** Single-instance store: one small object per online user, nothing per socket, plus the ids in order for paging. */
 export class InMemoryPresenceStore implements PresenceStore {
   private readonly entries = new Map<string, Entry>();
+  /** The keys of `entries`, sorted: a page is a binary search and a slice. */
+  private readonly sorted: string[] = [];
   private nextEpoch = 1;
 
   async connect(userId: string): Promise<PresenceConnectResult> {
@@ -63,7 +74,7 @@ export class InMemoryPresenceStore implements PresenceStore {
       return { cameOnline: false, state: toState(existing) };
     }
     const entry: Entry = { status: 'online', epoch: this.nextEpoch++ };
-    this.entries.set(userId, entry);
+    this.add(userId, entry);
     return { cameOnline: true, state: toState(entry) };
   }
 
@@ -75,6 +86,7 @@ export class InMemoryPresenceStore implements PresenceStore {
     const entry = this.entries.get(userId);
     if (!entry || entry.epoch !== epoch) return undefined;
     this.entries.delete(userId);
+    this.sorted.splice(firstAfter(this.sorted, userId) - 1, 1);
     return toState(entry);
   }
 
@@ -82,7 +94,8 @@ export class InMemoryPresenceStore implements PresenceStore {
     const existing = this.entries.get(userId);
     const entry: Entry = { status: next.status, epoch: existing?.epoch ?? this.nextEpoch++ };
     if (next.statusText) entry.statusText = next.statusText;
-    this.entries.set(userId, entry);
+    if (existing) this.entries.set(userId, entry);
+    else this.add(userId, entry);
     return existing ? { previous: toState(existing), current: toState(entry) } : { current: toState(entry) };
   }
 
@@ -95,9 +108,27 @@ export class InMemoryPresenceStore implements PresenceStore {
     return result;
   }
 
-  async userIds(): Promise<string[]> {
-    return [...this.entries.keys()];
+  async userIdsPage(after: string | undefined, limit: number): Promise<UserIdsPage> {
+    const start = after === undefined ? 0 : firstAfter(this.sorted, after);
+    return { ids: this.sorted.slice(start, start + limit), hasMore: start + limit < this.sorted.length };
   }
+
+  private add(userId: string, entry: Entry): void {
+    this.entries.set(userId, entry);
+    this.sorted.splice(firstAfter(this.sorted, userId), 0, userId);
+  }
+}
+
+/** Index of the first id greater than `id` in the sorted list (binary search). */
+function firstAfter(sorted: readonly string[], id: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid] <= id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function toState(entry: Entry): PresenceState {

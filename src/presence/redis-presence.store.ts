@@ -1,38 +1,40 @@
 import type Redis from 'ioredis';
-import type { PresenceConnectResult, PresenceState, PresenceStore, PresenceUpdateResult } from './presence.store';
+import type { PresenceConnectResult, PresenceState, PresenceStore, PresenceUpdateResult, UserIdsPage } from './presence.store';
 
-// KEYS[1]: the user's record (HASH status, text, epoch); KEYS[2]: the SET of users with a record;
-// KEYS[3]: the epoch counter. Each decision is one script, so instances agree on who announces.
+// KEYS[1]: the user's record (HASH status, text, epoch); KEYS[2]: the ZSET (all scores 0, so in
+// id order for ZRANGEBYLEX paging) of users with a record; KEYS[3]: the epoch counter. Each
+// decision is one script, so instances agree on who announces. CONNECT adds to the ZSET even for
+// an existing record, so records made by an older version (which kept a SET) join it on reconnect.
 const CONNECT = `
 local epoch = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], 'epoch', epoch)
   local state = redis.call('HMGET', KEYS[1], 'status', 'text')
   return { 0, state[1], state[2] or '' }
 end
 redis.call('HSET', KEYS[1], 'status', 'online', 'epoch', epoch)
-redis.call('SADD', KEYS[2], ARGV[1])
 return { 1, 'online', '' }`;
 
 const GO_OFFLINE = `
 local state = redis.call('HMGET', KEYS[1], 'status', 'text', 'epoch')
 if not state[3] or state[3] ~= ARGV[2] then return false end
 redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
 return { state[1], state[2] or '' }`;
 
 const UPDATE = `
 local previous = redis.call('HMGET', KEYS[1], 'status', 'text', 'epoch')
 if not previous[3] then
   redis.call('HSET', KEYS[1], 'epoch', redis.call('INCR', KEYS[3]))
-  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[2], 0, ARGV[1])
 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2])
 if ARGV[3] == '' then redis.call('HDEL', KEYS[1], 'text') else redis.call('HSET', KEYS[1], 'text', ARGV[3]) end
 if not previous[3] then return {} end
 return { previous[1], previous[2] or '' }`;
 
-/** Presence shared by every instance (REDIS_URL): one small hash per online user. */
+/** Presence shared by every instance (REDIS_URL): one small hash per online user, and their ids in one sorted set. */
 export class RedisPresenceStore implements PresenceStore {
   constructor(
     private readonly redis: Redis,
@@ -40,7 +42,7 @@ export class RedisPresenceStore implements PresenceStore {
   ) {}
 
   private keys(userId: string): [string, string, string] {
-    return [`${this.prefix}:presence:user:${userId}`, `${this.prefix}:presence:users`, `${this.prefix}:presence:epoch`];
+    return [`${this.prefix}:presence:user:${userId}`, `${this.prefix}:presence:online`, `${this.prefix}:presence:epoch`];
   }
 
   async connect(userId: string): Promise<PresenceConnectResult> {
@@ -78,8 +80,10 @@ export class RedisPresenceStore implements PresenceStore {
     return result;
   }
 
-  userIds(): Promise<string[]> {
-    return this.redis.smembers(this.keys('')[1]);
+  /** O(log N + page): ZRANGEBYLEX on the id-ordered set, one more than asked to know whether more follow. */
+  async userIdsPage(after: string | undefined, limit: number): Promise<UserIdsPage> {
+    const ids = await this.redis.zrangebylex(this.keys('')[1], after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, limit + 1);
+    return { ids: ids.slice(0, limit), hasMore: ids.length > limit };
   }
 }
 

@@ -58,3 +58,38 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
     clearTimeout(timer);
   }
 }
+
+/** `users.last_seen_at` of one user, read straight from the database a server process writes (SQLite file or PostgreSQL). */
+export async function readLastSeen(databaseUrl: string, userId: string): Promise<string | null> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    // A second connection on the WAL file sees every committed write of the server process.
+    const { default: Sqlite } = await import('better-sqlite3');
+    const db = new Sqlite(databaseUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare('select last_seen_at from users where id = ?').get(userId) as { last_seen_at: string | null } | undefined;
+      return row?.last_seen_at ?? null;
+    } finally {
+      db.close();
+    }
+  }
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ last_seen_at: string | null }>('select last_seen_at from users where id = $1', [userId]);
+    return rows[0]?.last_seen_at ?? null;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls `read` until `done` holds for its value (or the time is up, with the last value in the error). */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ServerEventMap, ServerEventName } from '../../contracts';
+import type { ServerEventMap, ServerEventName, SocketData } from '../../contracts';
 import type { AppServer } from './socket.types';
 
 /**
@@ -49,6 +49,16 @@ export class RealtimeService {
   /** Sockets connected to this instance (not the whole deployment). */
   localConnectionCount(): number {
     return this.server?.engine.clientsCount ?? 0;
+  }
+
+  /** Ids of the users with a socket on this instance (read-only; presence writes their last seen). */
+  localUserIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const socket of this.server?.sockets.sockets.values() ?? []) {
+      const id = (socket.data as Partial<SocketData>).user?.id;
+      if (id) ids.add(id);
+    }
+    return ids;
   }
 
   /** Disconnects every socket in room `of`. */

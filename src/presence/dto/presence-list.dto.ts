@@ -2,13 +2,13 @@ import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Max, Min } 
 import type { PresenceListPayload } from '../../contracts';
 import { MAX_PRESENCE_USER_IDS } from './presence-target.dto';
 
-/** Users per page of `presence:list` (a room's members, the online users). */
+/** Users per page of `presence:list` (a room's members, the online users); also the size of the online snapshot `presence:subscribe { all }` answers. */
 export const PRESENCE_LIST_PAGE_DEFAULT = 100;
 export const PRESENCE_LIST_PAGE_MAX = 500;
 
 /**
  * `presence:list`: nothing (online users), `roomId` (its members) or `userIds` (those users).
- * `after` (the previous answer's `next`) and `limit` page the answer.
+ * `after` (the previous answer's `next`) and `limit` page the first two.
  */
 export class PresenceListDto implements PresenceListPayload {
   @IsOptional()
@@ -23,6 +23,7 @@ export class PresenceListDto implements PresenceListPayload {
   @Length(1, 64, { each: true })
   userIds?: string[];
 
+  /** The `next` of the previous page: the last user id (online users) or an opaque room cursor. */
   @IsOptional()
   @IsString()
   @Length(1, 256)

@@ -1,6 +1,7 @@
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { QueryInt } from '../../common/validation/query-int.decorator';
 
+/** `GET /users?search=&limit=`: a query string, so `limit` is converted (strictly) from its digits. */
 export class ListUsersQuery {
   /** Username prefix, case-insensitive. */
   @IsOptional()
@@ -9,7 +10,7 @@ export class ListUsersQuery {
   search?: string;
 
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(100)
