@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 /**
  * Typed, validated configuration. Built once from the environment (PROTOCOL §8) by
@@ -45,6 +46,10 @@ export interface AppConfig {
     /** Login attempts per IP per 15 minutes. */
     loginPerIp: number;
   };
+  /** scrypt work at once and waiting (past both: RATE_LIMITED), so hashing never fills libuv's threadpool. */
+  passwordHash: { concurrency: number; queue: number };
+  /** Registrations per client address per hour. */
+  registerPerIp: number;
   /** Express `trust proxy`: hops (number) or a list like "loopback, 10.0.0.0/8"; unset trusts none. */
   trustProxy?: number | string;
   /** Milliseconds an instance waits for in-flight work on SIGTERM before it exits. */
@@ -178,6 +183,12 @@ export function loadConfig(env: Env): AppConfig {
       loginPerIp: int('LOGIN_MAX_PER_IP', 100, 1, 1_000_000),
     },
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    // One core fewer than the machine has (at most 4, libuv's pool size) leaves a core to the event loop.
+    passwordHash: {
+      concurrency: int('PASSWORD_HASH_CONCURRENCY', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
+      queue: int('PASSWORD_HASH_QUEUE', 32, 0, 10_000),
+    },
+    registerPerIp: int('REGISTER_MAX_PER_IP', 20, 1, 1_000_000),
   };
   if (problems.length) throw new ConfigValidationError(problems);
   return config;
