@@ -43,12 +43,13 @@ describe('loadConfig', () => {
   });
 });
 
-describe('loadConfig: password hashing, registrations', () => {
-  it('defaults to one hash per core but one (1–4), a queue of 32, 20 registrations per hour', () => {
+describe('loadConfig: password hashing, registrations, sessions', () => {
+  it('defaults to one hash per core but one (1–4), a queue of 32, 20 registrations per hour, 30-day sessions, 100 per user', () => {
     const config = loadConfig({});
     const cores = availableParallelism();
     expect(config.passwordHash).toEqual({ concurrency: Math.max(1, Math.min(4, cores - 1)), queue: 32 });
     expect(config.registerPerIp).toBe(20);
+    expect(config.sessions).toEqual({ ttlDays: 30, maxPerUser: 100 });
   });
 
   it('names each bad value', () => {
@@ -56,6 +57,8 @@ describe('loadConfig: password hashing, registrations', () => {
       PASSWORD_HASH_CONCURRENCY: '0',
       PASSWORD_HASH_QUEUE: '-1',
       REGISTER_MAX_PER_IP: 'many',
+      SESSION_TTL_DAYS: '0',
+      MAX_SESSIONS_PER_USER: '1.5',
     };
     expect(() => loadConfig(bad)).toThrow(ConfigValidationError);
     try {

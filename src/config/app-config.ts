@@ -50,6 +50,12 @@ export interface AppConfig {
   passwordHash: { concurrency: number; queue: number };
   /** Registrations per client address per hour. */
   registerPerIp: number;
+  sessions: {
+    /** A session not used for this many days is deleted and cannot be resumed. */
+    ttlDays: number;
+    /** Stored sessions per user; the least recently used beyond it are deleted. */
+    maxPerUser: number;
+  };
   /** Express `trust proxy`: hops (number) or a list like "loopback, 10.0.0.0/8"; unset trusts none. */
   trustProxy?: number | string;
   /** Milliseconds an instance waits for in-flight work on SIGTERM before it exits. */
@@ -189,6 +195,10 @@ export function loadConfig(env: Env): AppConfig {
       queue: int('PASSWORD_HASH_QUEUE', 32, 0, 10_000),
     },
     registerPerIp: int('REGISTER_MAX_PER_IP', 20, 1, 1_000_000),
+    sessions: {
+      ttlDays: int('SESSION_TTL_DAYS', 30, 1, 3650),
+      maxPerUser: int('MAX_SESSIONS_PER_USER', 100, 1, 100_000),
+    },
   };
   if (problems.length) throw new ConfigValidationError(problems);
   return config;

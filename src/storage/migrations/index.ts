@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-users-and-sessions';
 import * as m0002 from './0002-chat';
+// 0003: the rooms migration (another branch); the lead renumbers on merge if needed.
+import * as m0004 from './0004-session-expiry';
 
 /**
  * Every migration, in order, for both engines. Add new ones at the end with the next number;
@@ -9,4 +11,6 @@ import * as m0002 from './0002-chat';
 export const migrations: Record<string, Migration> = {
   '0001-users-and-sessions': m0001,
   '0002-chat': m0002,
+  // '0003-…' (rooms branch)
+  '0004-session-expiry': m0004,
 };
