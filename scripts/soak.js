@@ -102,6 +102,7 @@ async function main() {
         PRESENCE_GRACE_MS: '1000',
         RATE_LIMIT_EVENTS_PER_SEC: '1000',
         RATE_LIMIT_BURST: '1000',
+        REGISTER_MAX_PER_IP: '1000000',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     },

@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { PINO, requestLogger } from './common/logging/logger.module';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
+import { MemoryStaticFiles } from './common/http/memory-static.middleware';
 import { PayloadValidationPipe } from './common/validation/validation.pipe';
 import { RealtimeIoAdapter, type ServerConfigurer } from './common/ws/realtime-io.adapter';
 import { useRedisAdapter } from './redis/socket-io-redis-adapter';
@@ -53,11 +54,17 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   const metrics = app.get(MetricsService);
   app.useGlobalFilters(new HttpExceptionFilter((code) => metrics.httpError(code)));
   app.useGlobalPipes(new PayloadValidationPipe());
-  // Docs and the demo page: /docs (OpenAPI, swagger-ui served locally), / (public/) with the
-  // socket.io browser client at /vendor/socket.io.min.js. Nothing is fetched from a CDN.
+  // Docs and the demo page: /docs (OpenAPI, swagger-ui's files served from disk, but only under
+  // /docs), / (public/) with the socket.io browser client at /vendor/socket.io.min.js, both from
+  // memory: a file-system lookup in front of every route would make REST requests wait on libuv's
+  // threadpool (busy with scrypt under a login flood). Nothing is fetched from a CDN.
   setupOpenApi(app);
-  app.useStaticAssets(join(__dirname, '..', 'public'), { index: 'index.html' });
-  app.useStaticAssets(join(dirname(require.resolve('socket.io-client/package.json')), 'dist'), { prefix: '/vendor/' });
+  const socketIoDist = join(dirname(require.resolve('socket.io-client/package.json')), 'dist');
+  const staticFiles = new MemoryStaticFiles()
+    .addDirectory(join(__dirname, '..', 'public'))
+    .addFile('/vendor/socket.io.min.js', join(socketIoDist, 'socket.io.min.js'))
+    .addFile('/vendor/socket.io.min.js.map', join(socketIoDist, 'socket.io.min.js.map'));
+  app.use(staticFiles.middleware());
   const redis = app.get<RedisConnections | null>(REDIS);
   const configure: ServerConfigurer[] = redis ? [useRedisAdapter(redis)] : [];
   app.useWebSocketAdapter(new RealtimeIoAdapter(app, config, app.get(JwtHandshakeAuthenticator), configure, metrics));

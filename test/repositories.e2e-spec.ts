@@ -25,7 +25,7 @@ describe.each(engines)('repositories on %s', (engine) => {
     await migrateToLatest(db);
     const writes = new WriteBatcher(db, engine === 'sqlite');
     users = new UsersRepository(db, writes);
-    sessions = new SessionsRepository(db, writes);
+    sessions = new SessionsRepository(db, writes, { sessions: { ttlDays: 30, maxPerUser: 3 } });
   });
   afterAll(async () => {
     await db?.destroy();
@@ -87,12 +87,69 @@ describe.each(engines)('repositories on %s', (engine) => {
     await users.insert(row);
     const id = randomUUID();
     await sessions.insert({ id, user_id: row.id, created_at: '2026-01-01T00:00:00.000Z', last_seen_at: '2026-01-01T00:00:00.000Z' });
-    await sessions.touch(id, '2026-02-01T00:00:00.000Z');
+    await sessions.touch(id, '2026-02-01T00:00:00.000Z', false);
     expect(await sessions.findById(id)).toEqual({
       id,
       user_id: row.id,
       created_at: '2026-01-01T00:00:00.000Z',
       last_seen_at: '2026-02-01T00:00:00.000Z',
+      connected: 0,
     });
+  });
+  it('keeps at most MAX_SESSIONS_PER_USER sessions per user, dropping the least recently used idle ones first', async () => {
+    if (skip) return;
+    const row = user('dave_repo');
+    const other = user('erin_repo');
+    await users.insert(row);
+    await users.insert(other);
+    await sessions.insert({ id: `o-${other.id}`, user_id: other.id, created_at: 't', last_seen_at: '2026-01-01T00:00:00.000Z' });
+    const at = (day: number) => `2026-01-0${day}T00:00:00.000Z`;
+    // s1 and s3 stay connected; s2 and s4 were left (touched with connected = false).
+    for (const day of [1, 2, 3, 4]) {
+      await sessions.insert({ id: `s${day}-${row.id}`, user_id: row.id, created_at: at(day), last_seen_at: at(day) });
+      if (day % 2 === 0) await sessions.touch(`s${day}-${row.id}`, at(day), false);
+    }
+    // Limit 3: s2 (the older idle one) went when s4 came.
+    expect(await sessions.findById(`s2-${row.id}`)).toBeUndefined();
+    await sessions.insert({ id: `s5-${row.id}`, user_id: row.id, created_at: at(5), last_seen_at: at(5) });
+    const left = await db.selectFrom('sessions').select(['id', 'connected']).where('user_id', '=', row.id).orderBy('id').execute();
+    expect(left).toEqual([
+      { id: `s1-${row.id}`, connected: 1 },
+      { id: `s3-${row.id}`, connected: 1 },
+      { id: `s5-${row.id}`, connected: 1 },
+    ]);
+    // Another user's sessions are not touched.
+    expect(await sessions.findById(`o-${other.id}`)).toBeDefined();
+  });
+
+  it('finds sessions past the TTL page by page and deletes only those still unused', async () => {
+    if (skip) return;
+    const row = user('fay_repo');
+    await users.insert(row);
+    const now = new Date('2026-03-01T00:00:00.000Z');
+    const cutoff = sessions.expiryCutoff(now);
+    expect(cutoff).toBe('2026-01-30T00:00:00.000Z');
+    const old = ['2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z', '2025-06-01T00:00:00.000Z'];
+    // Insert the old ones while they are the newest of the user (the per-user bound is 3).
+    const ids = old.map((_, i) => `x${i}-${row.id}`);
+    for (const [i, id] of ids.entries()) {
+      await sessions.insert({ id, user_id: row.id, created_at: old[i], last_seen_at: old[i] });
+      await sessions.touch(id, old[i], false);
+    }
+    expect(await sessions.findResumable(ids[0], now)).toBeUndefined();
+    expect(await sessions.findResumable(ids[0], new Date('2025-01-15T00:00:00.000Z'))).toMatchObject({ id: ids[0] });
+
+    const first = await sessions.findExpired(cutoff, 2);
+    const mine = (rows: { id: string }[]) => rows.map((r) => r.id).filter((id) => id.endsWith(row.id));
+    expect(mine(first)).toEqual([ids[0], ids[1]].sort());
+    const second = await sessions.findExpired(cutoff, 2, first[first.length - 1]);
+    expect(mine(second)).toEqual([ids[2]]);
+
+    // ids[1] is resumed between the read and the delete: it stays.
+    await sessions.touch(ids[1], now.toISOString(), true);
+    expect(await sessions.deleteExpired(ids, cutoff)).toBe(2);
+    expect(await sessions.findById(ids[0])).toBeUndefined();
+    expect(await sessions.findById(ids[1])).toMatchObject({ last_seen_at: now.toISOString(), connected: 1 });
+    expect(await sessions.deleteExpired([], cutoff)).toBe(0);
   });
 });

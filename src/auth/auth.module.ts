@@ -4,6 +4,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { BearerAuthGuard } from './bearer-auth.guard';
 import { LoginThrottle } from './login-throttle';
+import { RegisterThrottle } from './register-throttle';
 import { TokenService } from './token.service';
 
 /** Global so any controller can use BearerAuthGuard and any service can verify tokens. */
@@ -11,7 +12,7 @@ import { TokenService } from './token.service';
 @Module({
   imports: [UsersModule],
   controllers: [AuthController],
-  providers: [AuthService, TokenService, BearerAuthGuard, LoginThrottle],
+  providers: [AuthService, TokenService, BearerAuthGuard, LoginThrottle, RegisterThrottle],
   exports: [TokenService, BearerAuthGuard],
 })
 export class AuthModule {}

@@ -20,8 +20,8 @@ export class LoginThrottle {
   private readonly attempts: RateLimiterAbstract;
 
   constructor(@InjectConfig() config: AppConfig, @InjectRedis() redis: RedisConnections | null = null) {
-    this.failures = limiter(redis, 'login-fail', config.rateLimit.loginPerUser);
-    this.attempts = limiter(redis, 'login-ip', config.rateLimit.loginPerIp);
+    this.failures = throttleLimiter(redis, 'login-fail', config.rateLimit.loginPerUser, WINDOW_SECONDS);
+    this.attempts = throttleLimiter(redis, 'login-ip', config.rateLimit.loginPerIp, WINDOW_SECONDS);
   }
 
   /** Throws RATE_LIMITED (with `retryAfterMs`) when this attempt must not even be checked. */
@@ -38,6 +38,11 @@ export class LoginThrottle {
     }
   }
 
+  /** Gives back the attempt `before` counted when the login was refused without being checked (hash queue full). */
+  async refund(ip: string): Promise<void> {
+    await this.attempts.reward(ip);
+  }
+
   async failed(username: string, ip: string): Promise<void> {
     await this.failures.penalty(failureKey(username, ip));
   }
@@ -47,14 +52,15 @@ export class LoginThrottle {
   }
 }
 
-function limiter(redis: RedisConnections | null, keyPrefix: string, points: number): RateLimiterAbstract {
-  const local = new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS });
+/** In memory, or in Redis with an in-memory insurance limiter that counts on its own while Redis is unreachable. */
+export function throttleLimiter(redis: RedisConnections | null, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
+  const local = new RateLimiterMemory({ keyPrefix, points, duration });
   if (!redis) return local;
   return new RateLimiterRedis({
     storeClient: redis.client,
     keyPrefix: `${redis.prefix}:${keyPrefix}`,
     points,
-    duration: WINDOW_SECONDS,
+    duration,
     insuranceLimiter: local,
   });
 }

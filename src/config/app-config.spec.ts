@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigValidationError, loadConfig, parseDurationSeconds } from './app-config';
 
 describe('loadConfig', () => {
@@ -39,6 +40,32 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@127.0.0.1:5432/db' });
     expect(config.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
     expect(config.jwt.generated).toBe(false);
+  });
+});
+
+describe('loadConfig: password hashing, registrations, sessions', () => {
+  it('defaults to one hash per core but one (1–4), a queue of 32, 20 registrations per hour, 30-day sessions, 100 per user', () => {
+    const config = loadConfig({});
+    const cores = availableParallelism();
+    expect(config.passwordHash).toEqual({ concurrency: Math.max(1, Math.min(4, cores - 1)), queue: 32 });
+    expect(config.registerPerIp).toBe(20);
+    expect(config.sessions).toEqual({ ttlDays: 30, maxPerUser: 100 });
+  });
+
+  it('names each bad value', () => {
+    const bad = {
+      PASSWORD_HASH_CONCURRENCY: '0',
+      PASSWORD_HASH_QUEUE: '-1',
+      REGISTER_MAX_PER_IP: 'many',
+      SESSION_TTL_DAYS: '0',
+      MAX_SESSIONS_PER_USER: '1.5',
+    };
+    expect(() => loadConfig(bad)).toThrow(ConfigValidationError);
+    try {
+      loadConfig(bad);
+    } catch (error) {
+      for (const name of Object.keys(bad)) expect((error as Error).message).toContain(name);
+    }
   });
 });
 

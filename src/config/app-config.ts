@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 /**
  * Typed, validated configuration. Built once from the environment (PROTOCOL §8) by
@@ -50,6 +51,16 @@ export interface AppConfig {
     loginPerUser: number;
     /** Login attempts per IP per 15 minutes. */
     loginPerIp: number;
+  };
+  /** scrypt work at once and waiting (past both: RATE_LIMITED), so hashing never fills libuv's threadpool. */
+  passwordHash: { concurrency: number; queue: number };
+  /** Registrations per client address per hour. */
+  registerPerIp: number;
+  sessions: {
+    /** A session not used for this many days is deleted and cannot be resumed. */
+    ttlDays: number;
+    /** Stored sessions per user; the least recently used beyond it are deleted. */
+    maxPerUser: number;
   };
   /** Express `trust proxy`: hops (number) or a list like "loopback, 10.0.0.0/8"; unset trusts none. */
   trustProxy?: number | string;
@@ -187,6 +198,16 @@ export function loadConfig(env: Env): AppConfig {
       loginPerIp: int('LOGIN_MAX_PER_IP', 100, 1, 1_000_000),
     },
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    // One core fewer than the machine has (at most 4, libuv's pool size) leaves a core to the event loop.
+    passwordHash: {
+      concurrency: int('PASSWORD_HASH_CONCURRENCY', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),
+      queue: int('PASSWORD_HASH_QUEUE', 32, 0, 10_000),
+    },
+    registerPerIp: int('REGISTER_MAX_PER_IP', 20, 1, 1_000_000),
+    sessions: {
+      ttlDays: int('SESSION_TTL_DAYS', 30, 1, 3650),
+      maxPerUser: int('MAX_SESSIONS_PER_USER', 100, 1, 100_000),
+    },
   };
   if (problems.length) throw new ConfigValidationError(problems);
   return config;

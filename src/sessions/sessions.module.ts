@@ -9,6 +9,7 @@ import { InstanceReaper } from './instance-reaper.service';
 import { LocalSockets } from './local-sockets.gateway';
 import { RedisConnectionStore } from './redis-connection-store';
 import { RedisGraceDeadlines } from './redis-grace-deadlines';
+import { SessionSweeper } from './session-sweeper.service';
 import { SessionsGateway } from './sessions.gateway';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -23,6 +24,7 @@ import { SessionsService } from './sessions.service';
     JwtHandshakeAuthenticator,
     InstanceReaper,
     LocalSockets,
+    SessionSweeper,
     {
       provide: CONNECTION_STORE,
       inject: [REDIS, INSTANCE_ID],

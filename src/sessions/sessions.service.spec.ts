@@ -31,19 +31,23 @@ describe('SessionsService', () => {
 
   it('resumes a session of the same user and issues a new one otherwise', async () => {
     const { repo, service } = setup();
-    repo.findById.mockResolvedValueOnce({ id: 's1', user_id: 'u1', created_at: 'x', last_seen_at: 'x' });
+    repo.findResumable.mockResolvedValueOnce({ id: 's1', user_id: 'u1', created_at: 'x', last_seen_at: 'x', connected: 0 });
     expect(await service.resolve('u1', 's1')).toEqual({ sessionId: 's1', resumed: true });
-    expect(repo.touch).toHaveBeenCalledWith('s1', expect.any(String));
+    expect(repo.touch).toHaveBeenCalledWith('s1', expect.any(String), true);
 
-    repo.findById.mockResolvedValueOnce({ id: 's1', user_id: 'someone-else', created_at: 'x', last_seen_at: 'x' });
+    repo.findResumable.mockResolvedValueOnce({ id: 's1', user_id: 'someone-else', created_at: 'x', last_seen_at: 'x', connected: 0 });
     const foreign = await service.resolve('u1', 's1');
     expect(foreign.resumed).toBe(false);
     expect(foreign.sessionId).not.toBe('s1');
-    expect(repo.insert).toHaveBeenCalledWith(expect.objectContaining({ id: foreign.sessionId, user_id: 'u1' }));
+    expect(repo.insert).toHaveBeenCalledWith(expect.objectContaining({ id: foreign.sessionId, user_id: 'u1', connected: 1 }));
+
+    // Unknown, or past SESSION_TTL_DAYS: the repository finds nothing resumable.
+    repo.findResumable.mockResolvedValueOnce(undefined);
+    expect((await service.resolve('u1', 's-expired')).resumed).toBe(false);
 
     const fresh = await service.resolve('u1');
     expect(fresh.resumed).toBe(false);
-    expect(repo.findById).toHaveBeenCalledTimes(2);
+    expect(repo.findResumable).toHaveBeenCalledTimes(3);
   });
 
   it('emits `session` first, joins the user and session rooms, and tells listeners the counts', async () => {

@@ -33,19 +33,28 @@ export class SessionsService implements OnApplicationShutdown {
     @InjectConnectionStore() private readonly connections: ConnectionStore,
   ) {}
 
-  /** The session to use for this handshake: the requested one if it is this user's, else a new one. */
+  /**
+   * The session to use for this handshake: the requested one if it is this user's and was used
+   * within SESSION_TTL_DAYS, else a new one (which may prune the user's least recently used).
+   */
   async resolve(userId: string, requested?: string): Promise<{ sessionId: string; resumed: boolean }> {
-    const now = new Date().toISOString();
+    const at = new Date();
+    const now = at.toISOString();
     if (requested && requested.length <= 64) {
-      const row = await this.sessions.findById(requested);
+      const row = await this.sessions.findResumable(requested, at);
       if (row && row.user_id === userId) {
-        await this.sessions.touch(row.id, now);
+        await this.sessions.touch(row.id, now, true);
         return { sessionId: row.id, resumed: true };
       }
     }
     const sessionId = uuidV7();
-    await this.sessions.insert({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now });
+    await this.sessions.insert({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now, connected: 1 });
     return { sessionId, resumed: false };
+  }
+
+  /** Records the session's last use when its last socket went (group-committed, like the handshake's writes). */
+  async touch(sessionId: string): Promise<void> {
+    await this.sessions.touch(sessionId, new Date().toISOString(), false);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Kysely table types. Timestamps are ISO-8601 UTC strings on both engines so rows read the
@@ -18,7 +18,10 @@ export interface SessionsTable {
   id: string;
   user_id: string;
   created_at: string;
+  /** Moves when the session is resumed and when its last socket goes. */
   last_seen_at: string;
+  /** 1 while the session (as far as the database knows) has an open socket, else 0; defaults to 0. */
+  connected: ColumnType<number, number | undefined, number>;
 }
 
 export interface RoomsTable {

@@ -118,6 +118,24 @@ describe('WriteBatcher on SQLite', () => {
     expect(await stored([partial])).toEqual([]);
   });
 
+  it('runs a unit submitted a few awaits after the previous one committed, with nothing else arriving', async () => {
+    // A caller a few promise hops away (an async wrapper, Promise.all) resumes only after the batch
+    // loop found the queue empty: its next unit must not be left behind until some other unit arrives.
+    const wrapped = async (id: string) => {
+      await insert(id);
+    };
+    const ids = Array.from({ length: 5 }, () => `s${n++}`);
+    const sequence = (async () => {
+      for (const id of ids) await Promise.all([wrapped(id)]);
+      return 'done';
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise((resolve) => (timer = setTimeout(() => resolve('stuck'), 2000)));
+    expect(await Promise.race([sequence, stuck])).toBe('done');
+    clearTimeout(timer);
+    expect(await stored(ids)).toEqual([...ids].sort());
+  });
+
   it('drain() waits for units that are queued but not yet run', async () => {
     const ids = [`s${n++}`, `s${n++}`];
     const pending = ids.map(insert);

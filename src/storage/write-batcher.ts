@@ -96,6 +96,9 @@ export class WriteBatcher {
       while (this.queue.length > 0) await this.run(this.queue.splice(0, MAX_BATCH));
     })().finally(() => {
       this.flushing = undefined;
+      // A unit submitted after the loop saw an empty queue but before this ran found `flushing`
+      // still set and was not scheduled: schedule it now, or it would wait for the next unit.
+      if (this.queue.length > 0) this.schedule();
     });
   }
 

@@ -17,7 +17,7 @@ describe('UsersService', () => {
   const setup = () => {
     const repo = automock(UsersRepository);
     const hasher = automock(PasswordHasher);
-    return { repo, hasher, service: new UsersService(repo as unknown as UsersRepository, hasher) };
+    return { repo, hasher, service: new UsersService(repo as unknown as UsersRepository, hasher as unknown as PasswordHasher) };
   };
 
   it('registers with a lower-cased username and a hashed password', async () => {

@@ -37,6 +37,8 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
       LOG_LEVEL: 'silent',
       DATABASE_URL: database.url,
       PORT: '0',
+      // Every test registers its users from 127.0.0.1; the throttle's own test sets it low.
+      REGISTER_MAX_PER_IP: '1000000',
       ...(redisPrefix ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix } : {}),
       ...options.env,
     },

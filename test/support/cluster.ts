@@ -65,6 +65,7 @@ export class Cluster {
         LOG_LEVEL: 'warn',
         RATE_LIMIT_EVENTS_PER_SEC: '10000',
         RATE_LIMIT_BURST: '10000',
+        REGISTER_MAX_PER_IP: '1000000',
         ...this.env,
       },
       this.cwd,

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-users-and-sessions';
 import * as m0002 from './0002-chat';
 import * as m0003 from './0003-room-membership';
+import * as m0004 from './0004-session-expiry';
 
 /**
  * Every migration, in order, for both engines. Add new ones at the end with the next number;
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001-users-and-sessions': m0001,
   '0002-chat': m0002,
   '0003-room-membership': m0003,
+  '0004-session-expiry': m0004,
 };

@@ -1,0 +1,84 @@
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from './connection-lifecycle';
+import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from './connection-store';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+
+/** How often sessions past SESSION_TTL_DAYS are looked for, and how soon after start the first time. */
+export const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+export const FIRST_SWEEP_MS = 30 * 1000;
+/** Sessions looked at per step (one indexed range read, a registry lookup each, one delete). */
+const BATCH = 500;
+
+/**
+ * Session expiry.
+ * - A session's last use is recorded when its last socket goes (the resume is recorded by the
+ *   handshake), so `last_seen_at` says when it was last in use.
+ * - Every hour (and shortly after start) sessions unused for SESSION_TTL_DAYS are deleted, in
+ *   batches, unless the connection registry still has a socket on them (a tab connected for that
+ *   long). One sweep at a time; shutdown stops it between batches and waits for it.
+ */
+@Injectable()
+export class SessionSweeper implements ConnectionListener, OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SessionSweeper.name);
+  private timers: NodeJS.Timeout[] = [];
+  private running?: Promise<number>;
+  private stopped = false;
+
+  constructor(
+    private readonly repository: SessionsRepository,
+    private readonly sessions: SessionsService,
+    private readonly lifecycle: ConnectionLifecycle,
+    @InjectConnectionStore() private readonly connections: ConnectionStore,
+  ) {}
+
+  onModuleInit(): void {
+    this.lifecycle.register(this);
+  }
+
+  onDisconnect(socket: DisconnectedSocket, counts: ConnectionCounts): void {
+    if (counts.session > 0) return;
+    // Not awaited: the other listeners (presence, modals) need not wait for this commit.
+    this.sessions.touch(socket.sessionId).catch((error: unknown) => {
+      this.logger.warn({ err: error, sessionId: socket.sessionId }, 'could not record the session as last used now');
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    const run = () => void this.sweep().catch((error: unknown) => this.logger.error({ err: error }, 'session sweep failed'));
+    this.timers = [setTimeout(run, FIRST_SWEEP_MS), setInterval(run, SWEEP_INTERVAL_MS)];
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /** Deletes the sessions past the TTL that have no open socket; resolves with how many. A sweep already running is joined. */
+  sweep(): Promise<number> {
+    this.running ??= this.run().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async run(): Promise<number> {
+    const cutoff = this.repository.expiryCutoff(new Date());
+    let deleted = 0;
+    let after: { id: string; last_seen_at: string } | undefined;
+    while (!this.stopped) {
+      const batch = await this.repository.findExpired(cutoff, BATCH, after);
+      const open = await Promise.all(batch.map((row) => this.connections.countBySession(row.id)));
+      deleted += await this.repository.deleteExpired(
+        batch.filter((_, i) => open[i] === 0).map((row) => row.id),
+        cutoff,
+      );
+      if (batch.length < BATCH) break;
+      after = batch[batch.length - 1];
+      // Let handshakes and sends in between the batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (deleted > 0) this.logger.log(`deleted ${deleted} session(s) unused since before ${cutoff}`);
+    return deleted;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    await this.running?.catch(() => undefined);
+  }
+}
