@@ -67,7 +67,8 @@ describe.each<Kind>(['in-memory', 'redis'])('ConnectionStore (%s)', (kind) => {
         const dying = new RedisConnectionStore(client, prefix.prefix, 'dying');
         const survivorA = new RedisConnectionStore(client, prefix.prefix, 'a');
         const survivorB = new RedisConnectionStore(client, prefix.prefix, 'b');
-        await dying.heartbeat(50);
+        // A lease long enough that a busy machine cannot let it lapse before the "still alive" check.
+        await dying.heartbeat(1000);
         await survivorA.heartbeat(60_000);
         await survivorB.heartbeat(60_000);
         await dying.add({ socketId: 'd1', userId: 'u1', sessionId: 'x' });
@@ -75,7 +76,7 @@ describe.each<Kind>(['in-memory', 'redis'])('ConnectionStore (%s)', (kind) => {
         await survivorA.add({ socketId: 'a1', userId: 'u1', sessionId: 'z' });
 
         expect(await survivorA.claimOrphans()).toEqual([]); // still alive
-        await new Promise((r) => setTimeout(r, 80));
+        await new Promise((r) => setTimeout(r, 1100));
         const [claimedA, claimedB] = await Promise.all([survivorA.claimOrphans(), survivorB.claimOrphans()]);
         const claimed = [...claimedA, ...claimedB];
         expect(claimedA.length === 0 || claimedB.length === 0).toBe(true);

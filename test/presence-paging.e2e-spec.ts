@@ -119,7 +119,7 @@ describe('presence: online users in pages', () => {
       [{ limit: 1.5 }, 'limit'],
       [{ limit: '5' }, 'limit'],
       [{ after: '' }, 'after'],
-      [{ after: 'x'.repeat(65) }, 'after'],
+      [{ after: 'x'.repeat(257) }, 'after'],
       [{ after: 5 }, 'after'],
       [{ userIds: [watcher.user.id], after: watcher.user.id }, 'after'],
       [{ userIds: [watcher.user.id], limit: 5 }, 'limit'],
