@@ -602,10 +602,16 @@ function verdict(r: PhaseResult): string {
 
 /** One line per phase: the numbers that tell before from after. */
 function summaryRows(results: PhaseResult[]): string[] {
-  const rows = ['| attack | what the server did | /health p99 baseline → attack (ms) | RSS start → peak (MB) |', '|---|---|---:|---:|'];
+  const rows = [
+    '| attack | what the server did | /health p99 baseline → attack (ms) | RSS start → peak (MB) | machine busy before / during (%) |',
+    '|---|---|---:|---:|---:|',
+  ];
   const p99 = (x: ProbeResult | Result | undefined) => (isProbe(x) ? fmt(x.targets.health?.p99Ms) : '–');
   for (const r of results) {
-    rows.push(`| ${r.id} | ${verdict(r)} | ${p99(r.baseline)} → ${p99(r.probe)} | ${fmt(r.rss?.start?.rssMB)} → ${fmt(r.rss?.peakMB)} |`);
+    const busy = `${fmt(r.machineBusyPctBefore)} / ${fmt(r.machineBusyPctDuring)}`;
+    rows.push(
+      `| ${r.id} | ${verdict(r)} | ${p99(r.baseline)} → ${p99(r.probe)} | ${fmt(r.rss?.start?.rssMB)} → ${fmt(r.rss?.peakMB)} | ${busy} |`,
+    );
   }
   return rows;
 }
