@@ -15,7 +15,7 @@
  *          --quiet-wait-seconds=N (wait for an idle machine before each phase, 60)
  *          --smoke (tiny sizes, a few seconds each)  --out=name  --keep-tmp
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -644,6 +644,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     mode: smoke ? 'smoke' : 'full',
     git: gitCommit(),
+    // The bench files change more often than the service: this is the code being attacked.
+    serviceGit: spawnSync('git', ['log', '-1', '--format=%h', '--', 'src'], { cwd: repo, encoding: 'utf8' }).stdout.trim(),
     durationSec: Math.round((Date.now() - started) / 1000),
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -656,7 +658,7 @@ async function main(): Promise<void> {
   const md = [
     `# Stress: availability under attack (${meta.mode})`,
     '',
-    `${meta.date} · git ${meta.git} · Node ${meta.node} · ${meta.cpu} × ${cores} · ${pinned ? 'server pinned to core 0, attack client and prober to core 1' : 'not pinned'} · ${meta.durationSec} s`,
+    `${meta.date} · git ${meta.git} (service code, src/, last changed in ${meta.serviceGit}) · Node ${meta.node} · ${meta.cpu} × ${cores} · ${pinned ? 'server pinned to core 0, attack client and prober to core 1' : 'not pinned'} · ${meta.durationSec} s`,
     '',
     `Measured, not asserted. Prober: ${probeRate} requests/s per endpoint, open loop, keep-alive off, 10 s timeout. Method and meaning of every number: bench/README.md, "Stress".`,
     '',
