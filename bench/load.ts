@@ -27,15 +27,15 @@ export interface LoadSpec {
 const now = () => performance.now();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function percentile(values: ArrayLike<number>, p: number): number | null {
+export function percentile(values: ArrayLike<number>, p: number): number | null {
   const sorted = Float64Array.from(Array.prototype.filter.call(values, (v: number) => !Number.isNaN(v)) as number[]).sort();
   if (sorted.length === 0) return null;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return round(sorted[index]);
 }
-const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
+export const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
 
-function fetchJson<T>(url: string): Promise<T> {
+export function fetchJson<T>(url: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const req = get(url, (res) => {
       let body = '';

@@ -8,28 +8,35 @@
  *          --out=<name> (default latest, smoke: smoke), --mem-conns=N, --dm-rate=N,
  *          --keep-tmp, --cpu-prof=service|baseline (writes .cpuprofile files to the tmp dir).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import jwt from 'jsonwebtoken';
+import {
+  benchDist,
+  cores,
+  gitCommit,
+  httpJson,
+  log,
+  nodeCommand,
+  parseArgs,
+  pinned,
+  repo,
+  sleep,
+  startServer as startNode,
+  stopServer,
+  type RunningServer,
+} from './harness';
 import type { BenchUser, LoadSpec } from './load';
 
 type ServerName = 'service' | 'baseline';
 type ScenarioName = 'presence' | 'handshake' | 'dm' | 'fanout' | 'memory';
 type Result = Record<string, unknown> & { error?: string };
 
-const repo = resolve(__dirname, '..', '..');
-const benchDist = __dirname;
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k, v ?? 'true'] as const;
-  }),
-);
+const args = parseArgs(process.argv.slice(2));
 const smoke = args.has('smoke');
 const rounds = Number(args.get('rounds') ?? (smoke ? 1 : 3));
 const ALL: ScenarioName[] = ['presence', 'handshake', 'dm', 'fanout', 'memory'];
@@ -54,128 +61,11 @@ const params: Record<ScenarioName, Record<string, number>> = smoke
       presence: { users: 2000, watch: 50, windowMs: 10_000 },
     };
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
-const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const pinned = cores >= 2 && hasTaskset;
-/** The command line for a node process, pinned to `core` when there are 2+ cores. */
-function nodeCommand(core: number, nodeArgs: string[]): [string, string[]] {
-  return pinned ? ['taskset', ['-c', String(core), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
-}
-
-/** `n` distinct free ports: all are held open at once, so two calls cannot return the same one. */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<Server>((resolveServer, reject) => {
-          const srv = createServer();
-          srv.on('error', reject);
-          srv.listen(0, '127.0.0.1', () => resolveServer(srv));
-        }),
-    ),
-  );
-  const ports = servers.map((srv) => (srv.address() as { port: number }).port);
-  await Promise.all(servers.map((srv) => new Promise((done) => srv.close(done))));
-  return ports;
-}
-
-function httpJson<T = unknown>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
-  return new Promise((resolveReq, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      url,
-      { method, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            /* not JSON */
-          }
-          resolveReq({ status: res.statusCode ?? 0, body: parsed as T });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(30_000, () => req.destroy(new Error(`timeout ${url}`)));
-    req.end(data);
-  });
-}
-
-interface RunningServer {
-  name: ServerName;
-  url: string;
-  probeUrl: string;
-  dbPath: string;
-  child: ChildProcess;
-  logFile: string;
-  exited?: number | null;
-}
-
-async function startServer(name: ServerName, tmp: string, secret: string): Promise<RunningServer> {
-  const [port, probePort] = await freePorts(2);
-  const dbPath = join(tmp, `${name}.db`);
-  const logFile = join(tmp, `${name}.log`);
+/** The service or the baseline, pinned to core 0, on `<tmp>/<name>.db`. */
+function startServer(name: ServerName, tmp: string, secret: string): Promise<RunningServer> {
   const script = name === 'service' ? join(repo, 'dist', 'main.js') : join(benchDist, 'baseline-server.js');
   const prof = args.get('cpu-prof') === name ? ['--cpu-prof', `--cpu-prof-dir=${join(tmp, 'prof')}`] : [];
-  const [cmd, cmdArgs] = nodeCommand(0, ['--expose-gc', ...prof, '-r', join(repo, 'bench', 'memory-probe.js'), script]);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    JWT_SECRET: secret,
-    DATABASE_URL: `sqlite:${dbPath}`,
-    LOG_LEVEL: 'warn',
-    CORS_ORIGINS: '*',
-    PRESENCE_GRACE_MS: String(graceMs),
-    BENCH_PROBE_PORT: String(probePort),
-    // For ad-hoc instrumentation of both servers, e.g. a `-r` preload that times SQL statements.
-    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
-  };
-  const child = spawn(cmd, cmdArgs, { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = createWriteStream(logFile);
-  child.stdout.pipe(out);
-  child.stderr.pipe(out);
-  const server: RunningServer = {
-    name,
-    url: `http://127.0.0.1:${port}`,
-    probeUrl: `http://127.0.0.1:${probePort}`,
-    dbPath,
-    child,
-    logFile,
-  };
-  child.on('exit', (code) => (server.exited = code));
-  const until = Date.now() + 60_000;
-  for (;;) {
-    if (server.exited !== undefined)
-      throw new Error(`${name} exited with ${server.exited}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
-    try {
-      const [health, probe] = await Promise.all([httpJson('GET', `${server.url}/health`), httpJson('GET', `${server.probeUrl}/stats`)]);
-      if (health.status === 200 && probe.status === 200) return server;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`${name} did not become healthy within 60 s`);
-    await sleep(100);
-  }
-}
-
-async function stopServer(server: RunningServer): Promise<void> {
-  if (server.exited !== undefined) return;
-  const exited = new Promise<void>((r) => server.child.once('exit', () => r()));
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+  return startNode({ name, script, tmp, secret, nodeArgs: prof, env: { PRESENCE_GRACE_MS: String(graceMs) } });
 }
 
 /**
@@ -460,7 +350,7 @@ async function main(): Promise<void> {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores,
     pinned,
-    git: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).stdout.trim(),
+    git: gitCommit(),
     params,
     presenceGraceMs: graceMs,
   };
