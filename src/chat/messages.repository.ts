@@ -3,6 +3,7 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../storage/database';
 import type { ConversationsTable, MessagesTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { inBatches } from '../storage/in-batches';
 import { WriteBatcher } from '../storage/write-batcher';
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -181,16 +182,19 @@ export class MessagesRepository {
 
   /** Messages from others after the user's read pointer, per conversation (absent: none). */
   async unreadCounts(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
-    if (conversationIds.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('messages as m')
-      .leftJoin('conversation_reads as r', (join) => join.onRef('r.conversation_id', '=', 'm.conversation_id').on('r.user_id', '=', userId))
-      .select(['m.conversation_id', (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where('m.conversation_id', 'in', conversationIds)
-      .where('m.sender_id', '<>', userId)
-      .where((eb) => eb('m.seq', '>', eb.fn.coalesce('r.last_read_seq', sql<number>`0`)))
-      .groupBy('m.conversation_id')
-      .execute();
+    const rows = await inBatches(conversationIds, (chunk) =>
+      this.db
+        .selectFrom('messages as m')
+        .leftJoin('conversation_reads as r', (join) =>
+          join.onRef('r.conversation_id', '=', 'm.conversation_id').on('r.user_id', '=', userId),
+        )
+        .select(['m.conversation_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('m.conversation_id', 'in', chunk)
+        .where('m.sender_id', '<>', userId)
+        .where((eb) => eb('m.seq', '>', eb.fn.coalesce('r.last_read_seq', sql<number>`0`)))
+        .groupBy('m.conversation_id')
+        .execute(),
+    );
     return new Map(rows.map((r) => [r.conversation_id, Number(r.n)]));
   }
 }
