@@ -111,9 +111,10 @@ describe('chat: rooms', () => {
       const outsider = await pool.user(2);
       const room = await createRoom(owner.tabs[0], 'secret', { visibility: 'private', members: [member.user.id] });
       expect(await outsider.tabs[0].request('room:join', { roomId: room.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      // A private room is not revealed to an outsider: sending to it is answered as to an unknown room.
       expect(await outsider.tabs[0].request('message:send', { roomId: room.id, content: 'let me in' })).toMatchObject({
         ok: false,
-        error: { code: 'FORBIDDEN' },
+        error: { code: 'NOT_FOUND' },
       });
       const m = await send(owner.tabs[0], { roomId: room.id, content: 'members only' });
       await member.tabs[0].waitFor('message:new', (x) => x.id === m.id);

@@ -34,6 +34,11 @@ interface Access {
   conversation: ConversationRow | undefined;
 }
 
+/** One message for every conversation the caller may not see, existing or not. */
+function conversationNotFound(): AppError {
+  return AppError.notFound('Conversation not found');
+}
+
 function contentError(message: string): AppError {
   const details: FieldError[] = [{ field: 'content', errors: [message] }];
   return AppError.badRequest(`Invalid payload: content: ${message}`, details);
@@ -183,38 +188,49 @@ export class MessagesService {
   }
 
   /**
-   * Checks that the caller takes part in the conversation: malformed → BAD_REQUEST, unknown →
-   * NOT_FOUND, existing but not theirs → FORBIDDEN. A DM with an existing user that has no
-   * messages yet is readable (and empty).
+   * Checks that the caller takes part in the conversation: malformed → BAD_REQUEST. Whatever the
+   * caller may not see is NOT_FOUND with one message, so existence cannot be probed: a DM of two
+   * other users (decided from the id alone, before any lookup), a DM with an unknown user, an
+   * unknown room, a private room the caller is not in. Only a public room (listed openly) the
+   * caller has not joined is FORBIDDEN. A DM with an existing user and no messages is readable.
    */
   private async access(userId: string, conversationId: string): Promise<Access> {
     const parsed = requireConversationId(conversationId);
     if (parsed.kind === 'room') {
-      const [role, conversation] = await Promise.all([
-        this.rooms.memberRole(parsed.roomId, userId),
+      const [visibility, conversation] = await Promise.all([
+        this.roomVisibility(parsed.roomId, userId),
         this.messages.findConversation(parsed.id),
       ]);
-      if (!conversation) throw AppError.notFound('Conversation not found');
-      if (!role) throw AppError.forbidden('Only members may read this room');
+      if (visibility === 'public') throw AppError.forbidden('Only members may read this room');
+      if (visibility === 'hidden' || !conversation) throw conversationNotFound();
       return { parsed, conversation };
     }
+    if (parsed.userA !== userId && parsed.userB !== userId) throw conversationNotFound();
     const conversation = await this.messages.findConversation(parsed.id);
-    if (parsed.userA !== userId && parsed.userB !== userId) {
-      if (conversation) throw AppError.forbidden('Only its two participants may read a direct conversation');
-      throw AppError.notFound('Conversation not found');
-    }
     if (!conversation) {
       const peer = parsed.userA === userId ? parsed.userB : parsed.userA;
-      if (peer !== userId && !(await this.users.findById(peer))) throw AppError.notFound('Conversation not found');
+      if (peer !== userId && !(await this.users.findById(peer))) throw conversationNotFound();
     }
     return { parsed, conversation };
   }
 
-  /** NOT_FOUND for an unknown room, FORBIDDEN for a non-member. */
+  /** NOT_FOUND for an unknown room or a private one the user is not in, FORBIDDEN for a public one. */
   private async requireRoomMember(roomId: string, userId: string, forbidden: string): Promise<void> {
-    if (await this.rooms.memberRole(roomId, userId)) return;
-    if (await this.rooms.exists(roomId)) throw AppError.forbidden(forbidden);
-    throw AppError.notFound('Room not found');
+    const visibility = await this.roomVisibility(roomId, userId);
+    if (visibility === 'public') throw AppError.forbidden(forbidden);
+    if (visibility === 'hidden') throw AppError.notFound('Room not found');
+  }
+
+  /**
+   * What the user may know of a room: 'member'; 'public' (exists and is listed openly, not a
+   * member); 'hidden' (unknown, or private and not theirs: indistinguishable on purpose). A member
+   * costs one lookup, as before. The one place of this rule here, to be replaced by the rooms'
+   * shared helper.
+   */
+  private async roomVisibility(roomId: string, userId: string): Promise<'member' | 'public' | 'hidden'> {
+    if (await this.rooms.memberRole(roomId, userId)) return 'member';
+    const room = await this.rooms.findById(roomId);
+    return room?.visibility === 'public' ? 'public' : 'hidden';
   }
 
   /** Every socket of every participant of a conversation. */

@@ -170,6 +170,11 @@ export interface ServerEventDoc<Payload> {
   payload: Schema<Payload>;
 }
 
+/** The one answer for a conversation the caller may not see (no existence oracle). */
+const CONVERSATION_ACCESS =
+  'A DM you are not one of the two participants of, an unknown conversation and a private room you are not a member of are all ' +
+  '`NOT_FOUND` with the same message; a public room you have not joined is `FORBIDDEN`.';
+
 const presenceUsers = objectOf<{ users: Presence[] }>({ users: req(arrayOf(ref('Presence'))) });
 const roomAndUser = objectOf<{ roomId: string; userId: string }>({ roomId: req(id()), userId: req(id()) });
 
@@ -184,18 +189,20 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     summary: 'Send a direct message (`to`) or a room message (`roomId`); exactly one of them.',
     description:
       'Stored before the ack. Reusing a `clientMsgId` returns the first message again and delivers nothing twice. ' +
-      'Rooms: members only. Direct messages: any existing user, yourself included.',
+      'Rooms: members only (a private room you are not in is `NOT_FOUND`, as an unknown one; a public one `FORBIDDEN`). ' +
+      'Direct messages: any existing user, yourself included.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: ref('Message'),
   },
   'message:history': {
     summary: 'A page of a conversation’s messages (latest first page, `before` pages back, `after` catches up).',
+    description: CONVERSATION_ACCESS,
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: ref('MessagePage'),
   },
   'message:read': {
     summary: 'Move your read pointer forward; lower or equal `seq` changes nothing.',
-    description: 'The other participants and your other tabs get `message:read` when it moves.',
+    description: `The other participants and your other tabs get \`message:read\` when it moves. ${CONVERSATION_ACCESS}`,
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: objectOf({ conversationId: req(str()), seq: req(int('your read pointer', { minimum: 0 })) }),
   },
