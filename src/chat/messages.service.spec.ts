@@ -34,7 +34,7 @@ function setup(maxLength = 4000) {
     history: jest.fn(),
     advanceReadPointer: jest.fn(),
     readPointer: jest.fn(),
-    listForUser: jest.fn(),
+    listPage: jest.fn(),
     unreadCounts: jest.fn(),
   };
   const rooms = { memberRole: jest.fn(), findById: jest.fn(), findByIds: jest.fn() };
@@ -236,6 +236,74 @@ describe('MessagesService', () => {
       const page = await service.history(alice, 'dm:a:b', { after: 0 });
       expect(messages.history).toHaveBeenCalledWith('dm:a:b', { before: undefined, after: 0, limit: 50 });
       expect(page).toEqual({ messages: [expect.objectContaining({ id: 'm1', seq: 1 })], hasMore: false });
+    });
+  });
+  describe('listConversations', () => {
+    const listRow = (id: string, activity: string, overrides: Record<string, unknown> = {}) => ({
+      id,
+      kind: 'dm',
+      room_id: null,
+      user_a: 'a',
+      user_b: id.split(':')[2],
+      last_seq: 1,
+      last_message_at: activity,
+      created_at: activity,
+      activity,
+      last_read_seq: null,
+      last_message: undefined,
+      ...overrides,
+    });
+
+    it('asks for one page (default 100), looks up only that page, and hands out a cursor when more exist', async () => {
+      const { service, messages, users, rooms } = setup();
+      messages.listPage.mockResolvedValue({
+        rows: [listRow('dm:a:b', '2024-01-02T00:00:00.000Z'), listRow('dm:a:c', '2024-01-01T00:00:00.000Z', { last_seq: 0 })],
+        hasMore: true,
+      });
+      messages.unreadCounts.mockResolvedValue(new Map([['dm:a:b', 1]]));
+      users.findByIds.mockResolvedValue([bob]);
+      rooms.findByIds.mockResolvedValue([]);
+      const page = await service.listConversations(alice, {});
+      expect(messages.listPage).toHaveBeenCalledWith('a', { limit: 100, before: undefined });
+      expect(messages.unreadCounts).toHaveBeenCalledWith('a', ['dm:a:b']);
+      expect(users.findByIds).toHaveBeenCalledWith(['b', 'c']);
+      expect(page.conversations.map((c) => [c.conversationId, c.unreadCount, c.peer?.id])).toEqual([
+        ['dm:a:b', 1, 'b'],
+        ['dm:a:c', 0, undefined],
+      ]);
+      expect(page.hasMore).toBe(true);
+      // The cursor names the last entry and is accepted back as `before`.
+      await service.listConversations(alice, { limit: 2, before: page.next });
+      expect(messages.listPage).toHaveBeenLastCalledWith('a', {
+        limit: 2,
+        before: { activity: '2024-01-01T00:00:00.000Z', conversationId: 'dm:a:c' },
+      });
+    });
+
+    it('has no next on the last page', async () => {
+      const { service, messages, users, rooms } = setup();
+      messages.listPage.mockResolvedValue({ rows: [listRow('dm:a:b', '2024-01-02T00:00:00.000Z')], hasMore: false });
+      messages.unreadCounts.mockResolvedValue(new Map());
+      users.findByIds.mockResolvedValue([bob]);
+      rooms.findByIds.mockResolvedValue([]);
+      expect(await service.listConversations(alice)).toEqual({
+        conversations: [expect.objectContaining({ conversationId: 'dm:a:b' })],
+        hasMore: false,
+      });
+    });
+
+    it.each([
+      'garbage!',
+      Buffer.from('not json').toString('base64url'),
+      Buffer.from(JSON.stringify(['yesterday', 'dm:a:b'])).toString('base64url'),
+      Buffer.from(JSON.stringify(['2024-01-01T00:00:00.000Z', 'dm:b:a'])).toString('base64url'),
+      Buffer.from(JSON.stringify(['2024-01-01T00:00:00.000Z'])).toString('base64url'),
+      Buffer.from(JSON.stringify({ activity: '2024-01-01T00:00:00.000Z', id: 'dm:a:b' })).toString('base64url'),
+    ])('refuses a cursor it did not hand out (%s) with BAD_REQUEST before any query', async (before) => {
+      const { service, messages } = setup();
+      const error = await failure(service.listConversations(alice, { before }));
+      expect(error).toMatchObject({ code: 'BAD_REQUEST', details: [{ field: 'before' }] });
+      expect(messages.listPage).not.toHaveBeenCalled();
     });
   });
 });

@@ -207,9 +207,17 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     result: objectOf({ conversationId: req(str()), seq: req(int('your read pointer', { minimum: 0 })) }),
   },
   'conversation:list': {
-    summary: 'Your conversations, latest activity first, with unread counts.',
+    summary: 'A page of your conversations, latest activity first, with unread counts.',
+    description:
+      '`{}` is the first page (`limit` 1–200, default 100). While `hasMore`, send `next` back as `before` for the following page. ' +
+      'A conversation with new activity after you fetched a page moves to the top and does not come again further down ' +
+      '(you get `message:new` for it). A `before` that is not a `next` of this event is `BAD_REQUEST`.',
     errors: [],
-    result: objectOf({ conversations: req(arrayOf(ref('ConversationSummary'))) }),
+    result: objectOf({
+      conversations: req(arrayOf(ref('ConversationSummary'), 'latest activity first', 200)),
+      hasMore: req(bool('older conversations exist')),
+      next: opt(str('cursor for `before`, present when `hasMore`; opaque')),
+    }),
   },
   typing: {
     summary: 'Tell the other participants you are (not) typing; it ends by itself 5 s after the last `true`.',
