@@ -114,7 +114,9 @@ describe('chat: conversation:list pages', () => {
       const seen = expected[2];
       const unseen = expected[5];
       const peerOf = (id: string) => peers.find((p) => dmId(me.user.id, p.user.id) === id)!;
+      await nextMillisecond();
       await send(peerOf(seen).tabs[0], { to: me.user.id, content: 'bump seen' });
+      await nextMillisecond();
       await send(peerOf(unseen).tabs[0], { to: me.user.id, content: 'bump unseen' });
 
       const rest = (await walkFrom(me.tabs[0], 3, first.next!)).flatMap((p) => p.conversations);
@@ -223,7 +225,7 @@ describe('chat: conversation:list pages', () => {
     const messages = conversations
       .filter((c) => c.last_seq === 1)
       .map((c, i) => ({
-        id: `bulk-m-${c.id}`,
+        id: `bulk-m-${i}-${me.user.id.slice(0, 8)}`,
         conversation_id: c.id,
         seq: 1,
         sender_id: c.user_a === me.user.id ? c.user_b : c.user_a,
