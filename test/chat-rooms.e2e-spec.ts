@@ -116,9 +116,10 @@ describe('chat: rooms', () => {
         ok: false,
         error: { code: 'NOT_FOUND', message: 'Room not found' },
       });
+      // A private room is not revealed to an outsider: sending to it is answered as to an unknown room.
       expect(await outsider.tabs[0].request('message:send', { roomId: room.id, content: 'let me in' })).toMatchObject({
         ok: false,
-        error: { code: 'FORBIDDEN' },
+        error: { code: 'NOT_FOUND' },
       });
       const m = await send(owner.tabs[0], { roomId: room.id, content: 'members only' });
       await member.tabs[0].waitFor('message:new', (x) => x.id === m.id);

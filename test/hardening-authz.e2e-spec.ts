@@ -9,8 +9,8 @@ import { connect, connectError, registerUser, settle, type TestClient, type Test
 /**
  * The authorization matrix: an outsider (Mallory) tries every event and endpoint against
  * Alice and Bob's things and is refused with the documented code (PROTOCOL §4: existing but
- * not yours → FORBIDDEN, unknown → NOT_FOUND; a private room one is neither in nor invited to
- * answers exactly as an unknown one). Two listening sockets of Mallory must then see
+ * not yours → FORBIDDEN, unknown → NOT_FOUND; what an outsider must not learn exists, such as
+ * another pair's DM or a private room's conversation, is NOT_FOUND like an unknown one). Two listening sockets of Mallory must then see
  * none of Alice and Bob's traffic, except what PROTOCOL sends to everyone (modal:opened/closed).
  */
 describe('hardening: authorization matrix', () => {
@@ -56,8 +56,8 @@ describe('hardening: authorization matrix', () => {
     {
       event: 'message:send',
       payload: { roomId: privateRoom.id, content: 'let me in' },
-      code: 'FORBIDDEN',
-      rule: 'only members send to a room',
+      code: 'NOT_FOUND',
+      rule: 'only members send to a room (a private one is hidden)',
     },
     {
       event: 'message:send',
@@ -73,8 +73,13 @@ describe('hardening: authorization matrix', () => {
       code: 'BAD_REQUEST',
       rule: 'a payload never names its sender',
     },
-    { event: 'message:history', payload: { conversationId: dm }, code: 'FORBIDDEN', rule: "someone else's DM" },
-    { event: 'message:history', payload: { conversationId: `room:${privateRoom.id}` }, code: 'FORBIDDEN', rule: 'private room history' },
+    { event: 'message:history', payload: { conversationId: dm }, code: 'NOT_FOUND', rule: "someone else's DM (existence hidden)" },
+    {
+      event: 'message:history',
+      payload: { conversationId: `room:${privateRoom.id}` },
+      code: 'NOT_FOUND',
+      rule: 'private room history (existence hidden)',
+    },
     {
       event: 'message:history',
       payload: { conversationId: `room:${publicRoom.id}` },
@@ -82,11 +87,11 @@ describe('hardening: authorization matrix', () => {
       rule: 'public room history, not a member',
     },
     { event: 'message:history', payload: { conversationId: 'room:no-such-room' }, code: 'NOT_FOUND', rule: 'unknown room' },
-    { event: 'message:read', payload: { conversationId: dm, seq: 1 }, code: 'FORBIDDEN', rule: "read pointer on someone else's DM" },
+    { event: 'message:read', payload: { conversationId: dm, seq: 1 }, code: 'NOT_FOUND', rule: "read pointer on someone else's DM" },
     {
       event: 'message:read',
       payload: { conversationId: `room:${privateRoom.id}`, seq: 1 },
-      code: 'FORBIDDEN',
+      code: 'NOT_FOUND',
       rule: 'read pointer in a private room',
     },
     {
@@ -153,7 +158,7 @@ describe('hardening: authorization matrix', () => {
     expect(listed.rooms.map((r) => r.id)).not.toContain(privateRoom.id);
   });
 
-  it('answers REST without or with a wrong token with 401, and an outsider with 403/404', async () => {
+  it('answers REST without or with a wrong token with 401, and an outsider with 404 (403 for a public room)', async () => {
     const path = (id: string) => `/conversations/${encodeURIComponent(id)}/messages`;
     const expired = jwt.sign({ sub: mallory.user.id, exp: Math.floor(Date.now() / 1000) - 60 }, TEST_JWT_SECRET, { algorithm: 'HS256' });
     const otherKey = jwt.sign({ sub: alice.user.id }, 'not-the-secret-not-the-secret-not-the-secret', {
@@ -184,8 +189,8 @@ describe('hardening: authorization matrix', () => {
       }
     }
     const asMallory = (url: string) => request(t.url).get(url).set('authorization', `Bearer ${mallory.token}`);
-    expect((await asMallory(path(dm))).status).toBe(403);
-    expect((await asMallory(path(`room:${privateRoom.id}`))).body).toEqual({ error: { code: 'FORBIDDEN', message: expect.any(String) } });
+    expect((await asMallory(path(dm))).status).toBe(404);
+    expect((await asMallory(path(`room:${privateRoom.id}`))).body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
     expect((await asMallory(path(`room:${publicRoom.id}`))).status).toBe(403);
     expect((await asMallory(path('room:no-such-room'))).status).toBe(404);
     expect((await asMallory(path(dmId(mallory.user.id, 'ghost')))).status).toBe(404);

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { Socket } from 'socket.io-client';
 import { ERROR_CODES, type ClientEventName } from '../src/contracts';
+import { encodeConversationCursor } from '../src/chat/conversation-cursor';
 import { startApp, type TestApp } from './support/app';
 import { dmId } from './support/chat';
 import { connect, registerUser, settle, type TestClient, type TestUser } from './support/clients';
@@ -39,7 +40,13 @@ const SPECS: { [E in ClientEventName]: (ctx: Ctx) => PayloadSpec } = {
     base: { conversationId: dmId(c.fuzzer.user.id, c.control.user.id), seq: 0 },
     required: ['conversationId', 'seq'],
   }),
-  'conversation:list': () => ({ base: {}, required: [] }),
+  'conversation:list': (c) => ({
+    base: {
+      limit: 5,
+      before: encodeConversationCursor({ activity: new Date().toISOString(), conversationId: dmId(c.fuzzer.user.id, c.control.user.id) }),
+    },
+    required: [],
+  }),
   typing: (c) => ({ base: { to: c.control.user.id, isTyping: true }, required: ['isTyping', 'to'] }),
   'room:create': (c) => ({ base: { name: 'fuzz room', visibility: 'public', members: [c.control.user.id] }, required: ['name'] }),
   'room:list': () => ({ base: { scope: 'public' }, required: [] }),

@@ -13,9 +13,17 @@ import { MessagesService } from './messages.service';
 export class ConversationsController {
   constructor(private readonly messages: MessagesService) {}
 
-  /** History of a conversation the caller takes part in: 400 malformed id, 403 not theirs, 404 unknown. */
+  /**
+   * History of a conversation the caller takes part in: 400 malformed id; 404 unknown or not
+   * theirs (one answer, so existence cannot be probed); 403 only for a public room not joined.
+   */
   @Get(':conversationId/messages')
-  @ApiOperation({ summary: 'A page of a conversation’s history (as the `message:history` event)' })
+  @ApiOperation({
+    summary: 'A page of a conversation’s history (as the `message:history` event)',
+    description:
+      '`404 NOT_FOUND`, with the same message, for an unknown conversation, a DM you are not one of the two participants of, ' +
+      'and a private room you are not a member of. `403 FORBIDDEN` only for a public room you have not joined.',
+  })
   @ApiParam({ name: 'conversationId', description: '`dm:<userIdA>:<userIdB>` (ids sorted) or `room:<roomId>`' })
   @ApiDtoQuery(HistoryPageQuery)
   @ApiOkResponse({ schema: model('MessagePage') })

@@ -2,7 +2,7 @@ import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websocke
 import type { ConversationListResult, Message, MessagePage, MessageReadResult } from '../contracts';
 import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
 import type { AppSocket } from '../common/ws/socket.types';
-import { requireEmptyPayload } from './dto/conversation-list.dto';
+import { ConversationListDto } from './dto/conversation-list.dto';
 import { MessageHistoryDto } from './dto/message-history.dto';
 import { MessageReadDto } from './dto/message-read.dto';
 import { SendMessageDto } from './dto/send-message.dto';
@@ -35,9 +35,8 @@ export class MessagesGateway {
   }
 
   @SubscribeMessage('conversation:list')
-  list(@ConnectedSocket() socket: AppSocket, @MessageBody() body: unknown): Promise<ConversationListResult> {
-    requireEmptyPayload(body);
-    return this.messages.listConversations(socket.data.user);
+  list(@ConnectedSocket() socket: AppSocket, @MessageBody() body: ConversationListDto): Promise<ConversationListResult> {
+    return this.messages.listConversations(socket.data.user, body);
   }
 
   @SubscribeMessage('typing')

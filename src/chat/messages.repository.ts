@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable, type SqlBool } from 'kysely';
 import type { Db } from '../storage/database';
 import type { ConversationsTable, MessagesTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { inBatches } from '../storage/in-batches';
 import { WriteBatcher } from '../storage/write-batcher';
+import type { ConversationCursor } from './conversation-cursor';
 
 export type MessageRow = Selectable<MessagesTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
@@ -12,9 +14,17 @@ export type ConversationKey = Pick<ConversationRow, 'id' | 'kind' | 'room_id' | 
 export type NewMessage = Omit<Insertable<MessagesTable>, 'seq' | 'conversation_id'>;
 
 export interface ConversationListRow extends ConversationRow {
+  /** `coalesce(last_message_at, created_at)`: the order of the list and half of its cursor. */
+  activity: string;
   last_read_seq: number | null;
   /** The message with seq = last_seq, when there is one. */
   last_message: MessageRow | undefined;
+}
+
+export interface ConversationPageBounds {
+  limit: number;
+  /** Only conversations strictly after this one in list order. */
+  before?: ConversationCursor;
 }
 
 export interface HistoryBounds {
@@ -124,13 +134,56 @@ export class MessagesRepository {
     return row ? Number(row.last_read_seq) : 0;
   }
 
-  /** Every DM of the user and every room they are a member of, with read pointer and last message. */
-  async listForUser(userId: string): Promise<ConversationListRow[]> {
-    const rows = await this.db
-      .selectFrom('conversations as c')
-      .leftJoin('conversation_reads as r', (join) => join.onRef('r.conversation_id', '=', 'c.id').on('r.user_id', '=', userId))
-      .leftJoin('messages as m', (join) => join.onRef('m.conversation_id', '=', 'c.id').onRef('m.seq', '=', 'c.last_seq'))
+  /**
+   * One page of the user's conversations (their DMs and the rooms they are a member of), latest
+   * activity first (`coalesce(last_message_at, created_at)`, then id, both descending), strictly
+   * after `before`, with read pointer and last message. Three ordered sub-queries of at most
+   * `limit + 1` rows each (user_a = me, user_b = me, my rooms) are merged in SQL: the DM sides
+   * read a bounded range of the activity indexes (migration 0005), the rooms side is bounded by
+   * the number of rooms a user may be in. `hasMore`: rows beyond this page exist.
+   */
+  async listPage(userId: string, { limit, before }: ConversationPageBounds): Promise<{ rows: ConversationListRow[]; hasMore: boolean }> {
+    // Written exactly as the indexed expression so both engines use the index.
+    const activity = sql<string>`coalesce(${sql.ref('c.last_message_at')}, ${sql.ref('c.created_at')})`;
+    // `activity <= x and (activity < x or id < y)`: a range both engines can seek to.
+    const seek =
+      before &&
+      sql<SqlBool>`${activity} <= ${before.activity} and (${activity} < ${before.activity} or ${sql.ref('c.id')} < ${before.conversationId})`;
+    const side = (column: 'c.user_a' | 'c.user_b') =>
+      this.db
+        .selectFrom('conversations as c')
+        .selectAll('c')
+        .select(activity.as('activity'))
+        .where(column, '=', userId)
+        // A note-to-self conversation has the user on both sides: listed once, from user_a.
+        .$if(column === 'c.user_b', (qb) => qb.where('c.user_a', '<>', userId))
+        .$if(seek !== undefined, (qb) => qb.where(seek!))
+        .orderBy(activity, 'desc')
+        .orderBy('c.id', 'desc')
+        .limit(limit + 1);
+    const rooms = this.db
+      .selectFrom('room_members as rm')
+      .innerJoin('conversations as c', 'c.room_id', 'rm.room_id')
       .selectAll('c')
+      .select(activity.as('activity'))
+      .where('rm.user_id', '=', userId)
+      .$if(seek !== undefined, (qb) => qb.where(seek!))
+      .orderBy(activity, 'desc')
+      .orderBy('c.id', 'desc')
+      .limit(limit + 1);
+    const merged = this.db
+      .selectFrom(side('c.user_a').as('a'))
+      .selectAll()
+      .unionAll(this.db.selectFrom(side('c.user_b').as('b')).selectAll())
+      .unionAll(this.db.selectFrom(rooms.as('r')).selectAll())
+      .orderBy('activity', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1);
+    const rows = await this.db
+      .selectFrom(merged.as('p'))
+      .leftJoin('conversation_reads as r', (join) => join.onRef('r.conversation_id', '=', 'p.id').on('r.user_id', '=', userId))
+      .leftJoin('messages as m', (join) => join.onRef('m.conversation_id', '=', 'p.id').onRef('m.seq', '=', 'p.last_seq'))
+      .selectAll('p')
       .select([
         'r.last_read_seq',
         'm.id as m_id',
@@ -143,54 +196,57 @@ export class MessagesRepository {
         'm.client_msg_id as m_client_msg_id',
         'm.created_at as m_created_at',
       ])
-      .where((eb) =>
-        eb.or([
-          eb('c.user_a', '=', userId),
-          eb('c.user_b', '=', userId),
-          eb('c.room_id', 'in', eb.selectFrom('room_members').select('room_id').where('user_id', '=', userId)),
-        ]),
-      )
+      .orderBy('p.activity', 'desc')
+      .orderBy('p.id', 'desc')
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      room_id: r.room_id,
-      user_a: r.user_a,
-      user_b: r.user_b,
-      last_seq: Number(r.last_seq),
-      last_message_at: r.last_message_at,
-      created_at: r.created_at,
-      last_read_seq: r.last_read_seq === null ? null : Number(r.last_read_seq),
-      last_message:
-        r.m_id === null
-          ? undefined
-          : {
-              id: r.m_id,
-              conversation_id: r.id,
-              seq: Number(r.m_seq),
-              sender_id: r.m_sender_id!,
-              sender_username: r.m_sender_username!,
-              recipient_id: r.m_recipient_id,
-              room_id: r.m_room_id,
-              content: r.m_content!,
-              client_msg_id: r.m_client_msg_id,
-              created_at: r.m_created_at!,
-            },
-    }));
+    const hasMore = rows.length > limit;
+    return {
+      hasMore,
+      rows: rows.slice(0, limit).map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        room_id: r.room_id,
+        user_a: r.user_a,
+        user_b: r.user_b,
+        last_seq: Number(r.last_seq),
+        last_message_at: r.last_message_at,
+        created_at: r.created_at,
+        activity: r.activity,
+        last_read_seq: r.last_read_seq === null ? null : Number(r.last_read_seq),
+        last_message:
+          r.m_id === null
+            ? undefined
+            : {
+                id: r.m_id,
+                conversation_id: r.id,
+                seq: Number(r.m_seq),
+                sender_id: r.m_sender_id!,
+                sender_username: r.m_sender_username!,
+                recipient_id: r.m_recipient_id,
+                room_id: r.m_room_id,
+                content: r.m_content!,
+                client_msg_id: r.m_client_msg_id,
+                created_at: r.m_created_at!,
+              },
+      })),
+    };
   }
 
   /** Messages from others after the user's read pointer, per conversation (absent: none). */
   async unreadCounts(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
-    if (conversationIds.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('messages as m')
-      .leftJoin('conversation_reads as r', (join) => join.onRef('r.conversation_id', '=', 'm.conversation_id').on('r.user_id', '=', userId))
-      .select(['m.conversation_id', (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where('m.conversation_id', 'in', conversationIds)
-      .where('m.sender_id', '<>', userId)
-      .where((eb) => eb('m.seq', '>', eb.fn.coalesce('r.last_read_seq', sql<number>`0`)))
-      .groupBy('m.conversation_id')
-      .execute();
+    const rows = await inBatches(conversationIds, (chunk) =>
+      this.db
+        .selectFrom('messages as m')
+        .leftJoin('conversation_reads as r', (join) =>
+          join.onRef('r.conversation_id', '=', 'm.conversation_id').on('r.user_id', '=', userId),
+        )
+        .select(['m.conversation_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('m.conversation_id', 'in', chunk)
+        .where('m.sender_id', '<>', userId)
+        .where((eb) => eb('m.seq', '>', eb.fn.coalesce('r.last_read_seq', sql<number>`0`)))
+        .groupBy('m.conversation_id')
+        .execute(),
+    );
     return new Map(rows.map((r) => [r.conversation_id, Number(r.n)]));
   }
 }

@@ -34,11 +34,15 @@ function setup(maxLength = 4000) {
     history: jest.fn(),
     advanceReadPointer: jest.fn(),
     readPointer: jest.fn(),
-    listForUser: jest.fn(),
+    listPage: jest.fn(),
     unreadCounts: jest.fn(),
   };
-  const rooms = { memberRole: jest.fn(), exists: jest.fn(), findByIds: jest.fn() };
-  const users = { exists: jest.fn(async (id: string) => id === 'a' || id === 'b'), findByIds: jest.fn() };
+  const rooms = { memberRole: jest.fn(), findById: jest.fn(), findByIds: jest.fn() };
+  const users = {
+    exists: jest.fn(async (id: string) => id === 'a' || id === 'b'),
+    findById: jest.fn(async (id: string) => [alice, bob].find((u) => u.id === id)),
+    findByIds: jest.fn(),
+  };
   const realtime = { emit: jest.fn() };
   const config = { limits: { messageMaxLength: maxLength } } as AppConfig;
   const service = new MessagesService(
@@ -82,13 +86,26 @@ describe('MessagesService', () => {
       expect(realtime.emit).toHaveBeenCalledWith('room:r1', 'message:new', message, 's');
     });
 
-    it('refuses non-members (FORBIDDEN) and unknown rooms (NOT_FOUND) without storing', async () => {
+    it('refuses a public room not joined (FORBIDDEN), a private one and an unknown one alike (NOT_FOUND), without storing', async () => {
       const { service, rooms, messages } = setup();
       rooms.memberRole.mockResolvedValue(undefined);
-      rooms.exists.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
-      expect((await failure(service.send(alice, 's', { roomId: 'r1', content: 'x' }))).code).toBe('FORBIDDEN');
-      expect((await failure(service.send(alice, 's', { roomId: 'r2', content: 'x' }))).code).toBe('NOT_FOUND');
+      rooms.findById.mockImplementation(async (id: string) =>
+        id === 'pub' ? { id, visibility: 'public' } : id === 'priv' ? { id, visibility: 'private' } : undefined,
+      );
+      expect((await failure(service.send(alice, 's', { roomId: 'pub', content: 'x' }))).code).toBe('FORBIDDEN');
+      const hidden = await failure(service.send(alice, 's', { roomId: 'priv', content: 'x' }));
+      const unknown = await failure(service.send(alice, 's', { roomId: 'nope', content: 'x' }));
+      expect(hidden.code).toBe('NOT_FOUND');
+      expect([hidden.code, hidden.message]).toEqual([unknown.code, unknown.message]);
       expect(messages.append).not.toHaveBeenCalled();
+    });
+
+    it('costs a member one membership lookup, as before', async () => {
+      const { service, rooms } = setup();
+      rooms.memberRole.mockResolvedValue('member');
+      await service.send(alice, 's', { roomId: 'priv', content: 'x' });
+      expect(rooms.memberRole).toHaveBeenCalledTimes(1);
+      expect(rooms.findById).not.toHaveBeenCalled();
     });
 
     it('answers NOT_FOUND for an unknown recipient; allows a note to self', async () => {
@@ -184,12 +201,32 @@ describe('MessagesService', () => {
   });
 
   describe('history access', () => {
-    it('is 400 for a malformed id, 403 for an outsider of an existing DM, 404 for an unknown one', async () => {
+    it('is 400 for a malformed id; one NOT_FOUND for a third party, existing conversation or not, decided without a lookup', async () => {
       const { service, messages } = setup();
       expect((await failure(service.history(alice, 'dm:b:a', {}))).code).toBe('BAD_REQUEST');
-      messages.findConversation.mockResolvedValueOnce({ id: 'dm:b:c' }).mockResolvedValueOnce(undefined);
-      expect((await failure(service.history(alice, 'dm:b:c', {}))).code).toBe('FORBIDDEN');
-      expect((await failure(service.history(alice, 'dm:b:c', {}))).code).toBe('NOT_FOUND');
+      messages.findConversation.mockImplementation(async (id: string) => (id === 'dm:b:c' ? { id, last_seq: 1 } : undefined));
+      const existing = await failure(service.history(alice, 'dm:b:c', {}));
+      const never = await failure(service.markRead(alice, 's', 'dm:b:d', 1));
+      expect([existing.code, existing.message]).toEqual(['NOT_FOUND', 'Conversation not found']);
+      expect([never.code, never.message]).toEqual(['NOT_FOUND', 'Conversation not found']);
+      expect(messages.findConversation).not.toHaveBeenCalled();
+      // A participant asking for a DM with a user that does not exist: the same answer.
+      const ghost = await failure(service.history(alice, 'dm:a:ghost', {}));
+      expect([ghost.code, ghost.message]).toEqual(['NOT_FOUND', 'Conversation not found']);
+    });
+
+    it('answers a private room conversation as an unknown one, and a public one not joined with FORBIDDEN', async () => {
+      const { service, messages, rooms } = setup();
+      rooms.memberRole.mockResolvedValue(undefined);
+      messages.findConversation.mockImplementation(async (id: string) => (id === 'room:nope' ? undefined : { id, last_seq: 1 }));
+      rooms.findById.mockImplementation(async (id: string) =>
+        id === 'pub' ? { id, visibility: 'public' } : id === 'priv' ? { id, visibility: 'private' } : undefined,
+      );
+      const hidden = await failure(service.history(alice, 'room:priv', {}));
+      const unknown = await failure(service.markRead(alice, 's', 'room:nope', 1));
+      expect([hidden.code, hidden.message]).toEqual(['NOT_FOUND', 'Conversation not found']);
+      expect([unknown.code, unknown.message]).toEqual([hidden.code, hidden.message]);
+      expect((await failure(service.history(alice, 'room:pub', {}))).code).toBe('FORBIDDEN');
     });
 
     it('reads a page with the default limit of 50', async () => {
@@ -199,6 +236,74 @@ describe('MessagesService', () => {
       const page = await service.history(alice, 'dm:a:b', { after: 0 });
       expect(messages.history).toHaveBeenCalledWith('dm:a:b', { before: undefined, after: 0, limit: 50 });
       expect(page).toEqual({ messages: [expect.objectContaining({ id: 'm1', seq: 1 })], hasMore: false });
+    });
+  });
+  describe('listConversations', () => {
+    const listRow = (id: string, activity: string, overrides: Record<string, unknown> = {}) => ({
+      id,
+      kind: 'dm',
+      room_id: null,
+      user_a: 'a',
+      user_b: id.split(':')[2],
+      last_seq: 1,
+      last_message_at: activity,
+      created_at: activity,
+      activity,
+      last_read_seq: null,
+      last_message: undefined,
+      ...overrides,
+    });
+
+    it('asks for one page (default 100), looks up only that page, and hands out a cursor when more exist', async () => {
+      const { service, messages, users, rooms } = setup();
+      messages.listPage.mockResolvedValue({
+        rows: [listRow('dm:a:b', '2024-01-02T00:00:00.000Z'), listRow('dm:a:c', '2024-01-01T00:00:00.000Z', { last_seq: 0 })],
+        hasMore: true,
+      });
+      messages.unreadCounts.mockResolvedValue(new Map([['dm:a:b', 1]]));
+      users.findByIds.mockResolvedValue([bob]);
+      rooms.findByIds.mockResolvedValue([]);
+      const page = await service.listConversations(alice, {});
+      expect(messages.listPage).toHaveBeenCalledWith('a', { limit: 100, before: undefined });
+      expect(messages.unreadCounts).toHaveBeenCalledWith('a', ['dm:a:b']);
+      expect(users.findByIds).toHaveBeenCalledWith(['b', 'c']);
+      expect(page.conversations.map((c) => [c.conversationId, c.unreadCount, c.peer?.id])).toEqual([
+        ['dm:a:b', 1, 'b'],
+        ['dm:a:c', 0, undefined],
+      ]);
+      expect(page.hasMore).toBe(true);
+      // The cursor names the last entry and is accepted back as `before`.
+      await service.listConversations(alice, { limit: 2, before: page.next });
+      expect(messages.listPage).toHaveBeenLastCalledWith('a', {
+        limit: 2,
+        before: { activity: '2024-01-01T00:00:00.000Z', conversationId: 'dm:a:c' },
+      });
+    });
+
+    it('has no next on the last page', async () => {
+      const { service, messages, users, rooms } = setup();
+      messages.listPage.mockResolvedValue({ rows: [listRow('dm:a:b', '2024-01-02T00:00:00.000Z')], hasMore: false });
+      messages.unreadCounts.mockResolvedValue(new Map());
+      users.findByIds.mockResolvedValue([bob]);
+      rooms.findByIds.mockResolvedValue([]);
+      expect(await service.listConversations(alice)).toEqual({
+        conversations: [expect.objectContaining({ conversationId: 'dm:a:b' })],
+        hasMore: false,
+      });
+    });
+
+    it.each([
+      'garbage!',
+      Buffer.from('not json').toString('base64url'),
+      Buffer.from(JSON.stringify(['yesterday', 'dm:a:b'])).toString('base64url'),
+      Buffer.from(JSON.stringify(['2024-01-01T00:00:00.000Z', 'dm:b:a'])).toString('base64url'),
+      Buffer.from(JSON.stringify(['2024-01-01T00:00:00.000Z'])).toString('base64url'),
+      Buffer.from(JSON.stringify({ activity: '2024-01-01T00:00:00.000Z', id: 'dm:a:b' })).toString('base64url'),
+    ])('refuses a cursor it did not hand out (%s) with BAD_REQUEST before any query', async (before) => {
+      const { service, messages } = setup();
+      const error = await failure(service.listConversations(alice, { before }));
+      expect(error).toMatchObject({ code: 'BAD_REQUEST', details: [{ field: 'before' }] });
+      expect(messages.listPage).not.toHaveBeenCalled();
     });
   });
 });

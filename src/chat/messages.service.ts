@@ -7,10 +7,18 @@ import { InjectConfig, type AppConfig } from '../config/config.module';
 import { uuidV7 } from '../storage/uuid-v7';
 import { UsersService } from '../users/users.service';
 import { toMessage, toRoom } from './chat.mapper';
+import { decodeConversationCursor, encodeConversationCursor } from './conversation-cursor';
 import { dmConversationId, requireConversationId, roomConversationId, type ParsedConversationId } from './conversation-id';
+import { DEFAULT_CONVERSATION_PAGE } from './dto/conversation-list.dto';
 import { requireOneTarget } from './dto/target';
 import { KeyedSerializer } from './keyed-serializer';
-import { MessagesRepository, type ConversationKey, type ConversationRow, type MessageRow } from './messages.repository';
+import {
+  MessagesRepository,
+  type ConversationKey,
+  type ConversationListRow,
+  type ConversationRow,
+  type MessageRow,
+} from './messages.repository';
 import { RoomsRepository } from './rooms.repository';
 
 export const DEFAULT_HISTORY_LIMIT = 50;
@@ -20,6 +28,11 @@ export interface SendInput {
   roomId?: string;
   content: string;
   clientMsgId?: string;
+}
+
+export interface ConversationPageInput {
+  limit?: number;
+  before?: string;
 }
 
 export interface HistoryInput {
@@ -32,6 +45,11 @@ export interface HistoryInput {
 interface Access {
   parsed: ParsedConversationId;
   conversation: ConversationRow | undefined;
+}
+
+/** One message for every conversation the caller may not see, existing or not. */
+function conversationNotFound(): AppError {
+  return AppError.notFound('Conversation not found');
 }
 
 function contentError(message: string): AppError {
@@ -144,77 +162,94 @@ export class MessagesService {
     return { conversationId: parsed.id, seq };
   }
 
-  /** The caller's conversations, most recent activity first, with unread counts. */
-  async listConversations(user: User): Promise<ConversationListResult> {
-    const rows = await this.messages.listForUser(user.id);
-    const peerIds = rows.filter((r) => r.kind === 'dm').map((r) => (r.user_a === user.id ? r.user_b! : r.user_a!));
-    const roomIds = rows.filter((r) => r.kind === 'room').map((r) => r.room_id!);
+  /**
+   * One page of the caller's conversations, latest activity first, with unread counts. Costs
+   * O(page) whatever the number of conversations (anyone may open a DM with anyone); unread
+   * counts, peers and rooms are looked up for this page only.
+   */
+  async listConversations(user: User, input: ConversationPageInput = {}): Promise<ConversationListResult> {
+    // Optional fields may come as null (class-validator's IsOptional): the same as absent.
+    const before = input.before ? decodeConversationCursor(input.before) : undefined;
+    const limit = input.limit ?? DEFAULT_CONVERSATION_PAGE;
+    const { rows, hasMore } = await this.messages.listPage(user.id, { limit, before });
+    const peerOf = (r: ConversationListRow) => (r.user_a === user.id ? r.user_b! : r.user_a!);
     const [unread, peers, roomRows] = await Promise.all([
       this.messages.unreadCounts(
         user.id,
         rows.filter((r) => r.last_seq > 0).map((r) => r.id),
       ),
-      this.users.findByIds(peerIds),
-      this.rooms.findByIds(roomIds),
+      this.users.findByIds(rows.filter((r) => r.kind === 'dm').map(peerOf)),
+      this.rooms.findByIds(rows.filter((r) => r.kind === 'room').map((r) => r.room_id!)),
     ]);
     const peerById = new Map(peers.map((p) => [p.id, p]));
     const roomById = new Map(roomRows.map((r) => [r.id, toRoom(r)]));
-    const activity = (r: (typeof rows)[number]) => r.last_message_at ?? r.created_at;
-    const conversations = [...rows]
-      .sort((x, y) => (activity(x) < activity(y) ? 1 : activity(x) > activity(y) ? -1 : 0))
-      .map((r): ConversationSummary => {
-        const summary: ConversationSummary = {
-          conversationId: r.id,
-          type: r.kind,
-          unreadCount: unread.get(r.id) ?? 0,
-          lastReadSeq: r.last_read_seq ?? 0,
-        };
-        if (r.kind === 'dm') {
-          const peer = peerById.get(r.user_a === user.id ? r.user_b! : r.user_a!);
-          if (peer) summary.peer = peer;
-        } else {
-          const room = roomById.get(r.room_id!);
-          if (room) summary.room = room;
-        }
-        if (r.last_message) summary.lastMessage = toMessage(r.last_message);
-        return summary;
-      });
-    return { conversations };
+    const conversations = rows.map((r): ConversationSummary => {
+      const summary: ConversationSummary = {
+        conversationId: r.id,
+        type: r.kind,
+        unreadCount: unread.get(r.id) ?? 0,
+        lastReadSeq: r.last_read_seq ?? 0,
+      };
+      if (r.kind === 'dm') {
+        const peer = peerById.get(peerOf(r));
+        if (peer) summary.peer = peer;
+      } else {
+        const room = roomById.get(r.room_id!);
+        if (room) summary.room = room;
+      }
+      if (r.last_message) summary.lastMessage = toMessage(r.last_message);
+      return summary;
+    });
+    const result: ConversationListResult = { conversations, hasMore };
+    const last = rows.at(-1);
+    if (hasMore && last) result.next = encodeConversationCursor({ activity: last.activity, conversationId: last.id });
+    return result;
   }
 
   /**
-   * Checks that the caller takes part in the conversation: malformed → BAD_REQUEST, unknown →
-   * NOT_FOUND, existing but not theirs → FORBIDDEN. A DM with an existing user that has no
-   * messages yet is readable (and empty).
+   * Checks that the caller takes part in the conversation: malformed → BAD_REQUEST. Whatever the
+   * caller may not see is NOT_FOUND with one message, so existence cannot be probed: a DM of two
+   * other users (decided from the id alone, before any lookup), a DM with an unknown user, an
+   * unknown room, a private room the caller is not in. Only a public room (listed openly) the
+   * caller has not joined is FORBIDDEN. A DM with an existing user and no messages is readable.
    */
   private async access(userId: string, conversationId: string): Promise<Access> {
     const parsed = requireConversationId(conversationId);
     if (parsed.kind === 'room') {
-      const [role, conversation] = await Promise.all([
-        this.rooms.memberRole(parsed.roomId, userId),
+      const [visibility, conversation] = await Promise.all([
+        this.roomVisibility(parsed.roomId, userId),
         this.messages.findConversation(parsed.id),
       ]);
-      if (!conversation) throw AppError.notFound('Conversation not found');
-      if (!role) throw AppError.forbidden('Only members may read this room');
+      if (visibility === 'public') throw AppError.forbidden('Only members may read this room');
+      if (visibility === 'hidden' || !conversation) throw conversationNotFound();
       return { parsed, conversation };
     }
+    if (parsed.userA !== userId && parsed.userB !== userId) throw conversationNotFound();
     const conversation = await this.messages.findConversation(parsed.id);
-    if (parsed.userA !== userId && parsed.userB !== userId) {
-      if (conversation) throw AppError.forbidden('Only its two participants may read a direct conversation');
-      throw AppError.notFound('Conversation not found');
-    }
     if (!conversation) {
       const peer = parsed.userA === userId ? parsed.userB : parsed.userA;
-      if (peer !== userId && !(await this.users.findById(peer))) throw AppError.notFound('Conversation not found');
+      if (peer !== userId && !(await this.users.findById(peer))) throw conversationNotFound();
     }
     return { parsed, conversation };
   }
 
-  /** NOT_FOUND for an unknown room, FORBIDDEN for a non-member. */
+  /** NOT_FOUND for an unknown room or a private one the user is not in, FORBIDDEN for a public one. */
   private async requireRoomMember(roomId: string, userId: string, forbidden: string): Promise<void> {
-    if (await this.rooms.memberRole(roomId, userId)) return;
-    if (await this.rooms.exists(roomId)) throw AppError.forbidden(forbidden);
-    throw AppError.notFound('Room not found');
+    const visibility = await this.roomVisibility(roomId, userId);
+    if (visibility === 'public') throw AppError.forbidden(forbidden);
+    if (visibility === 'hidden') throw AppError.notFound('Room not found');
+  }
+
+  /**
+   * What the user may know of a room: 'member'; 'public' (exists and is listed openly, not a
+   * member); 'hidden' (unknown, or private and not theirs: indistinguishable on purpose). A member
+   * costs one lookup, as before. The one place of this rule here, to be replaced by the rooms'
+   * shared helper.
+   */
+  private async roomVisibility(roomId: string, userId: string): Promise<'member' | 'public' | 'hidden'> {
+    if (await this.rooms.memberRole(roomId, userId)) return 'member';
+    const room = await this.rooms.findById(roomId);
+    return room?.visibility === 'public' ? 'public' : 'hidden';
   }
 
   /** Every socket of every participant of a conversation. */

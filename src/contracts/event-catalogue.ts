@@ -178,6 +178,11 @@ export interface ServerEventDoc<Payload> {
   payload: Schema<Payload>;
 }
 
+/** The one answer for a conversation the caller may not see (no existence oracle). */
+const CONVERSATION_ACCESS =
+  'A DM you are not one of the two participants of, an unknown conversation and a private room you are not a member of are all ' +
+  '`NOT_FOUND` with the same message; a public room you have not joined is `FORBIDDEN`.';
+
 const presenceUsers = objectOf<PresenceUsersResult>({
   users: req(arrayOf(ref('Presence'))),
   hasMore: opt(bool('paged answers (online users, a room’s members): more follow; ask `presence:list` again with `after: next`')),
@@ -201,25 +206,35 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     summary: 'Send a direct message (`to`) or a room message (`roomId`); exactly one of them.',
     description:
       'Stored before the ack. Reusing a `clientMsgId` returns the first message again and delivers nothing twice. ' +
-      'Rooms: members only. Direct messages: any existing user, yourself included.',
+      'Rooms: members only (a private room you are not in is `NOT_FOUND`, as an unknown one; a public one `FORBIDDEN`). ' +
+      'Direct messages: any existing user, yourself included.',
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: ref('Message'),
   },
   'message:history': {
     summary: 'A page of a conversation’s messages (latest first page, `before` pages back, `after` catches up).',
+    description: CONVERSATION_ACCESS,
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: ref('MessagePage'),
   },
   'message:read': {
     summary: 'Move your read pointer forward; lower or equal `seq` changes nothing.',
-    description: 'The other participants and your other tabs get `message:read` when it moves.',
+    description: `The other participants and your other tabs get \`message:read\` when it moves. ${CONVERSATION_ACCESS}`,
     errors: ['NOT_FOUND', 'FORBIDDEN'],
     result: objectOf({ conversationId: req(str()), seq: req(int('your read pointer', { minimum: 0 })) }),
   },
   'conversation:list': {
-    summary: 'Your conversations, latest activity first, with unread counts.',
+    summary: 'A page of your conversations, latest activity first, with unread counts.',
+    description:
+      '`{}` is the first page (`limit` 1–200, default 100). While `hasMore`, send `next` back as `before` for the following page. ' +
+      'A conversation with new activity after you fetched a page moves to the top and does not come again further down ' +
+      '(you get `message:new` for it). A `before` that is not a `next` of this event is `BAD_REQUEST`.',
     errors: [],
-    result: objectOf({ conversations: req(arrayOf(ref('ConversationSummary'))) }),
+    result: objectOf({
+      conversations: req(arrayOf(ref('ConversationSummary'), 'latest activity first', 200)),
+      hasMore: req(bool('older conversations exist')),
+      next: opt(str('cursor for `before`, present when `hasMore`; opaque')),
+    }),
   },
   typing: {
     summary: 'Tell the other participants you are (not) typing; it ends by itself 5 s after the last `true`.',

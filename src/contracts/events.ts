@@ -45,9 +45,19 @@ export interface MessageReadResult {
   conversationId: string;
   seq: number;
 }
-export type ConversationListPayload = Record<string, never>;
+/** One page of your conversations; `{}` is the first page. */
+export interface ConversationListPayload {
+  /** 1–200, default 100. */
+  limit?: number;
+  /** `next` of the previous page. */
+  before?: string;
+}
 export interface ConversationListResult {
   conversations: ConversationSummary[];
+  /** Older conversations exist; fetch them with `before: next`. */
+  hasMore: boolean;
+  /** Present when `hasMore`. */
+  next?: string;
 }
 export interface TypingPayload {
   to?: string;

@@ -1,5 +1,6 @@
-import { emptyObject, type ClientEventMap, type ClientEventName, type JsonSchema, type Schema } from '../contracts';
+import { type ClientEventMap, type ClientEventName, type JsonSchema, type Schema } from '../contracts';
 import { dtoSchema } from './dto-schema';
+import { ConversationListDto } from '../chat/dto/conversation-list.dto';
 import { MessageHistoryDto } from '../chat/dto/message-history.dto';
 import { MessageReadDto } from '../chat/dto/message-read.dto';
 import { RoomCreateDto, RoomIdDto, RoomInviteDto, RoomListDto } from '../chat/dto/room.dto';
@@ -19,7 +20,7 @@ type Dto<T> = new () => T;
 /**
  * The class each gateway validates an event's payload with: its class-validator rules are the
  * payload schema, so the documented limits are the enforced ones. An event whose gateway checks
- * by hand (conversation:list takes nothing) gives its schema directly. Typed per event, so a
+ * by hand would give its schema directly. Typed per event, so a
  * DTO that does not fit the contract's payload type does not compile.
  */
 export const PAYLOAD_SOURCES: { [E in ClientEventName]: Dto<ClientEventMap[E]['payload']> | Schema<ClientEventMap[E]['payload']> } = {
@@ -27,7 +28,7 @@ export const PAYLOAD_SOURCES: { [E in ClientEventName]: Dto<ClientEventMap[E]['p
   'message:send': SendMessageDto,
   'message:history': MessageHistoryDto,
   'message:read': MessageReadDto,
-  'conversation:list': emptyObject,
+  'conversation:list': ConversationListDto,
   typing: TypingDto,
   'room:create': RoomCreateDto,
   'room:list': RoomListDto,

@@ -3,6 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Db } from '../storage/database';
 import type { UsersTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { eachBatch, inBatches } from '../storage/in-batches';
 import { WriteBatcher } from '../storage/write-batcher';
 
 export type UserRow = Selectable<UsersTable>;
@@ -22,9 +23,9 @@ export class UsersRepository {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Any number of ids: the `IN` list is split under the engines' parameter limits. */
   findByIds(ids: readonly string[]): Promise<UserRow[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return this.db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+    return inBatches(ids, (chunk) => this.db.selectFrom('users').selectAll().where('id', 'in', chunk).execute());
   }
 
   findByUsername(username: string): Promise<UserRow | undefined> {
@@ -44,7 +45,9 @@ export class UsersRepository {
   /** Once per user going offline: committed with the other writes of the moment (a deploy's mass disconnect). */
   async setLastSeen(ids: readonly string[], at: string): Promise<void> {
     if (ids.length === 0) return;
-    await this.writes.transaction((trx) => trx.updateTable('users').set({ last_seen_at: at }).where('id', 'in', ids).execute());
+    await this.writes.transaction((trx) =>
+      eachBatch(ids, (chunk) => trx.updateTable('users').set({ last_seen_at: at }).where('id', 'in', chunk).execute()),
+    );
   }
 
   async delete(id: string): Promise<boolean> {

@@ -1,20 +1,25 @@
-import type { FieldError } from '../../contracts';
-import { AppError } from '../../common/errors/app-error';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { ConversationListPayload } from '../../contracts';
+
+export const DEFAULT_CONVERSATION_PAGE = 100;
+export const MAX_CONVERSATION_PAGE = 200;
 
 /**
- * `conversation:list` takes no fields. class-validator refuses a class without constraints
- * (forbidUnknownValues), so the empty payload is checked here, with the same error shape:
- * a missing payload or `{}` passes, anything else is BAD_REQUEST.
+ * `conversation:list`: one page, latest activity first. `{}` (or no payload) is the first page.
+ * Numbers are not coerced: `limit: "100"` is refused like any other wrong type.
  */
-export function requireEmptyPayload(value: unknown): void {
-  if (value === undefined || value === null) return;
-  if (typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) {
-    const details: FieldError[] = [{ field: '(root)', errors: ['must be an object'] }];
-    throw AppError.badRequest('Payload must be a JSON object', details);
-  }
-  const keys = Object.keys(value);
-  if (keys.length) {
-    const details: FieldError[] = keys.slice(0, 20).map((field) => ({ field, errors: [`property ${field} should not exist`] }));
-    throw AppError.badRequest(`Invalid payload: ${details[0].field}: ${details[0].errors[0]}`, details);
-  }
+export class ConversationListDto implements ConversationListPayload {
+  /** Conversations per page. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_CONVERSATION_PAGE)
+  limit?: number;
+
+  /** The `next` cursor of the previous page. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'before must be the `next` cursor of a previous conversation:list page' })
+  before?: string;
 }

@@ -3,6 +3,7 @@ import * as m0001 from './0001-users-and-sessions';
 import * as m0002 from './0002-chat';
 import * as m0003 from './0003-room-membership';
 import * as m0004 from './0004-session-expiry';
+import * as m0005 from './0005-conversation-activity';
 
 /**
  * Every migration, in order, for both engines. Add new ones at the end with the next number;
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002-chat': m0002,
   '0003-room-membership': m0003,
   '0004-session-expiry': m0004,
+  '0005-conversation-activity': m0005,
 };
