@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import request from 'supertest';
 import { io, type Socket } from 'socket.io-client';
+import { createClient } from '../client';
 import { startApp, type TestApp } from './support/app';
 import { connect, registerUser, type TestClient, type TestUser } from './support/clients';
 import { createTestDatabase, type TestDatabase } from './support/databases';
@@ -245,6 +246,13 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER', () => {
 
     // Another user is not affected.
     open.push(await connect(t.url, (await registerUser(t.url)).token));
+    // The typed client rejects ready() with the code and the limit.
+    const typed = createClient(t.url, user.token, { socket: { forceNew: true } });
+    try {
+      await expect(typed.ready()).rejects.toMatchObject({ name: 'RealtimeError', code: 'FORBIDDEN', details: { limit: 5 } });
+    } finally {
+      typed.disconnect();
+    }
 
     // A freed place is taken by the next handshake, and the cap still holds after it.
     attempts.find((_, i) => outcomes[i].ok)!.socket.disconnect();

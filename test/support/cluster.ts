@@ -65,6 +65,8 @@ export class Cluster {
         LOG_LEVEL: 'warn',
         RATE_LIMIT_EVENTS_PER_SEC: '10000',
         RATE_LIMIT_BURST: '10000',
+        RATE_LIMIT_USER_EVENTS_PER_SEC: '10000',
+        RATE_LIMIT_USER_BURST: '10000',
         ...this.env,
       },
       this.cwd,
