@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import request from 'supertest';
 import { io, type Socket } from 'socket.io-client';
 import { createClient } from '../client';
+import { UserEventBudgets } from '../src/common/ws/user-event-budget';
 import { startApp, type TestApp } from './support/app';
 import { connect, registerUser, type TestClient, type TestUser } from './support/clients';
 import { createTestDatabase, type TestDatabase } from './support/databases';
@@ -192,6 +193,28 @@ describe('hardening wire: heartbeat and handshake timeout', () => {
     );
   });
 
+  it('keeps a client that upgrades from long-polling to websocket answering pings on either transport', async () => {
+    const user = await registerUser(t.url);
+    const socket = io(t.url, { auth: { token: user.token }, transports: ['polling', 'websocket'], reconnection: false, forceNew: true });
+    try {
+      const engine = socket.io.engine;
+      const upgraded = new Promise<string>((resolve) => engine.once('upgrade', () => resolve(engine.transport.name)));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('session', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      expect(await upgraded).toBe('websocket');
+      let pings = 0;
+      const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      const enough = new Promise<void>((resolve) => engine.on('ping', () => ++pings >= 6 && resolve()));
+      // 6 pings at 200 ms, each answered on the websocket (a pong that did not count would drop it after 400 ms).
+      expect(await Promise.race([enough.then(() => 'pinged'), disconnected])).toBe('pinged');
+      expect(socket.connected).toBe(true);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
   it('keeps a connection that completed the handshake past the handshake timeout', async () => {
     const user = await registerUser(t.url);
     const client = await RawSocket.connect(t.url, user.token);
@@ -378,6 +401,11 @@ describe('hardening wire: per-user event budget', () => {
       expect((ack.error.details as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
     }
     expect(bystander).toEqual({ allowed: 10, limited: [] });
+    // Per-user state lasts only while the user has sockets here.
+    const budgets = t.app.get(UserEventBudgets);
+    const held = budgets.size;
+    open.splice(0).forEach((c) => c.close());
+    await eventually('per-user state released', async () => (budgets.size <= held - 2 ? true : undefined));
   });
 
   it('counts refusals by the user budget towards the flooding disconnect', async () => {

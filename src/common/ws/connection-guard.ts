@@ -18,6 +18,7 @@ interface EngineTransport extends EventEmitter {
   socket?: { bufferedAmount: number; terminate(): void };
   /** Transports deliver every received packet through `this.onPacket` (Transport#onData, Polling#onData). */
   onPacket: (this: EngineTransport, packet: EnginePacket) => void;
+  [GUARD]?: GuardState;
 }
 interface EngineConnection extends EventEmitter {
   id: string;
@@ -88,8 +89,11 @@ export class ConnectionGuard {
   }
 
   attach(server: AppServer): void {
+    const engine = server.engine as unknown as EventEmitter;
     // Before socket.io's own listener, so this handshake timer fires before its connectTimeout.
-    (server.engine as unknown as EventEmitter).prependListener('connection', (conn: EngineConnection) => this.watch(conn));
+    engine.prependListener('connection', (conn: EngineConnection) => this.watch(conn));
+    // engine.io emits 'flush' on the server too: one listener for all connections, none per connection.
+    engine.on('flush', onFlush);
     server.on('connection', (socket) => {
       const state = (socket.conn as unknown as EngineConnection)[GUARD];
       if (!state) return;
@@ -105,9 +109,9 @@ export class ConnectionGuard {
     state.handshakeTimer.unref();
     conn[GUARD] = state;
     conn.on('packetCreate', onPacketCreate);
-    conn.on('flush', onFlush);
-    conn.on('upgrade', onUpgrade);
-    conn.once('close', onClose);
+    // Only a long-polling connection can upgrade (to websocket).
+    if (conn.transport.name === 'polling') conn.on('upgrade', onUpgrade);
+    conn.on('close', onClose); // not `once`: its wrapper costs more memory, and 'close' is emitted once anyway
     filterPongs(conn, conn.transport);
   }
 
@@ -162,9 +166,10 @@ function onPacketCreate(this: EngineConnection, packet: EnginePacket): void {
   if (unsent > state.guard.maxBufferBytes) state.guard.overflow(this, state, unsent);
 }
 
-function onFlush(this: EngineConnection): void {
+function onFlush(conn: EngineConnection): void {
   // The write buffer went to the transport: from now on it is in ws.bufferedAmount (or sent).
-  this[GUARD]!.queued = 0;
+  const state = conn[GUARD];
+  if (state) state.queued = 0;
 }
 
 function onUpgrade(this: EngineConnection, transport: EngineTransport): void {
@@ -179,17 +184,21 @@ function onClose(this: EngineConnection, reason: string): void {
   if (reason === 'ping timeout') this.transport.socket?.terminate();
 }
 
+/** Replaces the transport's `onPacket` with `filteredOnPacket` (shared; the state is a property, not a closure). */
 function filterPongs(conn: EngineConnection, transport: EngineTransport): void {
-  const deliver = transport.onPacket;
-  transport.onPacket = function (this: EngineTransport, packet: EnginePacket) {
-    if (packet.type === 'pong') {
-      const state = conn[GUARD]!;
-      // A real client pongs once per ping; one that pongs unasked is pinging blind (maybe without
-      // reading at all), so none of its pongs count any more and the ping timeout decides.
-      if (!state.pingOutstanding) state.blindPongs = true;
-      if (state.blindPongs) return;
-      state.pingOutstanding = false;
-    }
-    deliver.call(this, packet);
-  };
+  transport[GUARD] = conn[GUARD];
+  transport.onPacket = filteredOnPacket;
+}
+
+function filteredOnPacket(this: EngineTransport, packet: EnginePacket): void {
+  if (packet.type === 'pong') {
+    const state = this[GUARD]!;
+    // A real client pongs once per ping; one that pongs unasked is pinging blind (maybe without
+    // reading at all), so none of its pongs count any more and the ping timeout decides.
+    if (!state.pingOutstanding) state.blindPongs = true;
+    if (state.blindPongs) return;
+    state.pingOutstanding = false;
+  }
+  // engine.io's own delivery (Transport#onPacket: emit 'packet'), which this own property shadows.
+  (Object.getPrototypeOf(this) as EngineTransport).onPacket.call(this, packet);
 }

@@ -33,11 +33,11 @@ export interface DispatchObserver {
 }
 
 /** Per socket: its own bucket, its user's budget on this instance, and the refusal streak. */
-interface SocketLimits {
-  bucket: TokenBucket;
-  budget: UserBudget;
+class SocketLimits extends TokenBucket {
+  /** Taken at the socket's first event, so idle sockets hold no per-user state. */
+  budget?: UserBudget;
   /** Events refused (by either limit) since the last one that was allowed. */
-  refusedInARow: number;
+  refusedInARow = 0;
 }
 
 /**
@@ -123,9 +123,7 @@ export class RealtimeIoAdapter extends IoAdapter {
       table = created;
       this.handlers.set(socket, created);
       const { eventsPerSecond, burst } = this.config.rateLimit;
-      const budget = this.budgets!.retain(socket.data.user.id);
-      this.limits.set(socket, { bucket: new TokenBucket(eventsPerSecond, burst), budget, refusedInARow: 0 });
-      socket.once('disconnect', () => this.budgets!.release(budget));
+      this.limits.set(socket, new SocketLimits(eventsPerSecond, burst));
       socket.onAny((event: string, ...args: unknown[]) => void this.dispatch(socket, created, event, args));
     }
     for (const { message, callback } of handlers) {
@@ -134,6 +132,13 @@ export class RealtimeIoAdapter extends IoAdapter {
       if (slot === undefined) this.slots.set(event, (slot = this.slots.size));
       table[slot] = callback as Handler;
     }
+  }
+
+  private retainBudget(socket: AppSocket): UserBudget {
+    const budgets = this.budgets!;
+    const budget = budgets.retain(socket.data.user.id);
+    socket.on('disconnect', () => budgets.release(budget));
+    return budget;
   }
 
   private async dispatch(socket: AppSocket, table: Handler[], event: string, args: unknown[]) {
@@ -161,11 +166,12 @@ export class RealtimeIoAdapter extends IoAdapter {
     // socket's bucket gave for an event the user's budget refused goes back.
     const limits = this.limits.get(socket)!;
     const now = Date.now();
-    let retryAfterMs = limits.bucket.take(now);
+    let retryAfterMs = limits.take(now);
     if (retryAfterMs === 0) {
-      retryAfterMs = limits.budget.take(now);
-      if (retryAfterMs === LEASE_PENDING) retryAfterMs = await limits.budget.acquire();
-      if (retryAfterMs > 0) limits.bucket.giveBack();
+      const budget = (limits.budget ??= this.retainBudget(socket));
+      retryAfterMs = budget.take(now);
+      if (retryAfterMs === LEASE_PENDING) retryAfterMs = await budget.acquire();
+      if (retryAfterMs > 0) limits.giveBack();
     }
     limits.refusedInARow = retryAfterMs > 0 ? limits.refusedInARow + 1 : 0;
     if (retryAfterMs > 0) {
