@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
+import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { io, type Socket } from 'socket.io-client';
 import { createClient } from '../client';
@@ -94,8 +95,19 @@ describe('hardening wire: a client that stops reading is disconnected at MAX_SOC
     stalled.pause();
     expect(await connectionsOf(sender, victim.user.id)).toBe(2);
     const before = metric(await scrape(t), 'realtime_slow_consumer_disconnects_total');
+    const debug = jest.spyOn(Logger.prototype, 'debug');
 
-    const sent = await floodUntil(sender, victim.user.id, async () => (await connectionsOf(sender, victim.user.id)) === 1);
+    let sent: number;
+    try {
+      sent = await floodUntil(sender, victim.user.id, async () => (await connectionsOf(sender, victim.user.id)) === 1);
+      // Logged at debug with the ids an operator needs (and no content).
+      expect(debug).toHaveBeenCalledWith(
+        expect.objectContaining({ userId: victim.user.id, sessionId: expect.any(String), socketId: expect.any(String), limit: 65536 }),
+        expect.stringContaining('MAX_SOCKET_BUFFER_BYTES'),
+      );
+    } finally {
+      debug.mockRestore();
+    }
     const after = await scrape(t);
     expect(metric(after, 'realtime_slow_consumer_disconnects_total')).toBe(before + 1);
     // The reading socket of the same user kept its connection and got everything.
