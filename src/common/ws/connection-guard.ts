@@ -71,10 +71,11 @@ export interface ConnectionGuardOptions {
  *   sends pongs without reading would never time out. A pong is passed on only while a ping the
  *   server sent (seen in `packetCreate`) is unanswered, and never again from a client that sent
  *   one unasked (a real client pongs once per ping; blind pongs would otherwise "answer" every
- *   ping they happen to follow), so such a client is dropped by the ping timeout. The filter wraps the transport's
- *   `onPacket` (engine.io binds `Socket#onPacket` to the transport's 'packet' event at
- *   `setTransport`, so wrapping the socket method would change nothing), again after an upgrade.
- *   A connection dropped by the ping timeout is terminated too, for the same reason as above.
+ *   ping they happen to follow), so such a client is dropped by the ping timeout. The filter
+ *   replaces the transport's `onPacket` (engine.io binds `Socket#onPacket` to the transport's
+ *   'packet' event at `setTransport`, so wrapping the socket method would change nothing), and
+ *   again on the new transport after an upgrade. A connection dropped by the ping timeout is
+ *   terminated too, for the same reason as above.
  * - **Handshake timeout.** A connection that has no socket.io socket (CONNECT never sent, or
  *   never authenticated) after HANDSHAKE_TIMEOUT_MS is cut. socket.io's own `connectTimeout`
  *   (set to the same value) only closes gracefully, which a non-reading client holds open.
