@@ -10,14 +10,15 @@ import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore, typ
 import { SessionsRepository } from './sessions.repository';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const REMOVAL_RETRY_MS = 1000;
+/** After this many failed retries the instance reaper's crash path is the fallback (instance restart). */
+const MAX_REMOVAL_ATTEMPTS = 300;
 
+/** A socket the handshake put in the registry: the counts of that add, and its early-close hook. */
 interface Admission {
   counts: ConnectionCounts;
   onClose: () => void;
 }
-const REMOVAL_RETRY_MS = 1000;
-/** After this many failed retries the instance reaper's crash path is the fallback (instance restart). */
-const MAX_REMOVAL_ATTEMPTS = 300;
 
 /**
  * Sessions name a tab/device across reconnects. They are persisted, so `auth.sessionId`
