@@ -118,13 +118,13 @@ export function createClient(url: string, token: string, options: ClientOptions 
           cleanup();
           resolve(event);
         };
-        const onError = (err: Error & { data?: { code?: ErrorCode; message?: string } }) => {
+        const onError = (err: Error & { data?: { code?: ErrorCode; message?: string; details?: unknown } }) => {
           // A refused handshake carries the catalogue code; anything else is the network.
           if (!err.data?.code && socket.active) return; // socket.io keeps retrying; wait for it
           cleanup();
           reject(
             err.data?.code
-              ? new RealtimeError(err.data.code, err.data.message ?? err.message)
+              ? new RealtimeError(err.data.code, err.data.message ?? err.message, err.data.details)
               : new RealtimeError('UNAVAILABLE', err.message),
           );
         };

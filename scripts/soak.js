@@ -103,6 +103,10 @@ async function main() {
         RATE_LIMIT_EVENTS_PER_SEC: '1000',
         RATE_LIMIT_BURST: '1000',
         REGISTER_MAX_PER_IP: '1000000',
+        RATE_LIMIT_USER_EVENTS_PER_SEC: '1000',
+        RATE_LIMIT_USER_BURST: '1000',
+        // Sockets are spread over users at random: some users get more than the default 20.
+        MAX_CONNECTIONS_PER_USER: '1000',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     },

@@ -58,7 +58,40 @@ describe.each<Kind>(['in-memory', 'redis'])('ConnectionStore (%s)', (kind) => {
     expect(await store.countByUser(['u1'])).toEqual(new Map());
   });
 
+  it('caps sockets per user atomically: 25 concurrent adds with a cap of 5 add exactly 5', async () => {
+    if (skip) return;
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => store.addWithin({ socketId: `s${i}`, userId: 'u1', sessionId: `x${i % 3}` }, 5)),
+    );
+    const added = results.filter((r) => r !== null);
+    expect(added).toHaveLength(5);
+    // Each admitted add saw a distinct count: 1..5.
+    expect(added.map((c) => c.user).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(await store.countByUser(['u1'])).toEqual(new Map([['u1', 5]]));
+    // A refused add leaves nothing behind, in any index.
+    const sessions = await Promise.all(['x0', 'x1', 'x2'].map((x) => store.countBySession(x)));
+    expect(sessions.reduce((a, b) => a + b, 0)).toBe(5);
+    // Other users are not affected; a socket already in is not refused again; a freed place is reusable.
+    expect(await store.addWithin({ socketId: 'o1', userId: 'u2', sessionId: 'y' }, 5)).toEqual({ user: 1, session: 1 });
+    const first = Array.from({ length: 25 }, (_, i) => `s${i}`).find((_, i) => results[i] !== null)!;
+    expect(await store.addWithin({ socketId: first, userId: 'u1', sessionId: 'x0' }, 5)).not.toBeNull();
+    expect(await store.addWithin({ socketId: 'late', userId: 'u1', sessionId: 'x0' }, 5)).toBeNull();
+    await store.remove({ socketId: first, userId: 'u1', sessionId: `x${Number(first.slice(1)) % 3}` });
+    expect(await store.addWithin({ socketId: 'late', userId: 'u1', sessionId: 'x0' }, 5)).toMatchObject({ user: 5 });
+    expect(await store.onlineUserCount()).toBe(2);
+  });
+
   if (kind === 'redis') {
+    it('holds the cap across instances sharing the registry', async () => {
+      if (skip) return;
+      const other = new RedisConnectionStore(redis!, (store as unknown as { prefix: string }).prefix, 'instance-b');
+      const results = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => (i % 2 ? store : other).addWithin({ socketId: `s${i}`, userId: 'u1', sessionId: `x${i}` }, 5)),
+      );
+      expect(results.filter((r) => r !== null)).toHaveLength(5);
+      expect(await other.countByUser(['u1'])).toEqual(new Map([['u1', 5]]));
+    });
+
     it('hands the sockets of an instance that stopped heartbeating to exactly one survivor', async () => {
       if (skip) return;
       const prefix = testRedisPrefix();

@@ -28,7 +28,14 @@ describe('hardening: authorization matrix', () => {
   const open: TestClient[] = [];
 
   beforeAll(async () => {
-    t = await startApp({ env: { RATE_LIMIT_BURST: '10000', RATE_LIMIT_EVENTS_PER_SEC: '10000' } });
+    t = await startApp({
+      env: {
+        RATE_LIMIT_BURST: '10000',
+        RATE_LIMIT_EVENTS_PER_SEC: '10000',
+        RATE_LIMIT_USER_BURST: '10000',
+        RATE_LIMIT_USER_EVENTS_PER_SEC: '10000',
+      },
+    });
     [alice, bob, mallory] = await Promise.all([registerUser(t.url), registerUser(t.url), registerUser(t.url)]);
     [a, b, m, mListener] = await Promise.all([
       connect(t.url, alice.token),

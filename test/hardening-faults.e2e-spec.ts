@@ -204,6 +204,8 @@ describe('hardening faults: kill -9 under send load', () => {
         NODE_ENV: 'test',
         RATE_LIMIT_BURST: '100000',
         RATE_LIMIT_EVENTS_PER_SEC: '100000',
+        RATE_LIMIT_USER_BURST: '100000',
+        RATE_LIMIT_USER_EVENTS_PER_SEC: '100000',
       },
       dir,
     );

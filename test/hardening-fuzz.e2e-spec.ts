@@ -134,6 +134,8 @@ describe('hardening: fuzzing every client event', () => {
         // Validation is under test, not the limiter.
         RATE_LIMIT_BURST: '1000000',
         RATE_LIMIT_EVENTS_PER_SEC: '1000000',
+        RATE_LIMIT_USER_BURST: '1000000',
+        RATE_LIMIT_USER_EVENTS_PER_SEC: '1000000',
         RATE_LIMIT_DISCONNECT_AFTER: '1000000',
         MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD_BYTES),
       },

@@ -6,7 +6,14 @@ describe('socket.io plumbing: acks, errors, unknown events', () => {
   let client: TestClient;
   beforeAll(async () => {
     // Limits high enough that the burst test below measures robustness, not the rate limiter.
-    t = await startApp({ env: { RATE_LIMIT_BURST: '1000', RATE_LIMIT_EVENTS_PER_SEC: '1000' } });
+    t = await startApp({
+      env: {
+        RATE_LIMIT_BURST: '1000',
+        RATE_LIMIT_EVENTS_PER_SEC: '1000',
+        RATE_LIMIT_USER_BURST: '1000',
+        RATE_LIMIT_USER_EVENTS_PER_SEC: '1000',
+      },
+    });
     client = await connect(t.url, (await registerUser(t.url)).token);
   });
   afterAll(async () => {

@@ -13,6 +13,28 @@ describe('loadConfig', () => {
     expect(config.presenceTtlMs).toBe(15000);
     expect(config.corsOrigins).toBe(true);
     expect(config.redisUrl).toBeUndefined();
+    expect(config.transport).toEqual({
+      maxSocketBufferBytes: 2_097_152,
+      pingIntervalMs: 25_000,
+      pingTimeoutMs: 20_000,
+      handshakeTimeoutMs: 5000,
+    });
+    expect(config.limits.connectionsPerUser).toBe(20);
+    expect([config.rateLimit.userEventsPerSecond, config.rateLimit.userBurst]).toEqual([50, 100]);
+  });
+
+  it('names out-of-range connection limits', () => {
+    const bad = { MAX_SOCKET_BUFFER_BYTES: '100', PING_INTERVAL_MS: '0', HANDSHAKE_TIMEOUT_MS: 'soon', MAX_CONNECTIONS_PER_USER: '0' };
+    const message = (() => {
+      try {
+        loadConfig(bad);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    for (const name of Object.keys(bad)) expect(message).toContain(name);
+    expect(() => loadConfig({ RATE_LIMIT_USER_BURST: '-1' })).toThrow(/RATE_LIMIT_USER_BURST/);
   });
 
   it('names every bad variable at once', () => {

@@ -39,6 +39,18 @@ export interface AppConfig {
     openModalsPerUser: number;
     /** Modals one user may hold exclusively at once. */
     exclusiveModalsPerUser: number;
+    /** Open sockets per user across every instance (MAX_CONNECTIONS_PER_USER). */
+    connectionsPerUser: number;
+  };
+  /** engine.io / socket.io connection limits (wire). */
+  transport: {
+    /** Unsent data a socket may have queued before it is disconnected (MAX_SOCKET_BUFFER_BYTES). */
+    maxSocketBufferBytes: number;
+    /** engine.io heartbeat: ping every `pingIntervalMs`, drop when no pong within `pingTimeoutMs`. */
+    pingIntervalMs: number;
+    pingTimeoutMs: number;
+    /** A connection without a completed socket.io handshake is closed after this (socket.io connectTimeout). */
+    handshakeTimeoutMs: number;
   };
   rateLimit: {
     /** Events a socket may send per second, sustained (token bucket refill). */
@@ -47,6 +59,10 @@ export interface AppConfig {
     burst: number;
     /** Refused events in a row after which the socket is disconnected. */
     disconnectAfter: number;
+    /** Events one user may send per second across all of their sockets and instances, sustained. */
+    userEventsPerSecond: number;
+    /** Events one user may send at once across all of their sockets and instances. */
+    userBurst: number;
     /** Failed logins per username and IP per 15 minutes. */
     loginPerUser: number;
     /** Login attempts per IP per 15 minutes. */
@@ -189,11 +205,20 @@ export function loadConfig(env: Env): AppConfig {
       openModalsPerSession: int('MAX_OPEN_MODALS', 50, 1, 1_000_000),
       openModalsPerUser: int('MAX_OPEN_MODALS_PER_USER', 200, 1, 1_000_000),
       exclusiveModalsPerUser: int('MAX_EXCLUSIVE_MODALS_PER_USER', 20, 1, 1_000_000),
+      connectionsPerUser: int('MAX_CONNECTIONS_PER_USER', 20, 1, 100_000),
+    },
+    transport: {
+      maxSocketBufferBytes: int('MAX_SOCKET_BUFFER_BYTES', 2_097_152, 16_384, 1_073_741_824),
+      pingIntervalMs: int('PING_INTERVAL_MS', 25_000, 100, 600_000),
+      pingTimeoutMs: int('PING_TIMEOUT_MS', 20_000, 100, 600_000),
+      handshakeTimeoutMs: int('HANDSHAKE_TIMEOUT_MS', 5000, 100, 600_000),
     },
     rateLimit: {
       eventsPerSecond: int('RATE_LIMIT_EVENTS_PER_SEC', 20, 1, 1_000_000),
       burst: int('RATE_LIMIT_BURST', 40, 1, 1_000_000),
       disconnectAfter: int('RATE_LIMIT_DISCONNECT_AFTER', 200, 1, 1_000_000),
+      userEventsPerSecond: int('RATE_LIMIT_USER_EVENTS_PER_SEC', 50, 1, 1_000_000),
+      userBurst: int('RATE_LIMIT_USER_BURST', 100, 1, 1_000_000),
       loginPerUser: int('LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
       loginPerIp: int('LOGIN_MAX_PER_IP', 100, 1, 1_000_000),
     },

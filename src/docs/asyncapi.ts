@@ -78,7 +78,8 @@ export function ackSchema(event: ClientEventName): JsonSchema {
 
 const CONNECTING = [
   'socket.io 4 on the HTTP port (path `/socket.io/`). Connect with `io(BASE_URL, { auth: { token, sessionId }, transports: ["websocket"] })`.',
-  'A refused handshake ends in `connect_error` with `message: "unauthorized"` and `data: { code: "UNAUTHORIZED" | "TOKEN_EXPIRED", message }`.',
+  'A refused handshake ends in `connect_error` with `message: "unauthorized"` and `data: { code: "UNAUTHORIZED" | "TOKEN_EXPIRED", message }`,',
+  'or `message: "forbidden"` and `data: { code: "FORBIDDEN", message, details: { limit } }` when the user already has MAX_CONNECTIONS_PER_USER sockets open.',
   'Every client event takes an ack callback and is answered `{ ok: true, data }` or `{ ok: false, error: { code, message, details? } }`;',
   'without a callback a failure arrives as the `exception` event. An unknown event is answered `NOT_FOUND`; unknown payload fields `BAD_REQUEST`.',
 ].join(' ');

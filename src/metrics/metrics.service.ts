@@ -6,9 +6,14 @@ import type { DispatchObserver } from '../common/ws/realtime-io.adapter';
 import { HealthService } from '../health/health.service';
 import { InjectConnectionStore, type ConnectionStore } from '../sessions/connection-store';
 
+/** How long a scrape waits for a dependency-backed figure before it reports the last good one. */
+const LOOKUP_TIMEOUT_MS = 1000;
+
 /**
  * Prometheus metrics on a registry of this app's own (tests start several apps in one process).
- * Gauges that need a look-up (online users, dependencies) are computed at scrape time only.
+ * Gauges that need a look-up (online users, dependencies) are computed at scrape time only; a
+ * look-up that fails never fails the scrape (the figure keeps its last good value and
+ * `realtime_dependency_up` says which dependency is down).
  */
 @Injectable()
 export class MetricsService implements DispatchObserver {
@@ -16,6 +21,8 @@ export class MetricsService implements DispatchObserver {
   private readonly events: Counter<'event' | 'outcome'>;
   private readonly ackSeconds: Histogram<'event'>;
   private readonly errors: Counter<'code' | 'transport'>;
+  private readonly handshakesRefused: Counter<'code'>;
+  private readonly slowConsumers: Counter;
 
   constructor(realtime: RealtimeService, health: HealthService, @InjectConnectionStore() connections: ConnectionStore) {
     const registers = [this.registry];
@@ -47,12 +54,24 @@ export class MetricsService implements DispatchObserver {
         this.set(realtime.localConnectionCount());
       },
     });
+    this.handshakesRefused = new Counter({
+      name: 'realtime_handshakes_refused_total',
+      help: 'Handshakes refused, by code (UNAUTHORIZED, TOKEN_EXPIRED, FORBIDDEN: connection cap, INTERNAL, TIMEOUT: no handshake in time)',
+      labelNames: ['code'],
+      registers,
+    });
+    this.slowConsumers = new Counter({
+      name: 'realtime_slow_consumer_disconnects_total',
+      help: 'Connections cut because their unsent data passed MAX_SOCKET_BUFFER_BYTES',
+      registers,
+    });
     new Gauge({
       name: 'realtime_online_users',
-      help: 'Users with at least one socket, on every instance',
+      help: 'Users with at least one socket, on every instance (last good value while the registry is unreachable)',
       registers,
       async collect() {
-        this.set((await connections.onlineUserIds()).length);
+        const count = await withTimeout(connections.onlineUserCount(), LOOKUP_TIMEOUT_MS).catch(() => undefined);
+        if (count !== undefined) this.set(count);
       },
     });
     new Gauge({
@@ -61,7 +80,9 @@ export class MetricsService implements DispatchObserver {
       labelNames: ['dependency'],
       registers,
       async collect() {
-        const report = await health.check();
+        // Each check is time-limited and reported down on failure; anything else keeps the last values.
+        const report = await health.check().catch(() => undefined);
+        if (!report) return;
         for (const [name, check] of Object.entries(report.checks)) this.set({ dependency: name }, check.status === 'up' ? 1 : 0);
       },
     });
@@ -76,4 +97,19 @@ export class MetricsService implements DispatchObserver {
   httpError(code: ErrorCode): void {
     this.errors.inc({ code, transport: 'http' });
   }
+
+  handshakeRefused(code: ErrorCode | 'TIMEOUT'): void {
+    this.handshakesRefused.inc({ code });
+  }
+
+  slowConsumerDisconnected(): void {
+    this.slowConsumers.inc();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), ms);
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
 }

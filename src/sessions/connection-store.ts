@@ -18,6 +18,12 @@ export interface ConnectionCounts {
  */
 export interface ConnectionStore {
   add(entry: SocketEntry): Promise<ConnectionCounts>;
+  /**
+   * Adds the socket unless the user already has `maxPerUser` sockets (then `null`, nothing added).
+   * Check and add are one atomic step, so concurrent handshakes of one user on any instance never
+   * pass the cap together.
+   */
+  addWithin(entry: SocketEntry, maxPerUser: number): Promise<ConnectionCounts | null>;
   /** Removes the socket; counts are what remains. Removing an unknown socket changes nothing. */
   remove(entry: SocketEntry): Promise<ConnectionCounts>;
   /** Open sockets per user; users with none are absent from the map. */
@@ -25,6 +31,8 @@ export interface ConnectionStore {
   countBySession(sessionId: string): Promise<number>;
   /** Every user with at least one open socket. */
   onlineUserIds(): Promise<string[]>;
+  /** How many users have at least one open socket (a counter read, for metrics). */
+  onlineUserCount(): Promise<number>;
 }
 
 export const CONNECTION_STORE = Symbol('CONNECTION_STORE');
@@ -35,7 +43,14 @@ export class InMemoryConnectionStore implements ConnectionStore {
   private readonly byUser = new Map<string, Set<string>>();
   private readonly bySession = new Map<string, Set<string>>();
 
-  async add({ socketId, userId, sessionId }: SocketEntry): Promise<ConnectionCounts> {
+  async add(entry: SocketEntry): Promise<ConnectionCounts> {
+    return (await this.addWithin(entry, Infinity))!;
+  }
+
+  async addWithin({ socketId, userId, sessionId }: SocketEntry, maxPerUser: number): Promise<ConnectionCounts | null> {
+    // Synchronous from the check to the add: nothing else runs in between.
+    const sockets = this.byUser.get(userId);
+    if (sockets && sockets.size >= maxPerUser && !sockets.has(socketId)) return null;
     return { user: addTo(this.byUser, userId, socketId), session: addTo(this.bySession, sessionId, socketId) };
   }
 
@@ -61,6 +76,10 @@ export class InMemoryConnectionStore implements ConnectionStore {
 
   async onlineUserIds(): Promise<string[]> {
     return [...this.byUser.keys()];
+  }
+
+  async onlineUserCount(): Promise<number> {
+    return this.byUser.size;
   }
 }
 

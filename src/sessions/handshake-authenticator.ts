@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SocketData } from '../contracts';
+import { InjectConfig, type AppConfig } from '../config/config.module';
 import { AppError } from '../common/errors/app-error';
 import type { HandshakeAuthenticator } from '../common/ws/realtime-io.adapter';
 import type { AppSocket } from '../common/ws/socket.types';
@@ -9,7 +10,8 @@ import { SessionsService } from './sessions.service';
 
 /**
  * Runs in socket.io middleware (`io.use`) for every handshake: token from `auth.token` or an
- * `Authorization: Bearer` header (never the query string), an existing user, and a session.
+ * `Authorization: Bearer` header (never the query string), an existing user, a session, and a
+ * place in the connection registry within MAX_CONNECTIONS_PER_USER.
  */
 @Injectable()
 export class JwtHandshakeAuthenticator implements HandshakeAuthenticator {
@@ -17,6 +19,7 @@ export class JwtHandshakeAuthenticator implements HandshakeAuthenticator {
     private readonly tokens: TokenService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   async authenticate(socket: AppSocket): Promise<SocketData> {
@@ -28,6 +31,10 @@ export class JwtHandshakeAuthenticator implements HandshakeAuthenticator {
     if (!user) throw AppError.unauthorized('Invalid token');
     const requested = typeof auth?.sessionId === 'string' ? auth.sessionId : undefined;
     const { sessionId, resumed } = await this.sessions.resolve(user.id, requested);
-    return { user, sessionId, resumed, tokenExpiresAt: verified.expiresAt };
+    const data: SocketData = { user, sessionId, resumed, tokenExpiresAt: verified.expiresAt };
+    // The registry step reads socket.data (also when the client leaves before socket.io connects it).
+    socket.data = data;
+    await this.sessions.admit(socket, this.config.limits.connectionsPerUser);
+    return data;
   }
 }

@@ -1,8 +1,10 @@
 import type Redis from 'ioredis';
 import type { ConnectionCounts, ConnectionStore, SocketEntry } from './connection-store';
 
-// Scripts keep each change and the counts it returns atomic across instances.
+// Scripts keep each change and the counts it returns atomic across instances. ADD refuses (false)
+// when the user already has ARGV[4] sockets, so the cap holds under concurrent handshakes.
 const ADD = `
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[4]) and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return false end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[3])
@@ -47,14 +49,16 @@ export class RedisConnectionStore implements ConnectionStore {
   }
 
   async add(entry: SocketEntry): Promise<ConnectionCounts> {
-    const [user, session] = (await this.redis.eval(
-      ADD,
-      4,
-      ...this.keysFor(entry),
-      entry.socketId,
-      entry.userId,
-      encode(entry),
-    )) as number[];
+    return (await this.addWithin(entry, Infinity))!;
+  }
+
+  async addWithin(entry: SocketEntry, maxPerUser: number): Promise<ConnectionCounts | null> {
+    // Lua's tonumber reads "inf" as infinity, so no cap compares as never reached.
+    const limit = Number.isFinite(maxPerUser) ? String(maxPerUser) : 'inf';
+    const result = (await this.redis.eval(ADD, 4, ...this.keysFor(entry), entry.socketId, entry.userId, encode(entry), limit)) as
+      number[] | null;
+    if (!result) return null;
+    const [user, session] = result;
     return { user, session };
   }
 
@@ -83,6 +87,10 @@ export class RedisConnectionStore implements ConnectionStore {
 
   onlineUserIds(): Promise<string[]> {
     return this.redis.smembers(this.key('online'));
+  }
+
+  onlineUserCount(): Promise<number> {
+    return this.redis.scard(this.key('online'));
   }
 
   /**

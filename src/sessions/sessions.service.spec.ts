@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { TokenService } from '../auth/token.service';
 import type { AppSocket } from '../common/ws/socket.types';
 import { automock } from '../testing/mocks';
@@ -17,6 +18,17 @@ function fakeSocket(id: string, sessionId: string): AppSocket {
     emit: jest.fn(),
     disconnect: jest.fn(),
   } as unknown as AppSocket;
+}
+
+type FakeConn = EventEmitter & { readyState: string; close: jest.Mock };
+
+/** A socket between socket.io's middleware and its connection: `conn` is the engine.io connection. */
+function admittedSocket(id: string, sessionId: string): AppSocket & { conn: FakeConn } {
+  const socket = fakeSocket(id, sessionId);
+  (socket as { connected: boolean }).connected = false;
+  const conn: FakeConn = Object.assign(new EventEmitter(), { readyState: 'open', close: jest.fn() });
+  Object.assign(socket, { conn });
+  return socket as AppSocket & { conn: FakeConn };
 }
 
 describe('SessionsService', () => {
@@ -164,6 +176,79 @@ describe('SessionsService', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('admits sockets atomically up to the per-user cap and refuses the rest with FORBIDDEN and details.limit', async () => {
+    const { store, service } = setup();
+    const sockets = Array.from({ length: 25 }, (_, i) => admittedSocket(`s${i}`, `x${i}`));
+    const results = await Promise.allSettled(sockets.map((s) => service.admit(s, 5)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect(r.reason).toMatchObject({ code: 'FORBIDDEN', details: { limit: 5 } });
+    }
+    expect(await store.countByUser(['u1'])).toEqual(new Map([['u1', 5]]));
+  });
+
+  it('uses the counts of the admission on connect, so listeners see each socket once', async () => {
+    const { lifecycle, store, service } = setup();
+    const seen: number[] = [];
+    lifecycle.register({ onConnect: (_s, counts) => void seen.push(counts.user) });
+    const socket = admittedSocket('a', 's1');
+    await service.admit(socket, 5);
+    (socket as { connected: boolean }).connected = true;
+    await service.connect(socket);
+    expect(seen).toEqual([1]);
+    expect(await store.countByUser(['u1'])).toEqual(new Map([['u1', 1]]));
+    // Closing the transport of a connected socket is socket.io's disconnect path, not an abandonment.
+    socket.conn.emit('close');
+    expect(await store.countByUser(['u1'])).toEqual(new Map([['u1', 1]]));
+    await service.disconnect(socket);
+    expect(await store.onlineUserIds()).toEqual([]);
+    service.onApplicationShutdown();
+  });
+
+  it('removes an admitted socket whose client left before socket.io connected it, after its listeners saw it', async () => {
+    const { lifecycle, store, service } = setup();
+    const events: string[] = [];
+    lifecycle.register({
+      onConnect: (s, counts) => void events.push(`connect ${s.id} ${counts.user}`),
+      onDisconnect: (s, counts) => void events.push(`disconnect ${s.socketId} ${counts.user}`),
+    });
+    const vanishing = admittedSocket('gone', 's1');
+    const staying = admittedSocket('kept', 's2');
+    await service.admit(vanishing, 5);
+    await service.admit(staying, 5);
+    (staying as { connected: boolean }).connected = true;
+    await service.connect(staying);
+    // socket.io never emits connect or disconnect for it: only its transport closes.
+    vanishing.conn.readyState = 'closed';
+    vanishing.conn.emit('close');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await store.countByUser(['u1'])).toEqual(new Map([['u1', 1]]));
+    expect(events).toEqual(['connect kept 2', 'connect gone 1', 'disconnect gone 1']);
+    expect(vanishing.emit).not.toHaveBeenCalledWith('session', expect.anything());
+    service.onApplicationShutdown();
+  });
+
+  it('removes at once a socket whose transport closed while the registry was answering', async () => {
+    const { store, service } = setup();
+    const socket = admittedSocket('a', 's1');
+    const add = store.addWithin.bind(store);
+    jest.spyOn(store, 'addWithin').mockImplementationOnce(async (entry, max) => {
+      socket.conn.readyState = 'closed';
+      return add(entry, max);
+    });
+    await service.admit(socket, 5);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await store.onlineUserIds()).toEqual([]);
+  });
+
+  it('closes the transport when the registry cannot be reached during the handshake', async () => {
+    const { store, service } = setup();
+    jest.spyOn(store, 'addWithin').mockRejectedValueOnce(new Error('Redis is down'));
+    const socket = admittedSocket('a', 's1');
+    await expect(service.admit(socket, 5)).rejects.toThrow('Redis is down');
+    expect(socket.conn.close).toHaveBeenCalled();
   });
 
   it('refresh refuses a token of another user', () => {

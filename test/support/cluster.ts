@@ -66,6 +66,8 @@ export class Cluster {
         RATE_LIMIT_EVENTS_PER_SEC: '10000',
         RATE_LIMIT_BURST: '10000',
         REGISTER_MAX_PER_IP: '1000000',
+        RATE_LIMIT_USER_EVENTS_PER_SEC: '10000',
+        RATE_LIMIT_USER_BURST: '10000',
         ...this.env,
       },
       this.cwd,

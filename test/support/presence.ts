@@ -15,6 +15,8 @@ export function startPresenceApp(options: StartOptions = {}): Promise<TestApp> {
       PRESENCE_GRACE_MS: String(GRACE_MS),
       RATE_LIMIT_EVENTS_PER_SEC: '10000',
       RATE_LIMIT_BURST: '10000',
+      RATE_LIMIT_USER_EVENTS_PER_SEC: '10000',
+      RATE_LIMIT_USER_BURST: '10000',
       ...options.env,
     },
   });

@@ -6,9 +6,11 @@ import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { Ack, AckError, ErrorBody, ErrorCode } from '../../contracts';
 import type { AppConfig } from '../../config/app-config';
-import { toAppError } from '../errors/app-error';
+import { toAppError, type AppError } from '../errors/app-error';
+import { ConnectionGuard } from './connection-guard';
 import { RealtimeService } from './realtime.service';
 import { TokenBucket } from './token-bucket';
+import { LEASE_PENDING, UserEventBudgets, type UserBudget } from './user-event-budget';
 import type { AppServer, AppSocket } from './socket.types';
 
 type Handler = (data: unknown, ack?: (response: unknown) => void) => unknown;
@@ -24,6 +26,18 @@ export type ServerConfigurer = (server: AppServer) => void | Promise<void>;
 /** Sees every client event once it is answered (metrics); `code` is set when it failed. */
 export interface DispatchObserver {
   event(name: string, seconds: number, code?: ErrorCode): void;
+  /** A handshake was refused (`connect_error`, or TIMEOUT: no socket.io handshake in time). */
+  handshakeRefused?(code: ErrorCode | 'TIMEOUT'): void;
+  /** A connection was cut because its unsent data passed MAX_SOCKET_BUFFER_BYTES. */
+  slowConsumerDisconnected?(): void;
+}
+
+/** Per socket: its own bucket, its user's budget on this instance, and the refusal streak. */
+class SocketLimits extends TokenBucket {
+  /** Taken at the socket's first event, so idle sockets hold no per-user state. */
+  budget?: UserBudget;
+  /** Events refused (by either limit) since the last one that was allowed. */
+  refusedInARow = 0;
 }
 
 /**
@@ -41,8 +55,9 @@ export class RealtimeIoAdapter extends IoAdapter {
    */
   private readonly slots = new Map<string, number>();
   private readonly handlers = new WeakMap<AppSocket, Handler[]>();
-  private readonly buckets = new WeakMap<AppSocket, TokenBucket>();
+  private readonly limits = new WeakMap<AppSocket, SocketLimits>();
   private realtime?: RealtimeService;
+  private budgets?: UserEventBudgets;
 
   constructor(
     private readonly appContext: INestApplicationContext,
@@ -66,7 +81,16 @@ export class RealtimeIoAdapter extends IoAdapter {
       maxHttpBufferSize: this.config.limits.maxPayloadBytes,
       perMessageDeflate: false,
       transports: ['websocket', 'polling'],
+      pingInterval: this.config.transport.pingIntervalMs,
+      pingTimeout: this.config.transport.pingTimeoutMs,
+      connectTimeout: this.config.transport.handshakeTimeoutMs,
     }) as AppServer;
+    new ConnectionGuard({
+      maxBufferBytes: this.config.transport.maxSocketBufferBytes,
+      handshakeTimeoutMs: this.config.transport.handshakeTimeoutMs,
+      onSlowConsumer: () => this.observer?.slowConsumerDisconnected?.(),
+      onHandshakeTimeout: () => this.observer?.handshakeRefused?.('TIMEOUT'),
+    }).attach(server);
     server.use((socket, next) => {
       this.authenticator.authenticate(socket).then(
         (data) => {
@@ -75,16 +99,13 @@ export class RealtimeIoAdapter extends IoAdapter {
         },
         (error: unknown) => {
           const { error: appError } = toAppError(error);
-          const refused = appError.code === 'TOKEN_EXPIRED' || appError.code === 'UNAUTHORIZED';
-          const err = new Error(refused ? 'unauthorized' : 'unavailable') as Error & { data: ErrorBody };
-          err.data = refused
-            ? { code: appError.code, message: appError.message }
-            : { code: 'INTERNAL', message: 'The service cannot accept connections right now' };
-          next(err);
+          this.observer?.handshakeRefused?.(appError.code);
+          next(handshakeError(appError));
         },
       );
     });
     this.realtime = this.appContext.get(RealtimeService);
+    this.budgets = this.appContext.get(UserEventBudgets);
     this.realtime.bind(server);
     for (const configure of this.configure) void configure(server);
     return server;
@@ -102,7 +123,7 @@ export class RealtimeIoAdapter extends IoAdapter {
       table = created;
       this.handlers.set(socket, created);
       const { eventsPerSecond, burst } = this.config.rateLimit;
-      this.buckets.set(socket, new TokenBucket(eventsPerSecond, burst));
+      this.limits.set(socket, new SocketLimits(eventsPerSecond, burst));
       socket.onAny((event: string, ...args: unknown[]) => void this.dispatch(socket, created, event, args));
     }
     for (const { message, callback } of handlers) {
@@ -111,6 +132,13 @@ export class RealtimeIoAdapter extends IoAdapter {
       if (slot === undefined) this.slots.set(event, (slot = this.slots.size));
       table[slot] = callback as Handler;
     }
+  }
+
+  private retainBudget(socket: AppSocket): UserBudget {
+    const budgets = this.budgets!;
+    const budget = budgets.retain(socket.data.user.id);
+    socket.on('disconnect', () => budgets.release(budget));
+    return budget;
   }
 
   private async dispatch(socket: AppSocket, table: Handler[], event: string, args: unknown[]) {
@@ -133,11 +161,22 @@ export class RealtimeIoAdapter extends IoAdapter {
       else if (!response.ok) socket.emit('exception', { event: name, error: response.error });
     };
 
-    const bucket = this.buckets.get(socket)!;
-    const retryAfterMs = bucket.take();
+    // The socket's bucket, then its user's budget (across their sockets and instances; it waits
+    // for a lease only when this instance holds none of the user's shared tokens). A token the
+    // socket's bucket gave for an event the user's budget refused goes back.
+    const limits = this.limits.get(socket)!;
+    const now = Date.now();
+    let retryAfterMs = limits.take(now);
+    if (retryAfterMs === 0) {
+      const budget = (limits.budget ??= this.retainBudget(socket));
+      retryAfterMs = budget.take(now);
+      if (retryAfterMs === LEASE_PENDING) retryAfterMs = await budget.acquire();
+      if (retryAfterMs > 0) limits.giveBack();
+    }
+    limits.refusedInARow = retryAfterMs > 0 ? limits.refusedInARow + 1 : 0;
     if (retryAfterMs > 0) {
       // A socket that keeps flooding is cut off; until then each event is told when to retry.
-      if (bucket.refusedInARow >= this.config.rateLimit.disconnectAfter) socket.disconnect(true);
+      if (limits.refusedInARow >= this.config.rateLimit.disconnectAfter) socket.disconnect(true);
       else reply(failure('RATE_LIMITED', 'Too many events; slow down', { retryAfterMs }));
     } else if (!handler) {
       reply(failure('NOT_FOUND', `Unknown event "${name}"`));
@@ -161,6 +200,23 @@ export class RealtimeIoAdapter extends IoAdapter {
 }
 
 const UNKNOWN_EVENT = '(unknown)';
+
+/**
+ * The `connect_error` of a refused handshake: "unauthorized" (UNAUTHORIZED / TOKEN_EXPIRED),
+ * "forbidden" (a cap such as MAX_CONNECTIONS_PER_USER, with `details.limit`), or "unavailable".
+ */
+function handshakeError(appError: AppError): Error & { data: ErrorBody } {
+  const { code } = appError;
+  const message = code === 'TOKEN_EXPIRED' || code === 'UNAUTHORIZED' ? 'unauthorized' : code === 'FORBIDDEN' ? 'forbidden' : 'unavailable';
+  const err = new Error(message) as Error & { data: ErrorBody };
+  err.data =
+    message === 'unauthorized'
+      ? { code, message: appError.message }
+      : message === 'forbidden'
+        ? appError.toBody()
+        : { code: 'INTERNAL', message: 'The service cannot accept connections right now' };
+  return err;
+}
 
 /**
  * Browsers send `Origin`; it must be on CORS_ORIGINS or be this server itself (the demo page).

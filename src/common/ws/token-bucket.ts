@@ -1,13 +1,11 @@
 /**
- * A token bucket per socket: `burst` events at once, refilled at `perSecond`. State is two
- * numbers, checked synchronously on every event, so it costs nothing measurable. A socket lives
- * on one instance, so this state never needs sharing.
+ * A token bucket: `burst` events at once, refilled at `perSecond`. State is two numbers, checked
+ * synchronously on every event, so it costs nothing measurable. Used per socket (a socket lives
+ * on one instance, so that state never needs sharing) and per user on each instance.
  */
 export class TokenBucket {
   private tokens: number;
   private last: number;
-  /** Events refused since the last one that was allowed. */
-  refusedInARow = 0;
 
   constructor(
     private readonly perSecond: number,
@@ -24,10 +22,13 @@ export class TokenBucket {
     this.last = now;
     if (this.tokens >= 1) {
       this.tokens -= 1;
-      this.refusedInARow = 0;
       return 0;
     }
-    this.refusedInARow += 1;
     return Math.ceil(((1 - this.tokens) * 1000) / this.perSecond);
+  }
+
+  /** Returns the token of an event that another limit refused after this one allowed it. */
+  giveBack(): void {
+    this.tokens = Math.min(this.burst, this.tokens + 1);
   }
 }
