@@ -32,12 +32,7 @@ export default tseslint.config(
   {
     // In-process twins of async store interfaces: `async` turns a throw into a rejection, as the
     // shared (Redis) implementations behave.
-    files: [
-      'src/modals/modal.store.ts',
-      'src/presence/presence.store.ts',
-      'src/sessions/connection-store.ts',
-      'src/sessions/grace-deadlines.ts',
-    ],
+    files: ['src/**/in-memory-*.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },
   },
   {

@@ -10,7 +10,7 @@ import { PINO, requestLogger } from './common/logging/logger.module';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
 import { MemoryStaticFiles } from './common/http/memory-static.middleware';
 import { PayloadValidationPipe } from './common/validation/validation.pipe';
-import { RealtimeIoAdapter, type ServerConfigurer } from './common/ws/realtime-io.adapter';
+import { RealtimeIoAdapter, type ServerConfigurer } from './realtime/io/realtime-io.adapter';
 import { useRedisAdapter } from './redis/socket-io-redis-adapter';
 import { REDIS, type RedisConnections } from './redis/redis.providers';
 import { APP_CONFIG, type AppConfig } from './config/config.module';

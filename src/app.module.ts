@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
 import { AppLoggerModule } from './common/logging/logger.module';
-import { RealtimeModule } from './common/ws/realtime.module';
+import { RealtimeModule } from './realtime/realtime.module';
 import { AppConfigModule } from './config/config.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
-import { InMemoryConnectionStore, type ConnectionStore } from '../src/sessions/connection-store';
-import { RedisConnectionStore } from '../src/sessions/redis-connection-store';
+import { type ConnectionStore } from '../src/realtime/connections/connection-store';
+import { InMemoryConnectionStore } from '../src/realtime/connections/in-memory-connection-store';
+import { RedisConnectionStore } from '../src/realtime/connections/redis-connection-store';
 import { redisAvailable, TEST_REDIS_URL, testRedisPrefix } from './support/redis';
 
 type Kind = 'in-memory' | 'redis';

@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { io, type Socket } from 'socket.io-client';
 import { createClient } from '../client';
-import { UserEventBudgets } from '../src/common/ws/user-event-budget';
+import { UserEventBudgets } from '../src/realtime/limits/user-event-budget';
 import { startApp, type TestApp } from './support/app';
 import { connect, registerUser, type TestClient, type TestUser } from './support/clients';
 import { createTestDatabase, type TestDatabase } from './support/databases';

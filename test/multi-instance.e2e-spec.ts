@@ -1,4 +1,4 @@
-import { CONNECTION_STORE, type ConnectionStore } from '../src/sessions/connection-store';
+import { CONNECTION_STORE, type ConnectionStore } from '../src/realtime/connections/connection-store';
 import { startApp, type TestApp } from './support/app';
 import { connect, registerUser, settle, type TestClient } from './support/clients';
 import { createTestDatabase, type TestDatabase } from './support/databases';
@@ -66,7 +66,7 @@ describe('two instances sharing Redis', () => {
     const { user, token } = await registerUser(a.url);
     const onB = await connect(b.url, token);
     open.push(onB);
-    const { RealtimeService } = await import('../src/common/ws/realtime.service');
+    const { RealtimeService } = await import('../src/realtime/realtime.service');
     a.app.get(RealtimeService).emit(`user:${user.id}`, 'session:expired', { reason: 'token_expired' });
     expect(await onB.waitFor('session:expired')).toEqual({ reason: 'token_expired' });
   });

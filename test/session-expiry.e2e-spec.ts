@@ -1,6 +1,6 @@
 import type { Db } from '../src/storage/database';
 import { DATABASE } from '../src/storage/database.module';
-import { CONNECTION_STORE, type ConnectionStore } from '../src/sessions/connection-store';
+import { CONNECTION_STORE, type ConnectionStore } from '../src/realtime/connections/connection-store';
 import { SessionSweeper } from '../src/sessions/session-sweeper.service';
 import { startApp, type TestApp } from './support/app';
 import { connect, DEFAULT_WAIT_MS, registerUser, type TestClient } from './support/clients';

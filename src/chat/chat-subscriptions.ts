@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { rooms } from '../common/ws/rooms';
-import type { AppSocket } from '../common/ws/socket.types';
-import { ConnectionLifecycle, type ConnectionListener } from '../sessions/connection-lifecycle';
+import { rooms } from '../realtime/rooms';
+import type { AppSocket } from '../realtime/socket.types';
+import { ConnectionLifecycle, type ConnectionListener } from '../realtime/connections/connection-lifecycle';
 import { RoomsRepository } from './rooms.repository';
 
 /**

@@ -1,7 +1,7 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import type { ConversationListResult, Message, MessagePage, MessageReadResult } from '../contracts';
-import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
-import type { AppSocket } from '../common/ws/socket.types';
+import { RealtimeGateway } from '../realtime/realtime-gateway.decorator';
+import type { AppSocket } from '../realtime/socket.types';
 import { ConversationListDto } from './dto/conversation-list.dto';
 import { MessageHistoryDto } from './dto/message-history.dto';
 import { MessageReadDto } from './dto/message-read.dto';

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../config/app-config';
 import type { User } from '../contracts';
-import type { RealtimeService } from '../common/ws/realtime.service';
+import type { RealtimeService } from '../realtime/realtime.service';
 import type { UsersService } from '../users/users.service';
 import { AppError } from '../common/errors/app-error';
 import type { MessageRow, MessagesRepository } from './messages.repository';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ConversationListResult, ConversationSummary, FieldError, Message, MessagePage, MessageReadResult, User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
-import { rooms } from '../common/ws/rooms';
-import { RealtimeService } from '../common/ws/realtime.service';
+import { rooms } from '../realtime/rooms';
+import { RealtimeService } from '../realtime/realtime.service';
 import { InjectConfig, type AppConfig } from '../config/config.module';
 import { uuidV7 } from '../storage/uuid-v7';
 import { UsersService } from '../users/users.service';

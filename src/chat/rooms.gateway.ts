@@ -1,7 +1,7 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import type { Room, RoomInviteResult, RoomJoinResult, RoomLeaveResult, RoomListResult, RoomMembersResult } from '../contracts';
-import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
-import type { AppSocket } from '../common/ws/socket.types';
+import { RealtimeGateway } from '../realtime/realtime-gateway.decorator';
+import type { AppSocket } from '../realtime/socket.types';
 import { RoomCreateDto, RoomIdDto, RoomInviteDto, RoomListDto } from './dto/room.dto';
 import { RoomMembersDto } from './dto/room-members.dto';
 import { RoomsService } from './rooms.service';

@@ -1,5 +1,5 @@
 import type { User } from '../contracts';
-import type { RealtimeService } from '../common/ws/realtime.service';
+import type { RealtimeService } from '../realtime/realtime.service';
 import type { PresenceQuery } from '../presence/presence-query';
 import type { UsersService } from '../users/users.service';
 import type { RoomAccess, RoomRow, RoomsRepository } from './rooms.repository';

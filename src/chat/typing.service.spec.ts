@@ -1,6 +1,6 @@
 import type { User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
-import type { RealtimeService } from '../common/ws/realtime.service';
+import type { RealtimeService } from '../realtime/realtime.service';
 import type { UsersService } from '../users/users.service';
 import type { RoomsRepository } from './rooms.repository';
 import { TypingService } from './typing.service';

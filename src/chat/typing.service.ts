@@ -1,8 +1,8 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
-import { rooms } from '../common/ws/rooms';
-import { RealtimeService } from '../common/ws/realtime.service';
+import { rooms } from '../realtime/rooms';
+import { RealtimeService } from '../realtime/realtime.service';
 import { UsersService } from '../users/users.service';
 import { dmConversationId, roomConversationId } from './conversation-id';
 import { requireOneTarget } from './dto/target';

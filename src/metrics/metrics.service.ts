@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ErrorCode } from '../contracts';
-import { RealtimeService } from '../common/ws/realtime.service';
-import type { DispatchObserver } from '../common/ws/realtime-io.adapter';
+import { RealtimeService } from '../realtime/realtime.service';
+import type { DispatchObserver } from '../realtime/io/realtime-io.adapter';
 import { HealthService } from '../health/health.service';
-import { InjectConnectionStore, type ConnectionStore } from '../sessions/connection-store';
+import { InjectConnectionStore, type ConnectionStore } from '../realtime/connections/connection-store';
 
 /** How long a scrape waits for a dependency-backed figure before it reports the last good one. */
 const LOOKUP_TIMEOUT_MS = 1000;

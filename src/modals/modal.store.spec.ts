@@ -1,6 +1,7 @@
 import { describeStore } from '../testing/store-suite';
 import type { Viewer } from '../contracts';
-import { InMemoryModalStore, type ModalCaps, type ModalStore } from './modal.store';
+import { type ModalCaps, type ModalStore } from './modal.store';
+import { InMemoryModalStore } from './in-memory-modal.store';
 import type Redis from 'ioredis';
 import { RedisModalStore } from './redis-modal.store';
 

@@ -1,7 +1,7 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import type { ModalCloseResult, ModalListResult, ModalState } from '../contracts';
-import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
-import type { AppSocket } from '../common/ws/socket.types';
+import { RealtimeGateway } from '../realtime/realtime-gateway.decorator';
+import type { AppSocket } from '../realtime/socket.types';
 import { ModalCloseDto } from './dto/modal-close.dto';
 import { ModalListDto } from './dto/modal-list.dto';
 import { ModalOpenDto } from './dto/modal-open.dto';

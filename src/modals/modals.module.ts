@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { REDIS, type RedisConnections } from '../redis/redis.providers';
 import { SessionsModule } from '../sessions/sessions.module';
-import { InMemoryModalStore, MODAL_STORE } from './modal.store';
+import { MODAL_STORE } from './modal.store';
+import { InMemoryModalStore } from './in-memory-modal.store';
 import { ModalsGateway } from './modals.gateway';
 import { ModalsService } from './modals.service';
 import { RedisModalStore } from './redis-modal.store';

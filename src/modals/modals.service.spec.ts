@@ -1,9 +1,9 @@
 import { loadConfig } from '../config/app-config';
-import type { RealtimeService } from '../common/ws/realtime.service';
-import type { AppSocket } from '../common/ws/socket.types';
-import { ConnectionLifecycle } from '../sessions/connection-lifecycle';
-import { InMemoryConnectionStore } from '../sessions/connection-store';
-import { InMemoryModalStore } from './modal.store';
+import type { RealtimeService } from '../realtime/realtime.service';
+import type { AppSocket } from '../realtime/socket.types';
+import { ConnectionLifecycle } from '../realtime/connections/connection-lifecycle';
+import { InMemoryConnectionStore } from '../realtime/connections/in-memory-connection-store';
+import { InMemoryModalStore } from './in-memory-modal.store';
 import { ModalsService } from './modals.service';
 
 const alice = { id: 'u1', username: 'alice', displayName: 'alice', createdAt: 'x' };

@@ -8,19 +8,14 @@ import {
 } from '@nestjs/common';
 import type { ModalCloseResult, ModalClosedEvent, ModalListResult, ModalState, User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
-import { rooms } from '../common/ws/rooms';
-import { RealtimeService } from '../common/ws/realtime.service';
-import type { AppSocket } from '../common/ws/socket.types';
+import { rooms } from '../realtime/rooms';
+import { RealtimeService } from '../realtime/realtime.service';
+import type { AppSocket } from '../realtime/socket.types';
 import { InjectConfig, type AppConfig } from '../config/config.module';
-import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from '../sessions/connection-lifecycle';
-import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../sessions/connection-store';
-import {
-  GraceSweeper,
-  InjectGraceDeadlines,
-  InMemoryGraceDeadlines,
-  type DueDeadline,
-  type GraceDeadlines,
-} from '../sessions/grace-deadlines';
+import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from '../realtime/connections/connection-lifecycle';
+import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../realtime/connections/connection-store';
+import { GraceSweeper, InjectGraceDeadlines, type DueDeadline, type GraceDeadlines } from '../realtime/grace/grace-deadlines';
+import { InMemoryGraceDeadlines } from '../realtime/grace/in-memory-grace-deadlines';
 import { InjectModalStore, type ModalCap, type ModalCaps, type ModalStore, type Released } from './modal.store';
 
 /** GraceDeadlines kind of the detached sessions with modals (payload: the detach token). */

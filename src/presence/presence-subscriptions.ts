@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import type { AppSocket } from '../common/ws/socket.types';
+import type { AppSocket } from '../realtime/socket.types';
 import { presenceRooms } from './presence-rooms';
 
 /** What a socket asks to watch: named users and/or everybody. */

@@ -1,7 +1,7 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import type { Presence, PresenceUsersResult } from '../contracts';
-import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
-import type { AppSocket } from '../common/ws/socket.types';
+import { RealtimeGateway } from '../realtime/realtime-gateway.decorator';
+import type { AppSocket } from '../realtime/socket.types';
 import { PresenceListDto } from './dto/presence-list.dto';
 import { PresenceSetDto } from './dto/presence-set.dto';
 import { PresenceTargetDto } from './dto/presence-target.dto';

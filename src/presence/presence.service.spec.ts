@@ -1,11 +1,12 @@
 import { loadConfig } from '../config/app-config';
-import type { RealtimeService } from '../common/ws/realtime.service';
-import type { AppSocket } from '../common/ws/socket.types';
-import { ConnectionLifecycle } from '../sessions/connection-lifecycle';
-import { InMemoryConnectionStore } from '../sessions/connection-store';
+import type { RealtimeService } from '../realtime/realtime.service';
+import type { AppSocket } from '../realtime/socket.types';
+import { ConnectionLifecycle } from '../realtime/connections/connection-lifecycle';
+import { InMemoryConnectionStore } from '../realtime/connections/in-memory-connection-store';
 import { automock } from '../testing/mocks';
 import { UsersRepository } from '../users/users.repository';
-import { InMemoryPresenceStore, type PresenceStore } from './presence.store';
+import { type PresenceStore } from './presence.store';
+import { InMemoryPresenceStore } from './in-memory-presence.store';
 import { PresenceService, view } from './presence.service';
 import type { PresenceSubscriptions } from './presence-subscriptions';
 import type { RoomMembership } from './room-membership';

@@ -1,5 +1,6 @@
 import { describeStore } from '../testing/store-suite';
-import { InMemoryPresenceStore, type PresenceStore } from './presence.store';
+import { type PresenceStore } from './presence.store';
+import { InMemoryPresenceStore } from './in-memory-presence.store';
 import { RedisPresenceStore } from './redis-presence.store';
 
 describeStore<PresenceStore>(

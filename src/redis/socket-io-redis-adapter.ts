@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
-import type { ServerConfigurer } from '../common/ws/realtime-io.adapter';
+import type { ServerConfigurer } from '../realtime/io/realtime-io.adapter';
 import type { RedisConnections } from './redis.providers';
 
 /**

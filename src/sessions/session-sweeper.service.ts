@@ -1,6 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
-import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from './connection-lifecycle';
-import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from './connection-store';
+import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from '../realtime/connections/connection-lifecycle';
+import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../realtime/connections/connection-store';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 

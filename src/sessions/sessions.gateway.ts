@@ -1,7 +1,7 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage, type OnGatewayConnection, type OnGatewayDisconnect } from '@nestjs/websockets';
 import type { SessionRefreshResult } from '../contracts';
-import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
-import type { AppSocket } from '../common/ws/socket.types';
+import { RealtimeGateway } from '../realtime/realtime-gateway.decorator';
+import type { AppSocket } from '../realtime/socket.types';
 import { SessionRefreshDto } from './dto/session-refresh.dto';
 import { SessionsService } from './sessions.service';
 

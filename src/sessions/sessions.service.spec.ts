@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { TokenService } from '../auth/token.service';
-import type { AppSocket } from '../common/ws/socket.types';
+import type { AppSocket } from '../realtime/socket.types';
 import { automock } from '../testing/mocks';
-import { ConnectionLifecycle } from './connection-lifecycle';
-import { InMemoryConnectionStore } from './connection-store';
+import { ConnectionLifecycle } from '../realtime/connections/connection-lifecycle';
+import { InMemoryConnectionStore } from '../realtime/connections/in-memory-connection-store';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 

@@ -1,12 +1,17 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { SessionEvent, SessionRefreshResult } from '../contracts';
 import { AppError } from '../common/errors/app-error';
-import { rooms } from '../common/ws/rooms';
-import type { AppSocket } from '../common/ws/socket.types';
+import { rooms } from '../realtime/rooms';
+import type { AppSocket } from '../realtime/socket.types';
 import { TokenService } from '../auth/token.service';
 import { uuidV7 } from '../storage/uuid-v7';
-import { ConnectionLifecycle } from './connection-lifecycle';
-import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore, type SocketEntry } from './connection-store';
+import { ConnectionLifecycle } from '../realtime/connections/connection-lifecycle';
+import {
+  InjectConnectionStore,
+  type ConnectionCounts,
+  type ConnectionStore,
+  type SocketEntry,
+} from '../realtime/connections/connection-store';
 import { SessionsRepository } from './sessions.repository';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -1,5 +1,6 @@
-import { describeStore } from '../testing/store-suite';
-import { InMemoryGraceDeadlines, type GraceDeadlines } from './grace-deadlines';
+import { describeStore } from '../../testing/store-suite';
+import { type GraceDeadlines } from './grace-deadlines';
+import { InMemoryGraceDeadlines } from './in-memory-grace-deadlines';
 import { RedisGraceDeadlines } from './redis-grace-deadlines';
 
 describeStore<GraceDeadlines>(

@@ -1,9 +1,9 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/config.module';
-import { REDIS, type RedisConnections } from '../../redis/redis.providers';
+import { APP_CONFIG, type AppConfig } from '../config/config.module';
+import { REDIS, type RedisConnections } from '../redis/redis.providers';
 import { RealtimeService } from './realtime.service';
-import { RedisTokenBuckets } from './redis-token-buckets';
-import { UserEventBudgets } from './user-event-budget';
+import { RedisTokenBuckets } from './limits/redis-token-buckets';
+import { UserEventBudgets } from './limits/user-event-budget';
 
 @Global()
 @Module({

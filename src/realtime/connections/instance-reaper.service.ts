@@ -1,9 +1,9 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectConfig, type AppConfig } from '../config/config.module';
-import { UsersService } from '../users/users.service';
+import { InjectConfig, type AppConfig } from '../../config/config.module';
+import { UsersService } from '../../users/users.service';
 import { ConnectionLifecycle } from './connection-lifecycle';
 import { InjectConnectionStore, type ConnectionStore } from './connection-store';
-import { LocalSockets } from './local-sockets.gateway';
+import { LocalSockets } from './local-sockets';
 import { RedisConnectionStore } from './redis-connection-store';
 
 const DRAIN_POLL_MS = 25;

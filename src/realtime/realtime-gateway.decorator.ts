@@ -1,6 +1,6 @@
 import { applyDecorators, UseFilters, UsePipes } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
-import { PayloadValidationPipe } from '../validation/validation.pipe';
+import { PayloadValidationPipe } from '../common/validation/validation.pipe';
 import { WsExceptionFilter } from './ws-exception.filter';
 
 /**

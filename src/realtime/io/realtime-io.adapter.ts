@@ -6,12 +6,12 @@ import { isObservable, lastValueFrom, type Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { Ack, AckError, ErrorBody, ErrorCode } from '../../contracts';
 import type { AppConfig } from '../../config/app-config';
-import { toAppError, type AppError } from '../errors/app-error';
+import { toAppError, type AppError } from '../../common/errors/app-error';
 import { ConnectionGuard } from './connection-guard';
-import { RealtimeService } from './realtime.service';
-import { TokenBucket } from './token-bucket';
-import { LEASE_PENDING, UserEventBudgets, type UserBudget } from './user-event-budget';
-import type { AppServer, AppSocket } from './socket.types';
+import { RealtimeService } from '../realtime.service';
+import { TokenBucket } from '../limits/token-bucket';
+import { LEASE_PENDING, UserEventBudgets, type UserBudget } from '../limits/user-event-budget';
+import type { AppServer, AppSocket } from '../socket.types';
 
 type Handler = (data: unknown, ack?: (response: unknown) => void) => unknown;
 

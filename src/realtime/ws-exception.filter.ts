@@ -1,6 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { AckError, ExceptionEvent } from '../../contracts';
-import { toAppError } from '../errors/app-error';
+import type { AckError, ExceptionEvent } from '../contracts';
+import { toAppError } from '../common/errors/app-error';
 import type { AppSocket } from './socket.types';
 
 /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ServerEventMap, ServerEventName, SocketData } from '../../contracts';
+import type { ServerEventMap, ServerEventName, SocketData } from '../contracts';
 import type { AppServer } from './socket.types';
 
 /**

@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'socket.io';
-import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../../contracts';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../contracts';
 
 /** A socket.io socket typed with the contract's event maps and the authenticated principal. */
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import type { AppServer, AppSocket } from './socket.types';
+import type { AppServer, AppSocket } from '../socket.types';
 
 const GUARD = Symbol('connectionGuard');
 

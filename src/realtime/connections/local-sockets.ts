@@ -1,8 +1,8 @@
 import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocketServer, type OnGatewayConnection } from '@nestjs/websockets';
-import { RealtimeGateway } from '../common/ws/realtime-gateway.decorator';
-import { RealtimeService } from '../common/ws/realtime.service';
-import type { AppServer, AppSocket } from '../common/ws/socket.types';
+import { RealtimeGateway } from '../realtime-gateway.decorator';
+import { RealtimeService } from '../realtime.service';
+import type { AppServer, AppSocket } from '../socket.types';
 
 /**
  * The sockets of this instance, for the deploy hand-over (SIGTERM): stop taking connections,

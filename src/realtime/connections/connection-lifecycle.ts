@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { User } from '../contracts';
-import type { AppSocket } from '../common/ws/socket.types';
+import type { User } from '../../contracts';
+import type { AppSocket } from '../socket.types';
 import type { ConnectionCounts } from './connection-store';
 
 export interface DisconnectedSocket {
