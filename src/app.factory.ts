@@ -10,6 +10,10 @@ import { PINO, requestLogger } from './common/logging/logger.module';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
 import { MemoryStaticFiles } from './common/http/memory-static.middleware';
 import { PayloadValidationPipe } from './common/validation/validation.pipe';
+import { ConnectionLifecycle } from './realtime/connections/connection-lifecycle';
+import { LocalSockets } from './realtime/connections/local-sockets';
+import { EventDispatcher } from './realtime/io/event-dispatcher';
+import { IoServer } from './realtime/io-server';
 import { RealtimeIoAdapter, type ServerConfigurer } from './realtime/io/realtime-io.adapter';
 import { useRedisAdapter } from './redis/socket-io-redis-adapter';
 import { REDIS, type RedisConnections } from './redis/redis.providers';
@@ -67,6 +71,16 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   app.use(staticFiles.middleware());
   const redis = app.get<RedisConnections | null>(REDIS);
   const configure: ServerConfigurer[] = redis ? [useRedisAdapter(redis)] : [];
-  app.useWebSocketAdapter(new RealtimeIoAdapter(app, config, app.get(JwtHandshakeAuthenticator), configure, metrics));
+  app.useWebSocketAdapter(
+    new RealtimeIoAdapter(app, {
+      config,
+      io: app.get(IoServer),
+      guard: app.get(JwtHandshakeAuthenticator),
+      lifecycle: app.get(ConnectionLifecycle),
+      local: app.get(LocalSockets),
+      dispatcher: app.get(EventDispatcher),
+      configure,
+    }),
+  );
   return app;
 }

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { type ConnectionStore } from '../src/realtime/connections/connection-store';
 import { InMemoryConnectionStore } from '../src/realtime/connections/in-memory-connection-store';
+import { RedisClusterMembership } from '../src/realtime/connections/redis-cluster-membership';
 import { RedisConnectionStore } from '../src/realtime/connections/redis-connection-store';
 import { redisAvailable, TEST_REDIS_URL, testRedisPrefix } from './support/redis';
 
@@ -45,7 +46,7 @@ describe.each<Kind>(['in-memory', 'redis'])('ConnectionStore (%s)', (kind) => {
       ]),
     );
     expect(await store.countBySession('x')).toBe(2);
-    expect((await store.onlineUserIds()).sort()).toEqual(['u1', 'u2']);
+    expect(await store.onlineUserCount()).toBe(2);
   });
 
   it('reports what remains on removal and forgets users with no sockets', async () => {
@@ -55,7 +56,7 @@ describe.each<Kind>(['in-memory', 'redis'])('ConnectionStore (%s)', (kind) => {
     expect(await store.remove({ socketId: 's1', userId: 'u1', sessionId: 'x' })).toEqual({ user: 1, session: 0 });
     expect(await store.remove({ socketId: 's1', userId: 'u1', sessionId: 'x' })).toEqual({ user: 1, session: 0 });
     expect(await store.remove({ socketId: 's2', userId: 'u1', sessionId: 'y' })).toEqual({ user: 0, session: 0 });
-    expect(await store.onlineUserIds()).toEqual([]);
+    expect(await store.onlineUserCount()).toBe(0);
     expect(await store.countByUser(['u1'])).toEqual(new Map());
   });
 
@@ -98,26 +99,29 @@ describe.each<Kind>(['in-memory', 'redis'])('ConnectionStore (%s)', (kind) => {
       const prefix = testRedisPrefix();
       const client = new Redis(TEST_REDIS_URL);
       try {
-        const dying = new RedisConnectionStore(client, prefix.prefix, 'dying');
-        const survivorA = new RedisConnectionStore(client, prefix.prefix, 'a');
-        const survivorB = new RedisConnectionStore(client, prefix.prefix, 'b');
+        const instance = (id: string) => {
+          const registry = new RedisConnectionStore(client, prefix.prefix, id);
+          return { registry, membership: new RedisClusterMembership(client, prefix.prefix, id, registry) };
+        };
+        const [dying, survivorA, survivorB] = [instance('dying'), instance('a'), instance('b')];
         // A lease long enough that a busy machine cannot let it lapse before the "still alive" check.
-        await dying.heartbeat(1000);
-        await survivorA.heartbeat(60_000);
-        await survivorB.heartbeat(60_000);
-        await dying.add({ socketId: 'd1', userId: 'u1', sessionId: 'x' });
-        await dying.add({ socketId: 'd2', userId: 'u2', sessionId: 'y' });
-        await survivorA.add({ socketId: 'a1', userId: 'u1', sessionId: 'z' });
+        await dying.membership.heartbeat(1000);
+        await survivorA.membership.heartbeat(60_000);
+        await survivorB.membership.heartbeat(60_000);
+        await dying.registry.add({ socketId: 'd1', userId: 'u1', sessionId: 'x' });
+        await dying.registry.add({ socketId: 'd2', userId: 'u2', sessionId: 'y' });
+        await survivorA.registry.add({ socketId: 'a1', userId: 'u1', sessionId: 'z' });
 
-        expect(await survivorA.claimOrphans()).toEqual([]); // still alive
+        expect(await survivorA.membership.claimOrphans()).toEqual([]); // still alive
         await new Promise((r) => setTimeout(r, 1100));
-        const [claimedA, claimedB] = await Promise.all([survivorA.claimOrphans(), survivorB.claimOrphans()]);
+        const [claimedA, claimedB] = await Promise.all([survivorA.membership.claimOrphans(), survivorB.membership.claimOrphans()]);
         const claimed = [...claimedA, ...claimedB];
         expect(claimedA.length === 0 || claimedB.length === 0).toBe(true);
         expect(claimed.map((c) => c.entry.socketId).sort()).toEqual(['d1', 'd2']);
         expect(claimed.find((c) => c.entry.socketId === 'd1')?.counts).toEqual({ user: 1, session: 0 });
         expect(claimed.find((c) => c.entry.socketId === 'd2')?.counts).toEqual({ user: 0, session: 0 });
-        expect(await survivorA.onlineUserIds()).toEqual(['u1']);
+        expect(await survivorA.registry.onlineUserCount()).toBe(1);
+        expect(await survivorA.registry.countByUser(['u1', 'u2'])).toEqual(new Map([['u1', 1]]));
       } finally {
         client.disconnect();
         await prefix.cleanup();

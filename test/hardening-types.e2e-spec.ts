@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { ClientEventName, FieldError, JsonSchema } from '../src/contracts';
-import { PAYLOAD_SOURCES, payloadSchema } from '../src/docs/payload-schemas';
+import { documentedPayloads, payloadSchema } from './support/contract';
 import { startApp, type TestApp } from './support/app';
 import { dmId } from './support/chat';
 import { connect, registerUser, type TestClient, type TestUser } from './support/clients';
@@ -36,7 +36,7 @@ const kindOf = (schema: JsonSchema | undefined): Kind | undefined =>
 
 function typedFields(): TypedField[] {
   const fields: TypedField[] = [];
-  for (const event of Object.keys(PAYLOAD_SOURCES) as ClientEventName[]) {
+  for (const event of documentedPayloads()) {
     for (const [field, schema] of Object.entries(payloadSchema(event).properties ?? {})) {
       const own = kindOf(schema);
       const item = schema.type === 'array' ? kindOf(schema.items) : undefined;

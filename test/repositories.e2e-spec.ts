@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config/app-config';
-import { migrateToLatest, openDatabase, type Db } from '../src/storage/database';
+import { closeDatabase, migrateToLatest, openDatabase, type Db } from '../src/storage/database';
 import { WriteBatcher } from '../src/storage/write-batcher';
 import { SessionsRepository } from '../src/sessions/sessions.repository';
 import { UsersRepository, type UserRow } from '../src/users/users.repository';
@@ -28,7 +28,7 @@ describe.each(engines)('repositories on %s', (engine) => {
     sessions = new SessionsRepository(db, writes, { sessions: { ttlDays: 30, maxPerUser: 3 } });
   });
   afterAll(async () => {
-    await db?.destroy();
+    if (db) await closeDatabase(db);
     await database?.drop();
   });
 

@@ -1,7 +1,7 @@
 import { Migrator, sql } from 'kysely';
 import { RoomsRepository } from '../src/chat/rooms.repository';
 import { loadConfig } from '../src/config/app-config';
-import { openDatabase, type Db } from '../src/storage/database';
+import { closeDatabase, openDatabase, type Db } from '../src/storage/database';
 import { migrations } from '../src/storage/migrations';
 import { startApp } from './support/app';
 import { connect, registerUser } from './support/clients';
@@ -17,7 +17,7 @@ describe('rooms: migration 0003 on existing data', () => {
   });
   let closed = false;
   afterAll(async () => {
-    if (!closed) await db?.destroy();
+    if (!closed) if (db) await closeDatabase(db);
     await database?.drop();
   });
 
@@ -62,7 +62,7 @@ describe('rooms: migration 0003 on existing data', () => {
   });
 
   it('the service starts on the migrated database and counts old memberships as the users’ own', async () => {
-    await db.destroy();
+    await closeDatabase(db);
     closed = true;
     const t = await startApp({ database: { url: database.url, drop: async () => undefined }, env: { MAX_ROOMS_PER_USER: '1' } });
     try {

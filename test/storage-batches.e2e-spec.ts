@@ -1,6 +1,6 @@
 import { loadConfig } from '../src/config/app-config';
 import { MessagesRepository } from '../src/chat/messages.repository';
-import { migrateToLatest, openDatabase, type Db } from '../src/storage/database';
+import { closeDatabase, migrateToLatest, openDatabase, type Db } from '../src/storage/database';
 import { inBatches } from '../src/storage/in-batches';
 import { WriteBatcher } from '../src/storage/write-batcher';
 import { UsersRepository } from '../src/users/users.repository';
@@ -46,7 +46,7 @@ describe.each(engines)('IN lookups beyond the parameter limit on %s', (engine) =
     );
   });
   afterAll(async () => {
-    await db?.destroy();
+    if (db) await closeDatabase(db);
     await database?.drop();
   });
 

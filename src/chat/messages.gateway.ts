@@ -1,5 +1,6 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody } from '@nestjs/websockets';
 import type { ConversationListResult, Message, MessagePage, MessageReadResult } from '../contracts';
+import { OnClientEvent } from '../realtime/client-event.decorator';
 import { RealtimeGateway } from '../realtime/realtime-gateway.decorator';
 import type { AppSocket } from '../realtime/socket.types';
 import { ConversationListDto } from './dto/conversation-list.dto';
@@ -18,28 +19,28 @@ export class MessagesGateway {
     private readonly typingService: TypingService,
   ) {}
 
-  @SubscribeMessage('message:send')
+  @OnClientEvent('message:send', SendMessageDto)
   send(@ConnectedSocket() socket: AppSocket, @MessageBody() body: SendMessageDto): Promise<Message> {
     return this.messages.send(socket.data.user, socket.id, body);
   }
 
-  @SubscribeMessage('message:history')
+  @OnClientEvent('message:history', MessageHistoryDto)
   history(@ConnectedSocket() socket: AppSocket, @MessageBody() body: MessageHistoryDto): Promise<MessagePage> {
     const { conversationId, ...page } = body;
     return this.messages.history(socket.data.user, conversationId, page);
   }
 
-  @SubscribeMessage('message:read')
+  @OnClientEvent('message:read', MessageReadDto)
   read(@ConnectedSocket() socket: AppSocket, @MessageBody() body: MessageReadDto): Promise<MessageReadResult> {
     return this.messages.markRead(socket.data.user, socket.id, body.conversationId, body.seq);
   }
 
-  @SubscribeMessage('conversation:list')
+  @OnClientEvent('conversation:list', ConversationListDto)
   list(@ConnectedSocket() socket: AppSocket, @MessageBody() body: ConversationListDto): Promise<ConversationListResult> {
     return this.messages.listConversations(socket.data.user, body);
   }
 
-  @SubscribeMessage('typing')
+  @OnClientEvent('typing', TypingDto)
   typing(@ConnectedSocket() socket: AppSocket, @MessageBody() body: TypingDto): Promise<Record<string, never>> {
     return this.typingService.typing(socket.data.user, body);
   }

@@ -1,5 +1,6 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody } from '@nestjs/websockets';
 import type { Room, RoomInviteResult, RoomJoinResult, RoomLeaveResult, RoomListResult, RoomMembersResult } from '../contracts';
+import { OnClientEvent } from '../realtime/client-event.decorator';
 import { RealtimeGateway } from '../realtime/realtime-gateway.decorator';
 import type { AppSocket } from '../realtime/socket.types';
 import { RoomCreateDto, RoomIdDto, RoomInviteDto, RoomListDto } from './dto/room.dto';
@@ -11,32 +12,32 @@ import { RoomsService } from './rooms.service';
 export class RoomsGateway {
   constructor(private readonly rooms: RoomsService) {}
 
-  @SubscribeMessage('room:create')
+  @OnClientEvent('room:create', RoomCreateDto)
   create(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomCreateDto): Promise<Room> {
     return this.rooms.create(socket.data.user, body);
   }
 
-  @SubscribeMessage('room:list')
+  @OnClientEvent('room:list', RoomListDto)
   async list(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomListDto): Promise<RoomListResult> {
     return { rooms: await this.rooms.list(socket.data.user, body.scope) };
   }
 
-  @SubscribeMessage('room:join')
+  @OnClientEvent('room:join', RoomIdDto)
   join(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomIdDto): Promise<RoomJoinResult> {
     return this.rooms.join(socket.data.user, socket.id, body.roomId);
   }
 
-  @SubscribeMessage('room:members')
+  @OnClientEvent('room:members', RoomMembersDto)
   members(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomMembersDto): Promise<RoomMembersResult> {
     return this.rooms.members(socket.data.user, body.roomId, body.after, body.limit);
   }
 
-  @SubscribeMessage('room:invite')
+  @OnClientEvent('room:invite', RoomInviteDto)
   invite(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomInviteDto): Promise<RoomInviteResult> {
     return this.rooms.invite(socket.data.user, body.roomId, body.userId);
   }
 
-  @SubscribeMessage('room:leave')
+  @OnClientEvent('room:leave', RoomIdDto)
   leave(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomIdDto): Promise<RoomLeaveResult> {
     return this.rooms.leave(socket.data.user, socket.id, body.roomId);
   }

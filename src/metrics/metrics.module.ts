@@ -1,13 +1,13 @@
 import { Global, Module } from '@nestjs/common';
-import { SessionsModule } from '../sessions/sessions.module';
+import { DISPATCH_OBSERVER } from '../realtime/io/event-dispatcher';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
 @Global()
 @Module({
-  imports: [SessionsModule],
   controllers: [MetricsController],
-  providers: [MetricsService],
-  exports: [MetricsService],
+  // The realtime floor reports every event and refused handshake through this interface.
+  providers: [MetricsService, { provide: DISPATCH_OBSERVER, useExisting: MetricsService }],
+  exports: [MetricsService, DISPATCH_OBSERVER],
 })
 export class MetricsModule {}

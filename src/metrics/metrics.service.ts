@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ErrorCode } from '../contracts';
 import { RealtimeService } from '../realtime/realtime.service';
-import type { DispatchObserver } from '../realtime/io/realtime-io.adapter';
+import type { DispatchObserver } from '../realtime/io/event-dispatcher';
 import { HealthService } from '../health/health.service';
 import { InjectConnectionStore, type ConnectionStore } from '../realtime/connections/connection-store';
 

@@ -1,5 +1,6 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody } from '@nestjs/websockets';
 import type { ModalCloseResult, ModalListResult, ModalState } from '../contracts';
+import { OnClientEvent } from '../realtime/client-event.decorator';
 import { RealtimeGateway } from '../realtime/realtime-gateway.decorator';
 import type { AppSocket } from '../realtime/socket.types';
 import { ModalCloseDto } from './dto/modal-close.dto';
@@ -13,17 +14,17 @@ const actor = (socket: AppSocket): ModalActor => ({ user: socket.data.user, sess
 export class ModalsGateway {
   constructor(private readonly modals: ModalsService) {}
 
-  @SubscribeMessage('modal:open')
+  @OnClientEvent('modal:open', ModalOpenDto)
   open(@ConnectedSocket() socket: AppSocket, @MessageBody() body: ModalOpenDto): Promise<ModalState> {
     return this.modals.open(actor(socket), body.modalId, body.exclusive === true);
   }
 
-  @SubscribeMessage('modal:close')
+  @OnClientEvent('modal:close', ModalCloseDto)
   close(@ConnectedSocket() socket: AppSocket, @MessageBody() body: ModalCloseDto): Promise<ModalCloseResult> {
     return this.modals.close(actor(socket), body.modalId);
   }
 
-  @SubscribeMessage('modal:list')
+  @OnClientEvent('modal:list', ModalListDto)
   list(@MessageBody() body: ModalListDto): Promise<ModalListResult> {
     return this.modals.list(body.modalId);
   }

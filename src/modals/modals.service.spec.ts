@@ -1,8 +1,9 @@
 import { loadConfig } from '../config/app-config';
 import type { RealtimeService } from '../realtime/realtime.service';
 import type { AppSocket } from '../realtime/socket.types';
-import { ConnectionLifecycle } from '../realtime/connections/connection-lifecycle';
 import { InMemoryConnectionStore } from '../realtime/connections/in-memory-connection-store';
+import { GracePeriods } from '../realtime/grace/grace-periods';
+import { InMemoryGraceDeadlines } from '../realtime/grace/in-memory-grace-deadlines';
 import { InMemoryModalStore } from './in-memory-modal.store';
 import { ModalsService } from './modals.service';
 
@@ -15,24 +16,23 @@ describe('ModalsService', () => {
     const connections = new InMemoryConnectionStore();
     const store = new InMemoryModalStore();
     const realtime = { emit: jest.fn() };
-    const service = new ModalsService(
-      store,
-      connections,
-      loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_OPEN_MODALS: '2' }),
-      realtime as unknown as RealtimeService,
-      new ConnectionLifecycle(),
-    );
+    const config = loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_OPEN_MODALS: '2' });
+    const grace = new GracePeriods(new InMemoryGraceDeadlines(), config);
+    const service = new ModalsService(store, connections, config, realtime as unknown as RealtimeService, grace);
     const socket = (id: string, sessionId: string, resumed = false) =>
       ({ id, data: { user: alice, sessionId, resumed, tokenExpiresAt: 0 }, emit: jest.fn() }) as unknown as AppSocket;
     const connect = async (id: string, sessionId: string, resumed = false) => {
       const s = socket(id, sessionId, resumed);
-      await service.onConnect(s, await connections.add({ socketId: id, userId: 'u1', sessionId }));
+      await service.connected(s, await connections.add({ socketId: id, userId: 'u1', sessionId }));
       return s;
     };
     const disconnect = async (id: string, sessionId: string) =>
-      service.onDisconnect({ socketId: id, user: alice, sessionId }, await connections.remove({ socketId: id, userId: 'u1', sessionId }));
+      service.disconnected(
+        { socketId: id, userId: alice.id, sessionId },
+        await connections.remove({ socketId: id, userId: 'u1', sessionId }),
+      );
     const closed = () => realtime.emit.mock.calls.filter((c) => c[1] === 'modal:closed').map((c) => c[2]);
-    return { service, store, realtime, connect, disconnect, closed };
+    return { service, grace, store, realtime, connect, disconnect, closed };
   };
   afterEach(() => jest.useRealTimers());
 
@@ -97,7 +97,7 @@ describe('ModalsService', () => {
   });
 
   it('starts no timer for sessions without modals and clears timers on shutdown', async () => {
-    const { service, connect, disconnect, closed } = setup();
+    const { service, grace, connect, disconnect, closed } = setup();
     await connect('a', 's1');
     await disconnect('a', 's1');
     expect(jest.getTimerCount()).toBe(0);
@@ -105,7 +105,7 @@ describe('ModalsService', () => {
     await service.open({ user: alice, sessionId: 's2' }, 'm', false);
     await disconnect('b', 's2');
     expect(jest.getTimerCount()).toBe(1);
-    service.onApplicationShutdown();
+    grace.onApplicationShutdown();
     expect(jest.getTimerCount()).toBe(0);
     await jest.advanceTimersByTimeAsync(5000);
     expect(closed()).toEqual([]);

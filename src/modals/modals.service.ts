@@ -1,21 +1,16 @@
-import {
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { ModalCloseResult, ModalClosedEvent, ModalListResult, ModalState, User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../realtime/rooms';
 import { RealtimeService } from '../realtime/realtime.service';
 import type { AppSocket } from '../realtime/socket.types';
 import { InjectConfig, type AppConfig } from '../config/config.module';
-import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from '../realtime/connections/connection-lifecycle';
+import type { DisconnectedSocket } from '../realtime/connections/connection-lifecycle';
+import { LISTENER_ORDER } from '../realtime/connections/listener-order';
+import { OnConnection } from '../realtime/connections/on-connection.decorator';
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../realtime/connections/connection-store';
-import { GraceSweeper, InjectGraceDeadlines, type DueDeadline, type GraceDeadlines } from '../realtime/grace/grace-deadlines';
-import { InMemoryGraceDeadlines } from '../realtime/grace/in-memory-grace-deadlines';
+import type { DueDeadline } from '../realtime/grace/grace-deadlines';
+import { GracePeriods, type GraceKind } from '../realtime/grace/grace-periods';
 import { InjectModalStore, type ModalCap, type ModalCaps, type ModalStore, type Released } from './modal.store';
 
 /** GraceDeadlines kind of the detached sessions with modals (payload: the detach token). */
@@ -37,43 +32,25 @@ export interface ModalActor {
  * "Who has which modal open". Viewers are sessions; a session keeps its modals through a
  * reconnect inside PRESENCE_GRACE_MS and loses them (reason `disconnected`) after it.
  * `modal:opened` / `modal:closed` go to every connected socket (room `rooms.everyone`).
- * Release deadlines live in GraceDeadlines like presence's: a local timer is the fast path and
- * every instance sweeps, so a terminated instance's pending releases still happen, once, on time.
+ * The release after the grace period is a GracePeriods kind like presence's offline decision, so
+ * a terminated instance's pending releases still happen, once, on time.
  */
 @Injectable()
-export class ModalsService
-  implements ConnectionListener, OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
-{
-  private readonly logger = new Logger(ModalsService.name);
-  /** Fast path of the release per disconnected session with modals; re-checked on fire. */
-  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
-  private readonly sweeper: GraceSweeper;
+export class ModalsService {
+  /** The grace period between a session's last socket going and its modals being released. */
+  private readonly releasing: GraceKind;
   private readonly caps: ModalCaps;
-  private stopped = false;
 
   constructor(
     @InjectModalStore() private readonly store: ModalStore,
     @InjectConnectionStore() private readonly connections: ConnectionStore,
     @InjectConfig() private readonly config: AppConfig,
     private readonly realtime: RealtimeService,
-    private readonly lifecycle: ConnectionLifecycle,
-    @InjectGraceDeadlines() private readonly deadlines: GraceDeadlines = new InMemoryGraceDeadlines(),
+    private readonly grace: GracePeriods,
   ) {
-    this.sweeper = new GraceSweeper(deadlines, RELEASING, config.presenceGraceMs, (due) => this.releaseDue(due), this.logger);
+    this.releasing = grace.kind(RELEASING, (due) => this.releaseDue(due));
     const { openModalsPerSession, openModalsPerUser, exclusiveModalsPerUser } = config.limits;
     this.caps = { perSession: openModalsPerSession, perUser: openModalsPerUser, exclusivePerUser: exclusiveModalsPerUser };
-  }
-
-  onModuleInit(): void {
-    this.lifecycle.register(this);
-  }
-
-  onApplicationBootstrap(): void {
-    this.sweeper.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.sweeper.stop();
   }
 
   /**
@@ -106,47 +83,33 @@ export class ModalsService
   // ---- connections ------------------------------------------------------------------------
 
   /** The snapshot right after `session`; a resumed session also keeps its modals. */
-  async onConnect(socket: AppSocket, counts: ConnectionCounts): Promise<void> {
+  @OnConnection('connect', LISTENER_ORDER.connect.modals)
+  async connected(socket: AppSocket, counts: ConnectionCounts): Promise<void> {
     const { sessionId, resumed } = socket.data;
     if (resumed && counts.session === 1) {
-      this.clearGrace(sessionId);
       await this.store.attach(sessionId);
-      await this.deadlines.cancel(RELEASING, sessionId);
+      await this.releasing.cancel(sessionId);
     }
     // A reply to this one socket, like `session`; fan-out goes through RealtimeService.
     socket.emit('modal:state', { modals: await this.store.list() });
   }
 
-  async onDisconnect(socket: DisconnectedSocket, counts: ConnectionCounts): Promise<void> {
-    if (counts.session > 0 || this.stopped) return;
-    const { sessionId } = socket;
-    const token = await this.store.detach(sessionId);
-    if (token === undefined || this.stopped) return;
+  @OnConnection('disconnect', LISTENER_ORDER.disconnect.modals)
+  async disconnected(socket: DisconnectedSocket, counts: ConnectionCounts): Promise<void> {
+    if (counts.session > 0 || this.grace.stopped) return;
+    const token = await this.store.detach(socket.sessionId);
+    if (token === undefined) return;
     // A dead instance's sessions were gone for up to PRESENCE_TTL_MS already: no more grace.
-    const delay = socket.orphaned ? 0 : this.config.presenceGraceMs;
-    await this.deadlines.schedule(RELEASING, sessionId, Date.now() + delay, token);
-    this.clearGrace(sessionId);
-    const timer = setTimeout(() => {
-      this.graceTimers.delete(sessionId);
-      this.releaseIfDue(sessionId).catch((err: unknown) => this.logger.error({ err, sessionId }, 'modal release failed'));
-    }, delay);
-    timer.unref();
-    this.graceTimers.set(sessionId, timer);
+    await this.releasing.start(socket.sessionId, token, socket.orphaned ? 0 : this.config.presenceGraceMs);
   }
 
-  /** The local timer fired: release unless another instance's sweep already did (or it resumed). */
-  private async releaseIfDue(sessionId: string): Promise<void> {
-    if (this.stopped) return;
-    const token = await this.deadlines.takeIfDue(RELEASING, sessionId, Date.now());
-    if (token !== undefined) await this.release(sessionId, token);
-  }
-
+  /** Grace periods that ended (payload: the detach token). */
   private async releaseDue(due: readonly DueDeadline[]): Promise<void> {
     for (const { id, payload } of due) await this.release(id, payload);
   }
 
   private async release(sessionId: string, token: string): Promise<void> {
-    if (this.stopped) return;
+    if (this.grace.stopped) return;
     // A socket of the session may be open on another instance that has not attached yet.
     if ((await this.connections.countBySession(sessionId)) > 0) return;
     for (const released of await this.store.releaseDetached(sessionId, token)) this.announceClosed(released, 'disconnected');
@@ -154,18 +117,5 @@ export class ModalsService
 
   private announceClosed({ modalId, viewer }: Released, reason: ModalClosedEvent['reason']): void {
     this.realtime.emit(rooms.everyone, 'modal:closed', { modalId, userId: viewer.userId, sessionId: viewer.sessionId, reason });
-  }
-
-  private clearGrace(sessionId: string): void {
-    const timer = this.graceTimers.get(sessionId);
-    if (!timer) return;
-    clearTimeout(timer);
-    this.graceTimers.delete(sessionId);
-  }
-
-  onApplicationShutdown(): void {
-    this.stopped = true;
-    for (const timer of this.graceTimers.values()) clearTimeout(timer);
-    this.graceTimers.clear();
   }
 }

@@ -1,5 +1,6 @@
-import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody } from '@nestjs/websockets';
 import type { Presence, PresenceUsersResult } from '../contracts';
+import { OnClientEvent } from '../realtime/client-event.decorator';
 import { RealtimeGateway } from '../realtime/realtime-gateway.decorator';
 import type { AppSocket } from '../realtime/socket.types';
 import { PresenceListDto } from './dto/presence-list.dto';
@@ -11,22 +12,22 @@ import { PresenceService } from './presence.service';
 export class PresenceGateway {
   constructor(private readonly presence: PresenceService) {}
 
-  @SubscribeMessage('presence:subscribe')
+  @OnClientEvent('presence:subscribe', PresenceTargetDto)
   subscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() body: PresenceTargetDto): Promise<PresenceUsersResult> {
     return this.presence.subscribe(socket, { userIds: body.userIds ?? [], all: body.all === true });
   }
 
-  @SubscribeMessage('presence:unsubscribe')
+  @OnClientEvent('presence:unsubscribe', PresenceTargetDto)
   unsubscribe(@ConnectedSocket() socket: AppSocket, @MessageBody() body: PresenceTargetDto): Promise<Record<string, never>> {
     return this.presence.unsubscribe(socket, { userIds: body.userIds ?? [], all: body.all === true });
   }
 
-  @SubscribeMessage('presence:list')
+  @OnClientEvent('presence:list', PresenceListDto)
   list(@ConnectedSocket() socket: AppSocket, @MessageBody() body: PresenceListDto): Promise<PresenceUsersResult> {
     return this.presence.list(socket.data.user, body);
   }
 
-  @SubscribeMessage('presence:set')
+  @OnClientEvent('presence:set', PresenceSetDto)
   set(@ConnectedSocket() socket: AppSocket, @MessageBody() body: PresenceSetDto): Promise<Presence> {
     return this.presence.set(socket, body.status, body.statusText);
   }

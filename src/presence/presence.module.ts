@@ -7,6 +7,7 @@ import { PRESENCE_QUERY } from './presence-query';
 import { PRESENCE_STORE } from './presence.store';
 import { InMemoryPresenceStore } from './in-memory-presence.store';
 import { PRESENCE_SUBSCRIPTIONS, SocketRoomPresenceSubscriptions } from './presence-subscriptions';
+import { LastSeenRecorder } from './last-seen.recorder';
 import { PresenceService } from './presence.service';
 import { RedisPresenceStore } from './redis-presence.store';
 import { ROOM_MEMBERSHIP, SqlRoomMembership } from './room-membership';
@@ -17,6 +18,7 @@ import { ROOM_MEMBERSHIP, SqlRoomMembership } from './room-membership';
   imports: [UsersModule, SessionsModule],
   providers: [
     PresenceService,
+    LastSeenRecorder,
     PresenceGateway,
     { provide: PRESENCE_QUERY, useExisting: PresenceService },
     {

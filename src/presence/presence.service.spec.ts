@@ -1,12 +1,14 @@
 import { loadConfig } from '../config/app-config';
 import type { RealtimeService } from '../realtime/realtime.service';
 import type { AppSocket } from '../realtime/socket.types';
-import { ConnectionLifecycle } from '../realtime/connections/connection-lifecycle';
 import { InMemoryConnectionStore } from '../realtime/connections/in-memory-connection-store';
+import { GracePeriods } from '../realtime/grace/grace-periods';
+import { InMemoryGraceDeadlines } from '../realtime/grace/in-memory-grace-deadlines';
 import { automock } from '../testing/mocks';
 import { UsersRepository } from '../users/users.repository';
 import { type PresenceStore } from './presence.store';
 import { InMemoryPresenceStore } from './in-memory-presence.store';
+import { LastSeenRecorder } from './last-seen.recorder';
 import { PresenceService, view } from './presence.service';
 import type { PresenceSubscriptions } from './presence-subscriptions';
 import type { RoomMembership } from './room-membership';
@@ -41,27 +43,36 @@ describe('PresenceService', () => {
       remove: jest.fn(),
     };
     const membership: jest.Mocked<RoomMembership> = { memberIds: jest.fn() };
+    const config = loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_PRESENCE_SUBSCRIPTIONS: '3', LAST_SEEN_FLUSH_MS: '60000' });
+    const grace = new GracePeriods(new InMemoryGraceDeadlines(), config);
     const service = new PresenceService(
       connections,
       store,
       subscriptions,
       membership,
-      loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_PRESENCE_SUBSCRIPTIONS: '3', LAST_SEEN_FLUSH_MS: '60000' }),
+      config,
       users as unknown as UsersRepository,
       realtime as unknown as RealtimeService,
-      new ConnectionLifecycle(),
+      grace,
+    );
+    const recorder = new LastSeenRecorder(
+      store,
+      config,
+      users as unknown as UsersRepository,
+      realtime as unknown as RealtimeService,
+      service,
     );
     const socketEntry = (id: string) => ({ socketId: id, userId: 'u1', sessionId: `s-${id}` });
     const connect = async (id: string) => {
       const counts = await connections.add(socketEntry(id));
-      await service.onConnect(fakeSocket(id), counts);
+      await service.connected(fakeSocket(id), counts);
     };
     const disconnect = async (id: string) => {
       const counts = await connections.remove(socketEntry(id));
-      await service.onDisconnect({ socketId: id, user: alice, sessionId: `s-${id}` }, counts);
+      await service.disconnected({ socketId: id, userId: alice.id, sessionId: `s-${id}` }, counts);
     };
     const updates = () => realtime.emit.mock.calls.filter((c) => c[0][0] === 'presence:u1').map((c) => c[2]);
-    return { service, users, realtime, subscriptions, membership, connect, disconnect, updates, local, store };
+    return { service, grace, recorder, users, realtime, subscriptions, membership, connect, disconnect, updates, local, store };
   };
   afterEach(() => jest.useRealTimers());
 
@@ -74,7 +85,7 @@ describe('PresenceService', () => {
   });
 
   it('turns offline only after the grace period, writing last seen once', async () => {
-    const { connect, disconnect, updates, users, service } = setup();
+    const { connect, disconnect, updates, users, grace } = setup();
     await connect('a');
     await disconnect('a');
     await jest.advanceTimersByTimeAsync(999);
@@ -82,7 +93,7 @@ describe('PresenceService', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(users.setLastSeen).toHaveBeenCalledTimes(1);
     expect(updates()[1]).toEqual({ userId: 'u1', username: 'alice', status: 'offline', connections: 0, lastSeenAt: expect.any(String) });
-    await service.onApplicationShutdown();
+    grace.onApplicationShutdown();
   });
 
   it('emits nothing when the user comes back inside the grace period', async () => {
@@ -107,10 +118,10 @@ describe('PresenceService', () => {
   });
 
   it('clears grace timers on shutdown so nothing fires afterwards', async () => {
-    const { connect, disconnect, updates, service } = setup();
+    const { connect, disconnect, updates, grace } = setup();
     await connect('a');
     await disconnect('a');
-    await service.onApplicationShutdown();
+    grace.onApplicationShutdown();
     await jest.advanceTimersByTimeAsync(5000);
     expect(updates()).toHaveLength(1);
     expect(jest.getTimerCount()).toBe(0);
@@ -185,8 +196,8 @@ describe('PresenceService', () => {
 
   it('writes last seen every LAST_SEEN_FLUSH_MS for the users it holds, in batches, never for invisible users', async () => {
     const store = new InMemoryPresenceStore();
-    const { service, users, local, connect, disconnect } = setup(store);
-    service.onApplicationBootstrap();
+    const { recorder, users, local, connect, disconnect } = setup(store);
+    recorder.onApplicationBootstrap();
     for (let i = 0; i < 600; i++) {
       local.add(`h${i}`);
       await store.connect(`h${i}`);
@@ -209,23 +220,23 @@ describe('PresenceService', () => {
     users.setLastSeen.mockClear();
     await tick(60_000); // u1's grace ran out meanwhile (and wrote its own last seen then)
     expect(users.setLastSeen.mock.calls.flatMap(([ids]) => ids).filter((id) => id !== 'u1')).toHaveLength(599);
-    await service.onModuleDestroy();
-    await service.onApplicationShutdown();
+    await recorder.onModuleDestroy();
+    await recorder.onApplicationShutdown();
   });
 
   it('writes last seen on shutdown for users with sockets here and users in their grace period, once each', async () => {
-    const { service, users, local, connect, disconnect } = setup();
+    const { recorder, users, local, connect, disconnect } = setup();
     local.add('u1');
     await connect('a');
     await connect('b');
     await disconnect('b');
-    await service.onModuleDestroy();
+    await recorder.onModuleDestroy();
     expect(users.setLastSeen).toHaveBeenCalledTimes(1);
     expect(users.setLastSeen).toHaveBeenCalledWith(['u1'], expect.any(String));
     // The hand-over closes the socket (grace timer now); the final hook does not write u1 again.
     local.clear();
     await disconnect('a');
-    await service.onApplicationShutdown();
+    await recorder.onApplicationShutdown();
     expect(users.setLastSeen).toHaveBeenCalledTimes(1);
   });
 });

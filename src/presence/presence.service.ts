@@ -1,22 +1,16 @@
-import {
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Presence, PresenceUsersResult, SettableStatus, User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../realtime/rooms';
 import { RealtimeService } from '../realtime/realtime.service';
 import type { AppSocket } from '../realtime/socket.types';
 import { InjectConfig, type AppConfig } from '../config/config.module';
-import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from '../realtime/connections/connection-lifecycle';
+import type { DisconnectedSocket } from '../realtime/connections/connection-lifecycle';
+import { LISTENER_ORDER } from '../realtime/connections/listener-order';
+import { OnConnection } from '../realtime/connections/on-connection.decorator';
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../realtime/connections/connection-store';
-import { GraceSweeper, InjectGraceDeadlines, type GraceDeadlines } from '../realtime/grace/grace-deadlines';
-import { InMemoryGraceDeadlines } from '../realtime/grace/in-memory-grace-deadlines';
+import type { DueDeadline } from '../realtime/grace/grace-deadlines';
+import { GracePeriods, type GraceKind } from '../realtime/grace/grace-periods';
 import { UsersRepository, type UserRow } from '../users/users.repository';
 import type { PresenceQuery } from './presence-query';
 import { presenceRooms } from './presence-rooms';
@@ -28,11 +22,6 @@ import { PRESENCE_LIST_PAGE_DEFAULT, PRESENCE_LIST_PAGE_MAX } from './dto/presen
 type Named = Pick<User, 'id' | 'username'>;
 
 const USER_BATCH = 1000;
-/**
- * Users per last-seen write: far below the engines' bind-parameter limits, and short enough on
- * SQLite (synchronous, on the event loop) that a flush of many users never stalls it for long.
- */
-const LAST_SEEN_BATCH = 250;
 /** GraceDeadlines kind of the users whose last socket went (payload: the presence epoch then). */
 const GOING_OFFLINE = 'offline';
 
@@ -47,26 +36,9 @@ const GOING_OFFLINE = 'offline';
  * decision survives the instance that started it (SIGTERM, crash) and is made exactly once.
  */
 @Injectable()
-export class PresenceService
-  implements
-    PresenceQuery,
-    ConnectionListener,
-    OnModuleInit,
-    OnApplicationBootstrap,
-    OnModuleDestroy,
-    BeforeApplicationShutdown,
-    OnApplicationShutdown
-{
-  private readonly logger = new Logger(PresenceService.name);
-  /** Fast path of the offline debounce per user whose last socket on this instance went. */
-  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
-  private readonly sweeper: GraceSweeper;
-  private stopped = false;
-  /** The periodic last-seen write (crash recovery), and the one in progress. */
-  private flushTimer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
-  /** Users whose last seen the shutdown already wrote. */
-  private readonly writtenAtShutdown = new Set<string>();
+export class PresenceService implements PresenceQuery {
+  /** The grace period between a user's last socket going and them turning offline. */
+  private readonly offline: GraceKind;
 
   constructor(
     @InjectConnectionStore() private readonly connections: ConnectionStore,
@@ -76,85 +48,41 @@ export class PresenceService
     @InjectConfig() private readonly config: AppConfig,
     private readonly users: UsersRepository,
     private readonly realtime: RealtimeService,
-    private readonly lifecycle: ConnectionLifecycle,
-    @InjectGraceDeadlines() private readonly deadlines: GraceDeadlines = new InMemoryGraceDeadlines(),
+    private readonly grace: GracePeriods,
   ) {
-    this.sweeper = new GraceSweeper(deadlines, GOING_OFFLINE, config.presenceGraceMs, (due) => this.expireDue(due), this.logger);
-  }
-
-  onModuleInit(): void {
-    this.lifecycle.register(this);
-  }
-
-  onApplicationBootstrap(): void {
-    this.sweeper.start();
-    // After a crash (kill -9) nothing runs any more: what the last of these wrote is the users'
-    // last seen, at most LAST_SEEN_FLUSH_MS before the real time.
-    this.flushTimer = setInterval(() => {
-      this.flushing ??= this.writeLastSeen(this.heldUserIds())
-        .catch((err: unknown) => this.logger.error({ err }, 'periodic last-seen write failed'))
-        .finally(() => (this.flushing = undefined));
-    }, this.config.lastSeenFlushMs);
-    this.flushTimer.unref();
-  }
-
-  /**
-   * Shutdown (SIGTERM) starts here, before the hand-over closes any socket and long before the
-   * database closes: last seen = now for every user this instance holds. A user who turns offline
-   * elsewhere later gets a later one then; in single-instance mode this is what they keep.
-   */
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.flushTimer);
-    await this.flushing;
-    const held = this.heldUserIds();
-    for (const id of held) this.writtenAtShutdown.add(id);
-    await this.writeLastSeen(held).catch((err: unknown) => this.logger.error({ err }, 'last-seen write at shutdown failed'));
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.sweeper.stop();
+    this.offline = grace.kind(GOING_OFFLINE, (due) => this.expireDue(due));
   }
 
   // ---- connections ------------------------------------------------------------------------
 
-  async onConnect(socket: AppSocket, counts: ConnectionCounts): Promise<void> {
+  @OnConnection('connect', LISTENER_ORDER.connect.presence)
+  async connected(socket: AppSocket, counts: ConnectionCounts): Promise<void> {
     // Only the user's first socket can change presence; more tabs only change `connections`.
     if (counts.user !== 1) return;
     const user = socket.data.user;
-    this.clearGrace(user.id);
     const { cameOnline, state } = await this.store.connect(user.id);
     // After the epoch moved, so a deadline taken in between is refused by goOffline anyway.
-    await this.deadlines.cancel(GOING_OFFLINE, user.id);
+    await this.offline.cancel(user.id);
     if (!cameOnline || state.status === 'invisible') return;
     this.publish(user.id, view(user, state, counts.user, null, false));
   }
 
-  async onDisconnect(socket: DisconnectedSocket, counts: ConnectionCounts): Promise<void> {
-    if (counts.user > 0 || this.stopped) return;
-    const { user } = socket;
-    const epoch = await this.store.epoch(user.id);
-    if (epoch === undefined || this.stopped) return;
+  @OnConnection('disconnect', LISTENER_ORDER.disconnect.presence)
+  async disconnected(socket: DisconnectedSocket, counts: ConnectionCounts): Promise<void> {
+    if (counts.user > 0 || this.grace.stopped) return;
+    const epoch = await this.store.epoch(socket.userId);
+    if (epoch === undefined) return;
     // A dead instance's sockets were gone for up to PRESENCE_TTL_MS already: no more grace.
-    const delay = socket.orphaned ? 0 : this.config.presenceGraceMs;
-    await this.deadlines.schedule(GOING_OFFLINE, user.id, Date.now() + delay, String(epoch));
-    this.clearGrace(user.id);
-    const timer = setTimeout(() => {
-      this.graceTimers.delete(user.id);
-      this.expireIfDue(user).catch((err: unknown) => this.logger.error({ err, userId: user.id }, 'presence expiry failed'));
-    }, delay);
-    timer.unref();
-    this.graceTimers.set(user.id, timer);
+    await this.offline.start(socket.userId, String(epoch), socket.orphaned ? 0 : this.config.presenceGraceMs);
   }
 
-  /** The local timer fired: decide unless another instance's sweep already did (or it was cancelled). */
-  private async expireIfDue(user: Named): Promise<void> {
-    if (this.stopped) return;
-    const epoch = await this.deadlines.takeIfDue(GOING_OFFLINE, user.id, Date.now());
-    if (epoch !== undefined) await this.expire(user, Number(epoch));
+  /** Users whose offline decision waits on this instance's timers (held here, e.g. for last seen). */
+  pendingOfflineIds(): IterableIterator<string> {
+    return this.offline.pendingIds();
   }
 
-  /** Deadlines the sweep took (their timers were on an instance that is gone, or are late). */
-  private async expireDue(due: readonly { id: string; payload: string }[]): Promise<void> {
+  /** Grace periods that ended (payload: the presence epoch when the last socket went). */
+  private async expireDue(due: readonly DueDeadline[]): Promise<void> {
     const users = new Map((await this.findUsers(due.map((d) => d.id))).map((u) => [u.id, u]));
     for (const { id, payload } of due) {
       const user = users.get(id);
@@ -164,7 +92,7 @@ export class PresenceService
 
   /** The grace period ran out: offline unless a socket came back here or on another instance. */
   private async expire(user: Named, epoch: number): Promise<void> {
-    if (this.stopped) return;
+    if (this.grace.stopped) return;
     const open = (await this.connections.countByUser([user.id])).get(user.id) ?? 0;
     if (open > 0) return;
     const gone = await this.store.goOffline(user.id, epoch);
@@ -173,49 +101,6 @@ export class PresenceService
     const lastSeenAt = new Date().toISOString();
     await this.users.setLastSeen([user.id], lastSeenAt);
     this.publish(user.id, view(user, undefined, 0, lastSeenAt, false));
-  }
-
-  private clearGrace(userId: string): void {
-    const timer = this.graceTimers.get(userId);
-    if (!timer) return;
-    clearTimeout(timer);
-    this.graceTimers.delete(userId);
-  }
-
-  /**
-   * Local timers die with the process; their deadlines stay in GraceDeadlines for the other
-   * instances. Users who came and went during the hand-over (after onModuleDestroy) get their
-   * last seen here; the database and Redis close only after this hook.
-   */
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    const late = [...this.graceTimers.keys(), ...this.realtime.localUserIds()].filter((id) => !this.writtenAtShutdown.has(id));
-    for (const timer of this.graceTimers.values()) clearTimeout(timer);
-    this.graceTimers.clear();
-    await this.writeLastSeen(new Set(late)).catch((err: unknown) => this.logger.error({ err }, 'last-seen write at shutdown failed'));
-  }
-
-  /** Users this instance holds: a socket here, or a pending offline decision (grace timer) here. */
-  private heldUserIds(): Set<string> {
-    const ids = this.realtime.localUserIds();
-    for (const id of this.graceTimers.keys()) ids.add(id);
-    return ids;
-  }
-
-  /**
-   * last_seen_at = now for `ids`, through the WriteBatcher, LAST_SEEN_BATCH at a time with a turn
-   * of the event loop between batches. Invisible users are skipped: their last seen is the moment
-   * they went invisible, and moving it would tell others they are still around.
-   */
-  private async writeLastSeen(ids: ReadonlySet<string>): Promise<void> {
-    const all = [...ids];
-    for (let i = 0; i < all.length; i += LAST_SEEN_BATCH) {
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      const batch = all.slice(i, i + LAST_SEEN_BATCH);
-      const states = await this.store.get(batch);
-      const visible = batch.filter((id) => states.get(id)?.status !== 'invisible');
-      await this.users.setLastSeen(visible, new Date().toISOString());
-    }
   }
 
   // ---- client events ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ServerEventMap, ServerEventName, SocketData } from '../contracts';
+import { IoServer } from './io-server';
 import type { AppServer } from './socket.types';
 
 /**
@@ -8,17 +9,10 @@ import type { AppServer } from './socket.types';
  */
 @Injectable()
 export class RealtimeService {
-  private server?: AppServer;
-  /** Client events received on this instance and not answered yet (the SIGTERM drain waits for 0). */
-  pendingEvents = 0;
-
-  bind(server: AppServer): void {
-    this.server = server;
-  }
+  constructor(private readonly server: IoServer) {}
 
   private get io(): AppServer {
-    if (!this.server) throw new Error('RealtimeService used before the socket.io server was bound');
-    return this.server;
+    return this.server.get();
   }
 
   /** Emits `event` to every socket in `to`, minus the sockets or rooms in `except`. */
@@ -48,21 +42,16 @@ export class RealtimeService {
 
   /** Sockets connected to this instance (not the whole deployment). */
   localConnectionCount(): number {
-    return this.server?.engine.clientsCount ?? 0;
+    return this.server.peek()?.engine.clientsCount ?? 0;
   }
 
   /** Ids of the users with a socket on this instance (read-only; presence writes their last seen). */
   localUserIds(): Set<string> {
     const ids = new Set<string>();
-    for (const socket of this.server?.sockets.sockets.values() ?? []) {
+    for (const socket of this.server.peek()?.sockets.sockets.values() ?? []) {
       const id = (socket.data as Partial<SocketData>).user?.id;
       if (id) ids.add(id);
     }
     return ids;
-  }
-
-  /** Disconnects every socket in room `of`. */
-  disconnect(of: string): void {
-    this.io.in(of).disconnectSockets(true);
   }
 }

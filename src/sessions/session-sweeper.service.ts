@@ -1,6 +1,9 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
-import { ConnectionLifecycle, type ConnectionListener, type DisconnectedSocket } from '../realtime/connections/connection-lifecycle';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task';
+import type { DisconnectedSocket } from '../realtime/connections/connection-lifecycle';
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../realtime/connections/connection-store';
+import { LISTENER_ORDER } from '../realtime/connections/listener-order';
+import { OnConnection } from '../realtime/connections/on-connection.decorator';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
@@ -19,24 +22,24 @@ const BATCH = 500;
  *   long). One sweep at a time; shutdown stops it between batches and waits for it.
  */
 @Injectable()
-export class SessionSweeper implements ConnectionListener, OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class SessionSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SessionSweeper.name);
-  private timers: NodeJS.Timeout[] = [];
-  private running?: Promise<number>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
+  private deleted = 0;
 
   constructor(
     private readonly repository: SessionsRepository,
     private readonly sessions: SessionsService,
-    private readonly lifecycle: ConnectionLifecycle,
     @InjectConnectionStore() private readonly connections: ConnectionStore,
-  ) {}
-
-  onModuleInit(): void {
-    this.lifecycle.register(this);
+  ) {
+    this.task = new PeriodicTask(
+      { name: 'session sweep', intervalMs: SWEEP_INTERVAL_MS, firstDelayMs: FIRST_SWEEP_MS, logger: this.logger },
+      (stopped) => this.run(stopped),
+    );
   }
 
-  onDisconnect(socket: DisconnectedSocket, counts: ConnectionCounts): void {
+  @OnConnection('disconnect', LISTENER_ORDER.disconnect.sessionLastUse)
+  lastUse(socket: DisconnectedSocket, counts: ConnectionCounts): void {
     if (counts.session > 0) return;
     // Not awaited: the other listeners (presence, modals) need not wait for this commit.
     this.sessions.touch(socket.sessionId).catch((error: unknown) => {
@@ -45,22 +48,21 @@ export class SessionSweeper implements ConnectionListener, OnModuleInit, OnAppli
   }
 
   onApplicationBootstrap(): void {
-    const run = () => void this.sweep().catch((error: unknown) => this.logger.error({ err: error }, 'session sweep failed'));
-    this.timers = [setTimeout(run, FIRST_SWEEP_MS), setInterval(run, SWEEP_INTERVAL_MS)];
-    for (const timer of this.timers) timer.unref();
+    this.task.start();
   }
 
-  /** Deletes the sessions past the TTL that have no open socket; resolves with how many. A sweep already running is joined. */
-  sweep(): Promise<number> {
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
+  /** Sweeps now (or joins the sweep in progress); resolves with how many sessions it deleted. */
+  async sweep(): Promise<number> {
+    const before = this.deleted;
+    await this.task.runNow();
+    return this.deleted - before;
   }
 
-  private async run(): Promise<number> {
+  private async run(stopped: () => boolean): Promise<void> {
     const cutoff = this.repository.expiryCutoff(new Date());
     let deleted = 0;
     let after: { id: string; last_seen_at: string } | undefined;
-    while (!this.stopped) {
+    while (!stopped()) {
       const batch = await this.repository.findExpired(cutoff, BATCH, after);
       const open = await Promise.all(batch.map((row) => this.connections.countBySession(row.id)));
       deleted += await this.repository.deleteExpired(
@@ -72,13 +74,11 @@ export class SessionSweeper implements ConnectionListener, OnModuleInit, OnAppli
       // Let handshakes and sends in between the batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
+    this.deleted += deleted;
     if (deleted > 0) this.logger.log(`deleted ${deleted} session(s) unused since before ${cutoff}`);
-    return deleted;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 }

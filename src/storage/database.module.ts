@@ -1,6 +1,6 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.module';
-import { migrateToLatest, openDatabase, type Db } from './database';
+import { closeDatabase, migrateToLatest, openDatabase, type Db } from './database';
 import { WriteBatcher } from './write-batcher';
 
 export const DATABASE = Symbol('DATABASE');
@@ -23,7 +23,7 @@ export const InjectDb = () => Inject(DATABASE);
           const applied = await migrateToLatest(db);
           if (applied.length) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
         } catch (error) {
-          await db.destroy();
+          await closeDatabase(db);
           throw error;
         }
         return db;
@@ -45,6 +45,6 @@ export class DatabaseModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.writes.drain();
-    await this.db.destroy();
+    await closeDatabase(this.db);
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { migrateToLatest, openDatabase } from './database';
+import { closeDatabase, migrateToLatest, openDatabase } from './database';
 
 describe('openDatabase (SQLite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'db-spec-'));
@@ -24,7 +24,7 @@ describe('openDatabase (SQLite)', () => {
       expect(prepare).toHaveBeenCalledTimes(1);
     } finally {
       prepare.mockRestore();
-      await db.destroy();
+      await closeDatabase(db);
     }
   });
 
@@ -47,7 +47,7 @@ describe('openDatabase (SQLite)', () => {
     while (statSync(file).size < before + 2_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(statSync(file).size).toBeGreaterThanOrEqual(before + 2_000_000);
 
-    await db.destroy();
+    await closeDatabase(db);
     // The last connection to close removes the WAL: so the worker closed its connection too.
     while (existsSync(`${file}-wal`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(`${file}-wal`)).toBe(false);

@@ -29,8 +29,11 @@ export function openDatabase(config: AppConfig['database']): Db {
       sqlite.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
       checkpointer = new WalCheckpointer(file);
     }
-    const database = withStatementCache(sqlite, () => checkpointer?.stop());
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    const database = withStatementCache(sqlite, () => {
+      if (checkpointer) closing.set(db, checkpointer.stop());
+    });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return db;
   }
   const pool = new Pool({
     connectionString: config.url,
@@ -42,6 +45,18 @@ export function openDatabase(config: AppConfig['database']): Db {
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** The SQLite checkpoint worker of each database, until it exited. */
+const closing = new WeakMap<Db, Promise<void>>();
+
+/**
+ * Closes the database and waits until nothing holds its files any more: the checkpoint worker
+ * closes its own connection after the main one (and may remove the -wal/-shm files as it goes).
+ */
+export async function closeDatabase(db: Db): Promise<void> {
+  await db.destroy();
+  await closing.get(db);
 }
 
 const STATEMENT_CACHE_SIZE = 500;

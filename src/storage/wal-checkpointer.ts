@@ -49,8 +49,10 @@ export class WalCheckpointer {
     this.worker.on('error', () => undefined);
   }
 
-  /** Closes the worker's connection; it exits on its own. */
-  stop(): void {
+  /** Closes the worker's connection; resolves once the worker exited (it may delete the WAL files on its way out). */
+  stop(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage('stop');
+    return exited;
   }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { migrateToLatest, openDatabase, type Db } from './database';
+import { closeDatabase, migrateToLatest, openDatabase, type Db } from './database';
 import { WriteBatcher } from './write-batcher';
 
 describe('WriteBatcher on SQLite', () => {
@@ -22,7 +22,7 @@ describe('WriteBatcher on SQLite', () => {
       .onConflict((oc) => oc.doNothing())
       .execute();
   });
-  afterEach(() => db.destroy());
+  afterEach(() => closeDatabase(db));
 
   const session = (id: string) => ({ id, user_id: 'u1', created_at: 'now', last_seen_at: 'now' });
   const insert = (id: string) =>

@@ -1,6 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { createClient, type ClientOptions, type RealtimeClient } from '../../client';
-import { buildAsyncApiDocument, channelId } from '../../src/docs/asyncapi';
+import { buildAsyncApiDocument, channelId } from './contract';
 
 /** A `createClient` client that is connected (its first `session` arrived); closed by `closeAll`. */
 const open: RealtimeClient[] = [];

@@ -29,8 +29,6 @@ export interface ConnectionStore {
   /** Open sockets per user; users with none are absent from the map. */
   countByUser(userIds: readonly string[]): Promise<Map<string, number>>;
   countBySession(sessionId: string): Promise<number>;
-  /** Every user with at least one open socket. */
-  onlineUserIds(): Promise<string[]>;
   /** How many users have at least one open socket (a counter read, for metrics). */
   onlineUserCount(): Promise<number>;
 }

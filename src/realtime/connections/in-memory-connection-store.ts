@@ -36,10 +36,6 @@ export class InMemoryConnectionStore implements ConnectionStore {
     return this.bySession.get(sessionId)?.size ?? 0;
   }
 
-  async onlineUserIds(): Promise<string[]> {
-    return [...this.byUser.keys()];
-  }
-
   async onlineUserCount(): Promise<number> {
     return this.byUser.size;
   }

@@ -1,10 +1,10 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { PeriodicTask } from '../../common/periodic-task';
 import { InjectConfig, type AppConfig } from '../../config/config.module';
-import { UsersService } from '../../users/users.service';
+import { EventDispatcher } from '../io/event-dispatcher';
+import { InjectClusterMembership, type ClusterMembership } from './cluster-membership';
 import { ConnectionLifecycle } from './connection-lifecycle';
-import { InjectConnectionStore, type ConnectionStore } from './connection-store';
 import { LocalSockets } from './local-sockets';
-import { RedisConnectionStore } from './redis-connection-store';
 
 const DRAIN_POLL_MS = 25;
 
@@ -24,60 +24,45 @@ export function heartbeatTiming(ttlMs: number): { intervalMs: number; leaseMs: n
 @Injectable()
 export class InstanceReaper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(InstanceReaper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly beats: PeriodicTask;
+  private readonly leaseMs: number;
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
-    @InjectConnectionStore() private readonly store: ConnectionStore,
+    @InjectClusterMembership() private readonly membership: ClusterMembership,
     private readonly lifecycle: ConnectionLifecycle,
-    private readonly users: UsersService,
     private readonly local: LocalSockets,
-  ) {}
-
-  private get redisStore(): RedisConnectionStore | undefined {
-    return this.store instanceof RedisConnectionStore ? this.store : undefined;
+    private readonly dispatcher: EventDispatcher,
+  ) {
+    const { intervalMs, leaseMs } = heartbeatTiming(config.presenceTtlMs);
+    this.leaseMs = leaseMs;
+    this.beats = new PeriodicTask({ name: 'instance heartbeat', intervalMs, logger: this.logger }, () => this.tick());
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const store = this.redisStore;
-    if (!store) return;
-    const { intervalMs, leaseMs } = heartbeatTiming(this.config.presenceTtlMs);
-    await store.heartbeat(leaseMs);
-    this.timer = setInterval(() => {
-      this.running ??= this.tick(store, leaseMs).finally(() => (this.running = undefined));
-    }, intervalMs);
-    this.timer.unref();
+    await this.membership.heartbeat(this.leaseMs);
+    this.beats.start();
   }
 
-  private async tick(store: RedisConnectionStore, leaseMs: number): Promise<void> {
-    try {
-      if (!(await store.heartbeat(leaseMs))) {
-        // Taken for dead (a pause longer than the lease): our registry entries are gone and our
-        // users may have been announced offline. Reconnecting every client rebuilds both.
-        this.logger.warn(`this instance was taken for dead; reconnecting its ${this.local.dropAll()} socket(s)`);
-      }
-      const orphans = await store.claimOrphans();
-      if (orphans.length === 0) return;
-      this.logger.warn(`took over ${orphans.length} socket(s) of instance(s) that stopped heartbeating`);
-      const users = new Map((await this.users.findByIds(orphans.map((o) => o.entry.userId))).map((u) => [u.id, u]));
-      for (const { entry, counts } of orphans) {
-        const user = users.get(entry.userId);
-        if (user) await this.lifecycle.disconnected({ socketId: entry.socketId, user, sessionId: entry.sessionId, orphaned: true }, counts);
-      }
-    } catch (error) {
-      this.logger.error({ err: error }, 'instance heartbeat failed');
+  private async tick(): Promise<void> {
+    if (!(await this.membership.heartbeat(this.leaseMs))) {
+      // Taken for dead (a pause longer than the lease): our registry entries are gone and our
+      // users may have been announced offline. Reconnecting every client rebuilds both.
+      this.logger.warn(`this instance was taken for dead; reconnecting its ${this.local.dropAll()} socket(s)`);
     }
+    const orphans = await this.membership.claimOrphans();
+    if (orphans.length === 0) return;
+    this.logger.warn(`took over ${orphans.length} socket(s) of instance(s) that stopped heartbeating`);
+    for (const { entry, counts } of orphans) await this.lifecycle.disconnected({ ...entry, orphaned: true }, counts);
   }
 
   /** Before the servers, Redis and the database close (Nest runs this hook before all of those). */
   async beforeApplicationShutdown(): Promise<void> {
     const drained = await this.drain();
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.beats.stop();
     // With sockets left in the registry, keep the heartbeat entry: it expires and a survivor
     // claims them, as for a crash. Otherwise leave at once.
-    if (drained) await this.redisStore?.leave().catch(() => undefined);
+    if (drained) await this.membership.leave().catch(() => undefined);
   }
 
   /**
@@ -92,17 +77,15 @@ export class InstanceReaper implements OnApplicationBootstrap, BeforeApplication
    */
   private async drain(): Promise<boolean> {
     this.local.stopAccepting();
-    await this.until(() => this.local.pendingEvents() === 0, Math.min(1000, Math.floor(this.config.shutdownTimeoutMs / 4)));
+    await this.until(() => this.dispatcher.inFlight === 0, Math.min(1000, Math.floor(this.config.shutdownTimeoutMs / 4)));
     const dropped = this.local.dropAll();
     if (dropped) this.logger.log(`handing over ${dropped} connection(s)`);
     const deadline = Date.now() + Math.floor(this.config.shutdownTimeoutMs / 2);
     for (;;) {
-      const settled = this.local.count() === 0 && this.local.pendingEvents() === 0 && (await this.registryEmpty());
+      const settled = this.local.count() === 0 && this.dispatcher.inFlight === 0 && (await this.registryEmpty());
       if (settled) return true;
       if (Date.now() > deadline) {
-        this.logger.warn(
-          `shutdown drain timed out: ${this.local.pendingEvents()} event(s) unanswered, ${this.local.count()} socket(s) open`,
-        );
+        this.logger.warn(`shutdown drain timed out: ${this.dispatcher.inFlight} event(s) unanswered, ${this.local.count()} socket(s) open`);
         return false;
       }
       this.local.dropAll();
@@ -116,10 +99,8 @@ export class InstanceReaper implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async registryEmpty(): Promise<boolean> {
-    const store = this.redisStore;
-    if (!store) return true;
     try {
-      return (await store.localCount()) === 0;
+      return (await this.membership.localCount()) === 0;
     } catch {
       return true; // Redis is away: nothing to wait for there.
     }

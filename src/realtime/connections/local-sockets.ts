@@ -1,32 +1,28 @@
+import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { WebSocketServer, type OnGatewayConnection } from '@nestjs/websockets';
-import { RealtimeGateway } from '../realtime-gateway.decorator';
-import { RealtimeService } from '../realtime.service';
-import type { AppServer, AppSocket } from '../socket.types';
+import { IoServer } from '../io-server';
 
 /**
- * The sockets of this instance, for the deploy hand-over (SIGTERM): stop taking connections,
- * close every connection so its client reconnects (through the load balancer, to another
- * instance), and know when the events they sent have all been answered.
+ * The sockets of this instance, for the deploy hand-over (SIGTERM): stop taking connections and
+ * close every connection so its client reconnects (through the load balancer, to another instance).
  */
-@RealtimeGateway()
-export class LocalSockets implements OnGatewayConnection {
-  @WebSocketServer() private readonly server?: AppServer;
-  private draining = false;
+@Injectable()
+export class LocalSockets {
+  private stopped = false;
 
   constructor(
     private readonly http: HttpAdapterHost,
-    private readonly realtime: RealtimeService,
+    private readonly io: IoServer,
   ) {}
 
-  handleConnection(socket: AppSocket): void {
-    // A connection that slipped in on a kept-alive HTTP connection during the hand-over goes too.
-    if (this.draining) socket.conn.close();
+  /** True once the hand-over began: a connection that slips in on a kept-alive HTTP connection is closed. */
+  get draining(): boolean {
+    return this.stopped;
   }
 
   /** Stops listening (the load balancer's health checks fail, new clients go elsewhere). */
   stopAccepting(): void {
-    this.draining = true;
+    this.stopped = true;
     const server = this.http.httpAdapter?.getHttpServer() as
       { close?: (cb?: (err?: Error) => void) => void; listening?: boolean } | undefined;
     if (server?.listening) server.close?.(() => undefined);
@@ -38,17 +34,12 @@ export class LocalSockets implements OnGatewayConnection {
    * The server runs the normal disconnect path for each.
    */
   dropAll(): number {
-    const sockets = [...(this.server?.sockets.sockets.values() ?? [])];
+    const sockets = [...(this.io.peek()?.sockets.sockets.values() ?? [])];
     for (const socket of sockets) socket.conn.close();
     return sockets.length;
   }
 
   count(): number {
-    return this.server?.sockets.sockets.size ?? 0;
-  }
-
-  /** Client events received and not answered yet (counted by the dispatcher). */
-  pendingEvents(): number {
-    return this.realtime.pendingEvents;
+    return this.io.peek()?.sockets.sockets.size ?? 0;
   }
 }

@@ -19,19 +19,16 @@ local user = redis.call('SCARD', KEYS[1])
 if user == 0 then redis.call('SREM', KEYS[4], ARGV[2]) end
 return { user, redis.call('SCARD', KEYS[2]) }`;
 
-// Only the instance whose ZREM succeeds takes over a dead instance's sockets.
-const CLAIM = `
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {} end
-local entries = redis.call('SMEMBERS', KEYS[2])
-redis.call('DEL', KEYS[2])
-return entries`;
-
 const SEP = '\t';
 
+/** Keys of the registry (`<prefix>:conn:…`), shared with RedisClusterMembership. */
+export function connectionKey(prefix: string, ...parts: string[]): string {
+  return [prefix, 'conn', ...parts].join(':');
+}
+
 /**
- * Connection registry shared by every instance through Redis. Each instance also heartbeats in a
- * sorted set; the sockets of an instance whose heartbeat stops (kill -9, lost host) are claimed
- * by one surviving instance, which runs the normal disconnect path for them.
+ * Connection registry shared by every instance through Redis: sockets per user, per session and
+ * per instance (so a dead instance's sockets can be claimed, see RedisClusterMembership).
  */
 export class RedisConnectionStore implements ConnectionStore {
   constructor(
@@ -41,7 +38,7 @@ export class RedisConnectionStore implements ConnectionStore {
   ) {}
 
   private key(...parts: string[]): string {
-    return [this.prefix, 'conn', ...parts].join(':');
+    return connectionKey(this.prefix, ...parts);
   }
 
   private keysFor(entry: SocketEntry, instanceId = this.instanceId): string[] {
@@ -85,49 +82,8 @@ export class RedisConnectionStore implements ConnectionStore {
     return this.redis.scard(this.key('session', sessionId));
   }
 
-  onlineUserIds(): Promise<string[]> {
-    return this.redis.smembers(this.key('online'));
-  }
-
   onlineUserCount(): Promise<number> {
     return this.redis.scard(this.key('online'));
-  }
-
-  /**
-   * Marks this instance alive until now + leaseMs. Returns false when the instance was not in the
-   * set any more: another instance took it for dead (a long pause) and has taken over its sockets.
-   */
-  async heartbeat(leaseMs: number): Promise<boolean> {
-    const added = await this.redis.zadd(this.key('instances'), Date.now() + leaseMs, this.instanceId);
-    return Number(added) === 0;
-  }
-
-  /** How many sockets this instance still has in the registry. */
-  localCount(): Promise<number> {
-    return this.redis.scard(this.key('instance', this.instanceId));
-  }
-
-  /**
-   * Takes over the sockets of instances whose heartbeat expired and removes them from the
-   * registry; returns each removed socket with the counts left behind, for the disconnect path.
-   */
-  async claimOrphans(): Promise<{ entry: SocketEntry; counts: ConnectionCounts }[]> {
-    const dead = await this.redis.zrangebyscore(this.key('instances'), '-inf', Date.now());
-    const removed: { entry: SocketEntry; counts: ConnectionCounts }[] = [];
-    for (const instanceId of dead) {
-      if (instanceId === this.instanceId) continue;
-      const encoded = (await this.redis.eval(CLAIM, 2, this.key('instances'), this.key('instance', instanceId), instanceId)) as string[];
-      for (const raw of encoded) {
-        const entry = decode(raw);
-        removed.push({ entry, counts: await this.remove(entry, instanceId) });
-      }
-    }
-    return removed;
-  }
-
-  /** Clean shutdown: this instance leaves the heartbeat set (once its sockets were removed one by one). */
-  async leave(): Promise<void> {
-    await this.redis.zrem(this.key('instances'), this.instanceId);
   }
 }
 
@@ -135,7 +91,7 @@ function encode(entry: SocketEntry): string {
   return [entry.socketId, entry.userId, entry.sessionId].join(SEP);
 }
 
-function decode(raw: string): SocketEntry {
+export function decodeEntry(raw: string): SocketEntry {
   const [socketId, userId, sessionId] = raw.split(SEP);
   return { socketId, userId, sessionId };
 }

@@ -1,4 +1,4 @@
-import { Inject, type LoggerService } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 
 /** What a due deadline carries back: the epoch or token the decision must be re-checked against. */
 export interface DueDeadline {
@@ -28,52 +28,3 @@ export interface GraceDeadlines {
 
 export const GRACE_DEADLINES = Symbol('GRACE_DEADLINES');
 export const InjectGraceDeadlines = () => Inject(GRACE_DEADLINES);
-
-/** How often an instance looks for due deadlines: a fraction of the grace period, at most every second. */
-export function sweepIntervalMs(graceMs: number): number {
-  return Math.max(100, Math.min(1000, Math.floor(graceMs / 2)));
-}
-
-const SWEEP_BATCH = 100;
-const SWEEP_ROUNDS = 10;
-
-/** Periodically takes due deadlines of one kind and hands them to `handle`; one sweep at a time. */
-export class GraceSweeper {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-
-  constructor(
-    private readonly deadlines: GraceDeadlines,
-    private readonly kind: string,
-    private readonly graceMs: number,
-    private readonly handle: (due: DueDeadline[]) => Promise<void>,
-    private readonly logger: LoggerService,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep().finally(() => (this.running = undefined));
-    }, sweepIntervalMs(this.graceMs));
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  /** Bounded: a backlog larger than ROUNDS × BATCH is finished by the next sweeps. */
-  private async sweep(): Promise<void> {
-    try {
-      for (let round = 0; round < SWEEP_ROUNDS && this.timer; round += 1) {
-        const due = await this.deadlines.takeDue(this.kind, Date.now(), SWEEP_BATCH);
-        if (due.length) await this.handle(due);
-        if (due.length < SWEEP_BATCH) return;
-      }
-    } catch (err) {
-      this.logger.error({ err, kind: this.kind }, 'grace deadline sweep failed');
-    }
-  }
-}

@@ -14,8 +14,8 @@ interface EnginePacket {
 }
 interface EngineTransport extends EventEmitter {
   name: string;
-  /** The `ws` WebSocket of the websocket transport (absent on polling). */
-  socket?: { bufferedAmount: number; terminate(): void };
+  /** The `ws` WebSocket of the websocket transport (absent on polling); `_socket` is its TCP socket. */
+  socket?: { bufferedAmount: number; terminate(): void; _socket?: { resetAndDestroy?(): unknown } };
   /** Transports deliver every received packet through `this.onPacket` (Transport#onData, Polling#onData). */
   onPacket: (this: EngineTransport, packet: EnginePacket) => void;
   [GUARD]?: GuardState;
@@ -146,11 +146,21 @@ export class ConnectionGuard {
   }
 }
 
-/** Frees the connection now: the TCP socket is destroyed, engine.io's buffer discarded. */
+/** Frees the connection now: the TCP socket is reset, engine.io's buffer discarded. */
 function destroy(conn: EngineConnection): void {
-  conn.transport.socket?.terminate();
+  abort(conn.transport);
   // Not from inside engine.io's sendPacket (this may run in its packetCreate): next tick.
   process.nextTick(() => conn.close(true));
+}
+
+/**
+ * Ends the TCP connection with a reset: a plain close would leave the unsent data and the FIN in
+ * the kernel's send buffer, retried against the peer's zero window for minutes (kernel memory the
+ * process no longer sees), and the peer would still think it is connected.
+ */
+function abort(transport: EngineTransport): void {
+  transport.socket?._socket?.resetAndDestroy?.();
+  transport.socket?.terminate();
 }
 
 // Listeners shared by every connection (`this` is the engine.io socket), so a connection costs
@@ -182,7 +192,7 @@ function onClose(this: EngineConnection, reason: string): void {
   clearTimeout(state.handshakeTimer);
   state.handshakeTimer = undefined;
   // A peer that missed its pong may well not read either: do not wait for a close handshake.
-  if (reason === 'ping timeout') this.transport.socket?.terminate();
+  if (reason === 'ping timeout') abort(this.transport);
 }
 
 /** Replaces the transport's `onPacket` with `filteredOnPacket` (shared; the state is a property, not a closure). */

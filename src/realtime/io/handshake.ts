@@ -1,0 +1,50 @@
+import { toAppError } from '../../common/errors/app-error';
+import type { ConnectionLifecycle } from '../connections/connection-lifecycle';
+import type { LocalSockets } from '../connections/local-sockets';
+import { handshakeFailure } from '../failure';
+import type { AppServer, AppSocket } from '../socket.types';
+import type { DispatchObserver } from './event-dispatcher';
+
+/**
+ * Decides who a handshake is (the auth floor provides it): returns what goes on `socket.data`,
+ * or throws an AppError (UNAUTHORIZED, TOKEN_EXPIRED) to refuse it.
+ */
+export interface HandshakeGuard {
+  authenticate(socket: AppSocket): Promise<AppSocket['data']>;
+}
+
+export interface HandshakeParts {
+  guard: HandshakeGuard;
+  lifecycle: ConnectionLifecycle;
+  local: LocalSockets;
+  observer?: DispatchObserver;
+}
+
+/**
+ * socket.io middleware (`io.use`): the guard, then the socket's place in the connection registry
+ * (MAX_CONNECTIONS_PER_USER), all before socket.io accepts the connection, so no handler ever
+ * runs for a refused one. Nest guards never see a handshake. A connection arriving during the
+ * SIGTERM hand-over is closed at the transport: its client retries, elsewhere.
+ */
+export function installHandshake(server: AppServer, { guard, lifecycle, local, observer }: HandshakeParts): void {
+  server.use((socket, next) => {
+    if (local.draining) {
+      socket.conn.close();
+      return;
+    }
+    guard
+      .authenticate(socket)
+      .then(async (data) => {
+        socket.data = data;
+        await lifecycle.admit(socket);
+      })
+      .then(
+        () => next(),
+        (error: unknown) => {
+          const { error: appError } = toAppError(error);
+          observer?.handshakeRefused?.(appError.code);
+          next(handshakeFailure(appError));
+        },
+      );
+  });
+}
