@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AccessModule } from './access/access.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
 import { AppLoggerModule } from './common/logging/logger.module';
@@ -25,6 +26,7 @@ export class AppModule {
         AppLoggerModule,
         DatabaseModule,
         RealtimeModule,
+        AccessModule,
         HealthModule,
         RedisModule,
         MetricsModule,

@@ -1,6 +1,6 @@
 import type { FieldError } from '../contracts';
 import { AppError } from '../common/errors/app-error';
-import { parseConversationId } from './conversation-id';
+import { parseConversationId } from '../access/conversation-id';
 
 /** Where a `conversation:list` page ends: its last entry's activity time and conversation id. */
 export interface ConversationCursor {

@@ -5,6 +5,8 @@ import type { UsersService } from '../users/users.service';
 import { AppError } from '../common/errors/app-error';
 import type { MessageRow, MessagesRepository } from './messages.repository';
 import type { RoomsRepository } from './rooms.repository';
+import type { AccessRepository } from '../access/access.repository';
+import { AccessService } from '../access/access.service';
 import { MessagesService } from './messages.service';
 
 const alice: User = { id: 'a', username: 'alice', displayName: 'Alice', createdAt: '2024-01-01T00:00:00.000Z' };
@@ -45,10 +47,22 @@ function setup(maxLength = 4000) {
   };
   const realtime = { emit: jest.fn() };
   const config = { limits: { messageMaxLength: maxLength } } as AppConfig;
+  // The real access rules over the same room and user look-ups the tests stub.
+  const accessRepository = {
+    memberRole: (roomId: string, userId: string) => rooms.memberRole(roomId, userId) as Promise<'owner' | 'member' | undefined>,
+    standing: async (roomId: string, userId: string) => {
+      const room = (await rooms.findById(roomId)) as { visibility: 'public' | 'private' } | undefined;
+      if (!room) return undefined;
+      const role = (await rooms.memberRole(roomId, userId)) as 'owner' | 'member' | undefined;
+      return role ? { visibility: room.visibility, role, invited: false } : { visibility: room.visibility, invited: false };
+    },
+    userExists: (id: string) => users.exists(id),
+  };
   const service = new MessagesService(
     messages as unknown as MessagesRepository,
     rooms as unknown as RoomsRepository,
     users as unknown as UsersService,
+    new AccessService(accessRepository as unknown as AccessRepository),
     realtime as unknown as RealtimeService,
     config,
   );

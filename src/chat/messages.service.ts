@@ -8,7 +8,8 @@ import { uuidV7 } from '../storage/uuid-v7';
 import { UsersService } from '../users/users.service';
 import { toMessage, toRoom } from './chat.mapper';
 import { decodeConversationCursor, encodeConversationCursor } from './conversation-cursor';
-import { dmConversationId, requireConversationId, roomConversationId, type ParsedConversationId } from './conversation-id';
+import { AccessService } from '../access/access.service';
+import { dmConversationId, roomConversationId, type ParsedConversationId } from '../access/conversation-id';
 import { DEFAULT_CONVERSATION_PAGE } from './dto/conversation-list.dto';
 import { requireOneTarget } from './dto/target';
 import { KeyedSerializer } from './keyed-serializer';
@@ -41,17 +42,6 @@ export interface HistoryInput {
   limit?: number;
 }
 
-/** Who a conversation is between, once the caller is known to take part in it. */
-interface Access {
-  parsed: ParsedConversationId;
-  conversation: ConversationRow | undefined;
-}
-
-/** One message for every conversation the caller may not see, existing or not. */
-function conversationNotFound(): AppError {
-  return AppError.notFound('Conversation not found');
-}
-
 function contentError(message: string): AppError {
   const details: FieldError[] = [{ field: 'content', errors: [message] }];
   return AppError.badRequest(`Invalid payload: content: ${message}`, details);
@@ -69,6 +59,7 @@ export class MessagesService {
     private readonly messages: MessagesRepository,
     private readonly rooms: RoomsRepository,
     private readonly users: UsersService,
+    private readonly access: AccessService,
     private readonly realtime: RealtimeService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -100,13 +91,11 @@ export class MessagesService {
       }
       let conversation: ConversationKey;
       if (target.kind === 'user') {
-        if (target.userId !== sender.id && !(await this.users.exists(target.userId))) {
-          throw AppError.notFound('User not found');
-        }
+        if (target.userId !== sender.id) await this.access.requireUser(target.userId);
         const [a, b] = [sender.id, target.userId].sort();
         conversation = { id: dmConversationId(a, b), kind: 'dm', room_id: null, user_a: a, user_b: b };
       } else {
-        await this.requireRoomMember(target.roomId, sender.id, 'Only members may send to this room');
+        await this.access.requireRoomMember(sender.id, target.roomId, 'Only members may send to this room');
         conversation = { id: roomConversationId(target.roomId), kind: 'room', room_id: target.roomId, user_a: null, user_b: null };
       }
       let row: MessageRow;
@@ -138,7 +127,7 @@ export class MessagesService {
   }
 
   async history(user: User, conversationId: string, input: HistoryInput): Promise<MessagePage> {
-    const { parsed } = await this.access(user.id, conversationId);
+    const parsed = await this.access.requireConversation(user.id, conversationId);
     const limit = input.limit ?? DEFAULT_HISTORY_LIMIT;
     const { rows, hasMore } = await this.messages.history(parsed.id, { before: input.before, after: input.after, limit });
     return { messages: rows.map(toMessage), hasMore };
@@ -150,7 +139,8 @@ export class MessagesService {
    * When it moved, the other participants and the reader's other tabs get `message:read`.
    */
   async markRead(user: User, socketId: string, conversationId: string, seq: number): Promise<MessageReadResult> {
-    const { parsed, conversation } = await this.access(user.id, conversationId);
+    const parsed = await this.access.requireConversation(user.id, conversationId);
+    const conversation = await this.messages.findConversation(parsed.id);
     const lastSeq = conversation ? Number(conversation.last_seq) : 0;
     if (seq > lastSeq) {
       const details: FieldError[] = [{ field: 'seq', errors: [`seq must not exceed the last message's seq (${lastSeq})`] }];
@@ -204,52 +194,6 @@ export class MessagesService {
     const last = rows.at(-1);
     if (hasMore && last) result.next = encodeConversationCursor({ activity: last.activity, conversationId: last.id });
     return result;
-  }
-
-  /**
-   * Checks that the caller takes part in the conversation: malformed → BAD_REQUEST. Whatever the
-   * caller may not see is NOT_FOUND with one message, so existence cannot be probed: a DM of two
-   * other users (decided from the id alone, before any lookup), a DM with an unknown user, an
-   * unknown room, a private room the caller is not in. Only a public room (listed openly) the
-   * caller has not joined is FORBIDDEN. A DM with an existing user and no messages is readable.
-   */
-  private async access(userId: string, conversationId: string): Promise<Access> {
-    const parsed = requireConversationId(conversationId);
-    if (parsed.kind === 'room') {
-      const [visibility, conversation] = await Promise.all([
-        this.roomVisibility(parsed.roomId, userId),
-        this.messages.findConversation(parsed.id),
-      ]);
-      if (visibility === 'public') throw AppError.forbidden('Only members may read this room');
-      if (visibility === 'hidden' || !conversation) throw conversationNotFound();
-      return { parsed, conversation };
-    }
-    if (parsed.userA !== userId && parsed.userB !== userId) throw conversationNotFound();
-    const conversation = await this.messages.findConversation(parsed.id);
-    if (!conversation) {
-      const peer = parsed.userA === userId ? parsed.userB : parsed.userA;
-      if (peer !== userId && !(await this.users.findById(peer))) throw conversationNotFound();
-    }
-    return { parsed, conversation };
-  }
-
-  /** NOT_FOUND for an unknown room or a private one the user is not in, FORBIDDEN for a public one. */
-  private async requireRoomMember(roomId: string, userId: string, forbidden: string): Promise<void> {
-    const visibility = await this.roomVisibility(roomId, userId);
-    if (visibility === 'public') throw AppError.forbidden(forbidden);
-    if (visibility === 'hidden') throw AppError.notFound('Room not found');
-  }
-
-  /**
-   * What the user may know of a room: 'member'; 'public' (exists and is listed openly, not a
-   * member); 'hidden' (unknown, or private and not theirs: indistinguishable on purpose). A member
-   * costs one lookup, as before. The one place of this rule here, to be replaced by the rooms'
-   * shared helper.
-   */
-  private async roomVisibility(roomId: string, userId: string): Promise<'member' | 'public' | 'hidden'> {
-    if (await this.rooms.memberRole(roomId, userId)) return 'member';
-    const room = await this.rooms.findById(roomId);
-    return room?.visibility === 'public' ? 'public' : 'hidden';
   }
 
   /** Every socket of every participant of a conversation. */

@@ -5,7 +5,7 @@ import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
 import type { Database, RoomsTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
-import { toMemberPage, type MemberCursor, type MemberPage } from './rooms.cursor';
+import { toMemberPage, type MemberCursor, type MemberPage } from '../access/member-cursor';
 
 export type RoomRow = Selectable<RoomsTable>;
 export type RoomRole = 'owner' | 'member';

@@ -5,7 +5,7 @@ import type { UsersService } from '../users/users.service';
 import type { RoomAccess, RoomRow, RoomsRepository } from './rooms.repository';
 import { AppError } from '../common/errors/app-error';
 import { loadConfig } from '../config/app-config';
-import { encodeMemberCursor } from './rooms.cursor';
+import { encodeMemberCursor } from '../access/member-cursor';
 import { RoomsService } from './rooms.service';
 
 const owner: User = { id: 'o', username: 'owner', displayName: 'Owner', createdAt: 't' };

@@ -9,8 +9,9 @@ import { InjectPresenceQuery, type PresenceQuery } from '../presence/presence-qu
 import { UsersService } from '../users/users.service';
 import { toRoom } from './chat.mapper';
 import { MEMBER_PAGE_DEFAULT } from './dto/room-members.dto';
-import { decodeMemberCursor, type MemberCursor } from './rooms.cursor';
-import { refuseNonMember, roomNotFound, RoomsRepository, type RoomRow } from './rooms.repository';
+import { AccessService, roomNotFound } from '../access/access.service';
+import { decodeMemberCursor, type MemberCursor } from '../access/member-cursor';
+import { RoomsRepository, type RoomRow } from './rooms.repository';
 
 /** `room:list` with scope "public" returns at most this many rooms (by name). */
 export const PUBLIC_ROOM_LIST_LIMIT = 500;
@@ -31,6 +32,7 @@ export class RoomsService {
   constructor(
     private readonly rooms: RoomsRepository,
     private readonly users: UsersService,
+    private readonly access: AccessService,
     private readonly realtime: RealtimeService,
     @InjectPresenceQuery() private readonly presence: PresenceQuery,
     @InjectConfig() private readonly config: AppConfig,
@@ -76,9 +78,9 @@ export class RoomsService {
    * receiving the room. The answer carries the first page of members; `room:members` pages on.
    */
   async join(user: User, socketId: string, roomId: string): Promise<RoomJoinResult> {
-    const access = await this.rooms.access(roomId, user.id);
-    if (access?.role) return this.joinResult(access.room, user.id);
-    if (!access || (access.room.visibility === 'private' && !access.invited)) throw roomNotFound();
+    const standing = await this.access.requireRoomKnown(user.id, roomId);
+    if (standing.role) return this.joinResult(await this.getRow(roomId), user.id);
+    if (standing.visibility === 'private' && !standing.invited) throw roomNotFound();
     if (await this.rooms.addMember(roomId, user.id, new Date().toISOString(), this.config.limits.roomsPerUser)) {
       this.realtime.join(rooms.user(user.id), rooms.chatRoom(roomId));
       this.realtime.emit(rooms.chatRoom(roomId), 'room:member-joined', { roomId, user }, socketId);
@@ -89,7 +91,7 @@ export class RoomsService {
   /** `room:members`: a page of a room's members, for its members only. */
   async members(user: User, roomId: string, after: string | undefined, limit = MEMBER_PAGE_DEFAULT): Promise<RoomMembersResult> {
     const cursor = after === undefined ? undefined : decodeMemberCursor(after);
-    await this.rooms.requireMember(roomId, user.id, 'Only members see who is in this room');
+    await this.access.requireRoomMember(user.id, roomId, 'Only members see who is in this room');
     return this.memberPage(roomId, user.id, cursor, limit);
   }
 
@@ -98,12 +100,11 @@ export class RoomsService {
    * pending invites are bounded (MAX_ROOMS_PER_USER): the oldest is dropped past it.
    */
   async invite(inviter: User, roomId: string, userId: string): Promise<{ roomId: string; userId: string }> {
-    const access = await this.rooms.access(roomId, inviter.id);
-    if (!access?.role) throw refuseNonMember(access, 'Only members may invite to this room');
-    if (!(await this.users.findById(userId))) throw AppError.notFound('User not found');
+    await this.access.requireRoomMember(inviter.id, roomId, 'Only members may invite to this room');
+    await this.access.requireUser(userId);
     if (await this.rooms.memberRole(roomId, userId)) return { roomId, userId };
     await this.rooms.addInvite(roomId, userId, inviter.id, new Date().toISOString(), this.config.limits.roomsPerUser);
-    this.realtime.emit(rooms.user(userId), 'room:invited', { room: toRoom(access.room), by: inviter });
+    this.realtime.emit(rooms.user(userId), 'room:invited', { room: toRoom(await this.getRow(roomId)), by: inviter });
     return { roomId, userId };
   }
 
@@ -114,7 +115,10 @@ export class RoomsService {
    */
   async leave(user: User, socketId: string, roomId: string): Promise<{ roomId: string }> {
     const { removed, newOwnerId } = await this.rooms.removeMember(roomId, user.id);
-    if (!removed) throw refuseNonMember(await this.rooms.access(roomId, user.id), 'You are not a member of this room');
+    if (!removed) {
+      // Not a member: the same refusal as any room-scoped event (NOT_FOUND for a room they may not know of).
+      await this.access.requireRoomMember(user.id, roomId, 'You are not a member of this room');
+    }
     this.realtime.leave(rooms.user(user.id), rooms.chatRoom(roomId));
     const event = newOwnerId ? { roomId, userId: user.id, ownerId: newOwnerId } : { roomId, userId: user.id };
     this.realtime.emit([rooms.chatRoom(roomId), rooms.user(user.id)], 'room:member-left', event, socketId);

@@ -1,12 +1,10 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { User } from '../contracts';
-import { AppError } from '../common/errors/app-error';
+import { AccessService } from '../access/access.service';
+import { dmConversationId, roomConversationId } from '../access/conversation-id';
 import { rooms } from '../realtime/rooms';
 import { RealtimeService } from '../realtime/realtime.service';
-import { UsersService } from '../users/users.service';
-import { dmConversationId, roomConversationId } from './conversation-id';
 import { requireOneTarget } from './dto/target';
-import { RoomsRepository } from './rooms.repository';
 
 export const TYPING_EXPIRY_MS = Symbol('TYPING_EXPIRY_MS');
 export const DEFAULT_TYPING_EXPIRY_MS = 5000;
@@ -27,8 +25,7 @@ export class TypingService implements OnApplicationShutdown {
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly rooms: RoomsRepository,
-    private readonly users: UsersService,
+    private readonly access: AccessService,
     private readonly realtime: RealtimeService,
     @Optional() @Inject(TYPING_EXPIRY_MS) private readonly expiryMs: number = DEFAULT_TYPING_EXPIRY_MS,
   ) {}
@@ -38,11 +35,11 @@ export class TypingService implements OnApplicationShutdown {
     let conversationId: string;
     let to: string;
     if (target.kind === 'user') {
-      if (target.userId !== user.id && !(await this.users.findById(target.userId))) throw AppError.notFound('User not found');
+      if (target.userId !== user.id) await this.access.requireUser(target.userId);
       conversationId = dmConversationId(user.id, target.userId);
       to = rooms.user(target.userId);
     } else {
-      await this.rooms.requireMember(target.roomId, user.id, 'Only members may type in this room');
+      await this.access.requireRoomMember(user.id, target.roomId, 'Only members may type in this room');
       conversationId = roomConversationId(target.roomId);
       to = rooms.chatRoom(target.roomId);
     }

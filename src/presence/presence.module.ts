@@ -10,7 +10,6 @@ import { PRESENCE_SUBSCRIPTIONS, SocketRoomPresenceSubscriptions } from './prese
 import { LastSeenRecorder } from './last-seen.recorder';
 import { PresenceService } from './presence.service';
 import { RedisPresenceStore } from './redis-presence.store';
-import { ROOM_MEMBERSHIP, SqlRoomMembership } from './room-membership';
 
 /** Global so the users API and chat can read presence through PRESENCE_QUERY without a cycle. */
 @Global()
@@ -29,7 +28,6 @@ import { ROOM_MEMBERSHIP, SqlRoomMembership } from './room-membership';
     },
     // Socket.io room memberships: local to each socket's instance, reached everywhere through the Redis adapter.
     { provide: PRESENCE_SUBSCRIPTIONS, useClass: SocketRoomPresenceSubscriptions },
-    { provide: ROOM_MEMBERSHIP, useClass: SqlRoomMembership },
   ],
   exports: [PresenceService, PRESENCE_QUERY],
 })

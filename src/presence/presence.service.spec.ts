@@ -4,7 +4,7 @@ import type { AppSocket } from '../realtime/socket.types';
 import { InMemoryConnectionStore } from '../realtime/connections/in-memory-connection-store';
 import { GracePeriods } from '../realtime/grace/grace-periods';
 import { InMemoryGraceDeadlines } from '../realtime/grace/in-memory-grace-deadlines';
-import { automock } from '../testing/mocks';
+import { automock } from '../testing/automock';
 import { UsersRepository } from '../users/users.repository';
 import { type PresenceStore } from './presence.store';
 import { InMemoryPresenceStore } from './in-memory-presence.store';

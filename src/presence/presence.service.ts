@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Presence, PresenceUsersResult, SettableStatus, User } from '../contracts';
+import { AccessService } from '../access/access.service';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../realtime/rooms';
 import { RealtimeService } from '../realtime/realtime.service';
@@ -16,7 +17,6 @@ import type { PresenceQuery } from './presence-query';
 import { presenceRooms } from './presence-rooms';
 import { InjectPresenceStore, type PresenceState, type PresenceStore } from './presence.store';
 import { InjectPresenceSubscriptions, type PresenceSubscriptions, type PresenceTarget } from './presence-subscriptions';
-import { InjectRoomMembership, type RoomMembership } from './room-membership';
 import { PRESENCE_LIST_PAGE_DEFAULT, PRESENCE_LIST_PAGE_MAX } from './dto/presence-list.dto';
 
 type Named = Pick<User, 'id' | 'username'>;
@@ -44,7 +44,7 @@ export class PresenceService implements PresenceQuery {
     @InjectConnectionStore() private readonly connections: ConnectionStore,
     @InjectPresenceStore() private readonly store: PresenceStore,
     @InjectPresenceSubscriptions() private readonly subscriptions: PresenceSubscriptions,
-    @InjectRoomMembership() private readonly membership: RoomMembership,
+    private readonly access: AccessService,
     @InjectConfig() private readonly config: AppConfig,
     private readonly users: UsersRepository,
     private readonly realtime: RealtimeService,
@@ -145,7 +145,7 @@ export class PresenceService implements PresenceQuery {
     }
     if (query.roomId !== undefined) {
       // A page of members (by join time), so the answer never grows with the room.
-      const page = await this.membership.memberIds(query.roomId, viewer.id, {
+      const page = await this.access.roomMemberIds(viewer.id, query.roomId, {
         after: query.after,
         limit: query.limit ?? PRESENCE_LIST_PAGE_DEFAULT,
       });

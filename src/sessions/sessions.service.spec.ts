@@ -1,6 +1,6 @@
 import type { TokenService } from '../auth/token.service';
 import type { AppSocket } from '../realtime/socket.types';
-import { automock } from '../testing/mocks';
+import { automock } from '../testing/automock';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 

@@ -1,5 +1,5 @@
 import { AppError } from '../common/errors/app-error';
-import { automock } from '../testing/mocks';
+import { automock } from '../testing/automock';
 import { PasswordHasher } from './password-hasher';
 import { UsersRepository, type UserRow } from './users.repository';
 import { UsersService } from './users.service';

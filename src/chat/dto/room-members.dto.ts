@@ -1,6 +1,6 @@
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { RoomMembersPayload } from '../../contracts';
-import { MEMBER_CURSOR_MAX_LENGTH } from '../rooms.cursor';
+import { MEMBER_CURSOR_MAX_LENGTH } from '../../access/member-cursor';
 
 /** Members per page of `room:members` (and the first page in the `room:join` answer). */
 export const MEMBER_PAGE_DEFAULT = 50;

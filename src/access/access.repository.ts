@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import type { RoomMembersTable, RoomsTable } from '../storage/database.types';
+import type { Db } from '../storage/database';
+import { InjectDb } from '../storage/database.module';
+import { toMemberPage, type MemberCursor } from './member-cursor';
+
+export type RoomRole = RoomMembersTable['role'];
+
+/** What one user is to one room. */
+export interface RoomStanding {
+  visibility: RoomsTable['visibility'];
+  /** Set when the user is a member. */
+  role?: RoomRole;
+  /** A pending invite exists. */
+  invited: boolean;
+}
+
+/** One page of a room's member ids, in `room:members` order (join time, then id). */
+export interface MemberIdPage {
+  ids: string[];
+  hasMore: boolean;
+  /** Cursor for `after`, only when `hasMore`. */
+  next?: string;
+}
+
+/** The reads every access decision is made of: primary-key lookups only, so a check never grows with a room. */
+@Injectable()
+export class AccessRepository {
+  constructor(@InjectDb() private readonly db: Db) {}
+
+  async memberRole(roomId: string, userId: string): Promise<RoomRole | undefined> {
+    const row = await this.db
+      .selectFrom('room_members')
+      .select('role')
+      .where('room_id', '=', roomId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.role;
+  }
+
+  /** The room's visibility and what `userId` is to it, in one query; undefined for an unknown room. */
+  async standing(roomId: string, userId: string): Promise<RoomStanding | undefined> {
+    const row = await this.db
+      .selectFrom('rooms')
+      .leftJoin('room_members as rm', (j) => j.onRef('rm.room_id', '=', 'rooms.id').on('rm.user_id', '=', userId))
+      .leftJoin('room_invites as ri', (j) => j.onRef('ri.room_id', '=', 'rooms.id').on('ri.user_id', '=', userId))
+      .select(['rooms.visibility', 'rm.role as role', 'ri.user_id as invitee'])
+      .where('rooms.id', '=', roomId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const invited = row.invitee !== null;
+    return row.role ? { visibility: row.visibility, role: row.role, invited } : { visibility: row.visibility, invited };
+  }
+
+  async userExists(userId: string): Promise<boolean> {
+    return (await this.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()) !== undefined;
+  }
+
+  /** `limit` member ids after `after`, by (joined_at, user_id): an index range, whatever the room's size. */
+  async memberIds(roomId: string, after: MemberCursor | undefined, limit: number): Promise<MemberIdPage> {
+    let query = this.db.selectFrom('room_members').select(['user_id', 'joined_at']).where('room_id', '=', roomId);
+    if (after) query = query.where((eb) => eb(eb.refTuple('joined_at', 'user_id'), '>', eb.tuple(after.joinedAt, after.userId)));
+    const rows = await query
+      .orderBy('joined_at')
+      .orderBy('user_id')
+      .limit(limit + 1)
+      .execute();
+    const { items, hasMore, next } = toMemberPage(rows, limit);
+    const ids = items.map((r) => r.user_id);
+    return next === undefined ? { ids, hasMore } : { ids, hasMore, next };
+  }
+}

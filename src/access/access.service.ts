@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/errors/app-error';
+import { AccessRepository, type MemberIdPage, type RoomRole, type RoomStanding } from './access.repository';
+import { requireConversationId, type ParsedConversationId } from './conversation-id';
+import { decodeMemberCursor } from './member-cursor';
+
+/** Bound of the user ids `requireUser` remembers (~5 MB); the set starts over when full. */
+const KNOWN_USERS_CAP = 50_000;
+
+/** The one answer for a room that does not exist and for one the caller may not know about. */
+export const roomNotFound = () => AppError.notFound('Room not found');
+/** The one answer for a conversation that does not exist and for one that is not the caller's. */
+export const conversationNotFound = () => AppError.notFound('Conversation not found');
+
+/**
+ * Every "may this user read / send to / see this" of the service, in one place (immich's
+ * `utils/access.ts`), so the rules are the same wherever a third party asks:
+ *
+ * - A room: its members may use it. A room the caller may know of (public rooms are listed
+ *   openly; a private room they are invited to) but has not joined is `FORBIDDEN`. An unknown
+ *   room and a private room they are neither in nor invited to are `NOT_FOUND` with one message,
+ *   so existence cannot be probed.
+ * - A direct conversation: only its two participants; for anybody else it is `NOT_FOUND` like an
+ *   unknown one, decided from the id alone (whether the two ever talked is not revealed).
+ * - A user: anyone may message an existing user.
+ *
+ * Each check costs a primary-key lookup for the caller who passes; only a refusal reads more.
+ */
+@Injectable()
+export class AccessService {
+  /** Ids seen to exist. Users are not deleted (yet), so a yes stays true. */
+  private readonly knownUsers = new Set<string>();
+
+  constructor(private readonly access: AccessRepository) {}
+
+  /** The caller's role in the room, or the refusal a non-member gets (see the class comment). */
+  async requireRoomMember(userId: string, roomId: string, forbidden: string): Promise<RoomRole> {
+    const role = await this.access.memberRole(roomId, userId);
+    if (role) return role;
+    throw refusal(await this.access.standing(roomId, userId), forbidden, roomNotFound);
+  }
+
+  /** The room as the caller stands to it, when they may know of it at all (else NOT_FOUND). */
+  async requireRoomKnown(userId: string, roomId: string): Promise<RoomStanding> {
+    const standing = await this.access.standing(roomId, userId);
+    if (!standing || !mayKnow(standing)) throw roomNotFound();
+    return standing;
+  }
+
+  /**
+   * The conversation, parsed, when the caller takes part in it: malformed → BAD_REQUEST; see the
+   * class comment for the rest. A DM with an existing user and no messages yet is readable.
+   */
+  async requireConversation(userId: string, conversationId: string): Promise<ParsedConversationId> {
+    const parsed = requireConversationId(conversationId);
+    if (parsed.kind === 'room') {
+      if (await this.access.memberRole(parsed.roomId, userId)) return parsed;
+      throw refusal(await this.access.standing(parsed.roomId, userId), 'Only members may read this room', conversationNotFound);
+    }
+    if (parsed.userA !== userId && parsed.userB !== userId) throw conversationNotFound();
+    const peer = parsed.userA === userId ? parsed.userB : parsed.userA;
+    if (peer !== userId && !(await this.userExists(peer))) throw conversationNotFound();
+    return parsed;
+  }
+
+  /** NOT_FOUND unless the user exists (anyone may message or invite an existing user). */
+  async requireUser(userId: string): Promise<void> {
+    if (!(await this.userExists(userId))) throw AppError.notFound('User not found');
+  }
+
+  /** A page of a room's member ids, for its members only. */
+  async roomMemberIds(viewerId: string, roomId: string, page: { after?: string; limit: number }): Promise<MemberIdPage> {
+    const after = page.after === undefined ? undefined : decodeMemberCursor(page.after);
+    await this.requireRoomMember(viewerId, roomId, 'Only members see who is in this room');
+    return this.access.memberIds(roomId, after, page.limit);
+  }
+
+  /**
+   * Whether a user exists, for checks that run per message (a DM's recipient). Only positive
+   * answers are remembered: a user registered a moment ago on another instance is found.
+   */
+  private async userExists(userId: string): Promise<boolean> {
+    if (this.knownUsers.has(userId)) return true;
+    if (!(await this.access.userExists(userId))) return false;
+    if (this.knownUsers.size >= KNOWN_USERS_CAP) this.knownUsers.clear();
+    this.knownUsers.add(userId);
+    return true;
+  }
+}
+
+/** Public rooms are listed openly; a private room is known to its invitees. */
+function mayKnow(standing: RoomStanding): boolean {
+  return standing.role !== undefined || standing.visibility === 'public' || standing.invited;
+}
+
+function refusal(standing: RoomStanding | undefined, forbidden: string, notFound: () => AppError): AppError {
+  return standing && mayKnow(standing) ? AppError.forbidden(forbidden) : notFound();
+}
