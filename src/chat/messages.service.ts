@@ -13,13 +13,7 @@ import { dmConversationId, roomConversationId, type ParsedConversationId } from 
 import { DEFAULT_CONVERSATION_PAGE } from './dto/conversation-list.dto';
 import { requireOneTarget } from './dto/target';
 import { KeyedSerializer } from './keyed-serializer';
-import {
-  MessagesRepository,
-  type ConversationKey,
-  type ConversationListRow,
-  type ConversationRow,
-  type MessageRow,
-} from './messages.repository';
+import { MessagesRepository, type ConversationKey, type ConversationListRow, type MessageRow } from './messages.repository';
 import { RoomsRepository } from './rooms.repository';
 
 export const DEFAULT_HISTORY_LIMIT = 50;
