@@ -15,7 +15,7 @@ import { LocalSockets } from './realtime/connections/local-sockets';
 import { EventDispatcher } from './realtime/io/event-dispatcher';
 import { IoServer } from './realtime/io-server';
 import { RealtimeIoAdapter, type ServerConfigurer } from './realtime/io/realtime-io.adapter';
-import { useRedisAdapter } from './redis/socket-io-redis-adapter';
+import { useRedisAdapter } from './realtime/io/redis-adapter';
 import { REDIS, type RedisConnections } from './redis/redis.providers';
 import { APP_CONFIG, type AppConfig } from './config/config.module';
 import { MetricsService } from './metrics/metrics.service';

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiDtoBody, ApiErrors, model } from '../docs/openapi-decorators';
+import { ApiDtoBody, ApiErrors, model } from '../common/http/openapi.decorators';
 import type { AuthResult } from '../contracts';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';

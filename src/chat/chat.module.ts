@@ -11,7 +11,7 @@ import { RoomsRepository } from './rooms.repository';
 import { RoomsService } from './rooms.service';
 import { DEFAULT_TYPING_EXPIRY_MS, TYPING_EXPIRY_MS, TypingService } from './typing.service';
 
-/** Direct messages, rooms, history, read pointers and typing (PROTOCOL §4). */
+/** Direct messages, rooms, history, read pointers and typing (README, Chat). */
 @Module({
   imports: [UsersModule, SessionsModule],
   controllers: [ConversationsController],

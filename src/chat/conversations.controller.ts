@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiBearer, ApiDtoQuery, ApiErrors, model } from '../docs/openapi-decorators';
+import { ApiBearer, ApiDtoQuery, ApiErrors, model } from '../common/http/openapi.decorators';
 import type { MessagePage, User } from '../contracts';
 import { BearerAuthGuard, CurrentUser } from '../auth/bearer-auth.guard';
 import { HistoryPageQuery } from './dto/message-history.dto';

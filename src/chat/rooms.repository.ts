@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Insertable, Selectable, Transaction } from 'kysely';
+import { roomNotFound } from '../access/access.service';
 import { AppError } from '../common/errors/app-error';
 import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
@@ -19,14 +20,6 @@ export interface RoomMemberRow {
   user_created_at: string;
 }
 
-/** What one user is to one room, read in one query (`access`). */
-export interface RoomAccess {
-  room: RoomRow;
-  role?: RoomRole;
-  /** A pending invite exists. */
-  invited: boolean;
-}
-
 /** Result of `removeMember`: whether the user was a member and who owns the room now. */
 export interface RemovedMember {
   removed: boolean;
@@ -42,18 +35,6 @@ export interface CreatedRoom {
 
 /** Ids per `IN (...)` list: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
 export const ID_BATCH = 1000;
-
-/** The one answer for a room that does not exist and one the caller may not know about. */
-export const roomNotFound = () => AppError.notFound('Room not found');
-
-/**
- * Why a user who is not a member is refused: a private room is invisible (NOT_FOUND, exactly as
- * an unknown room) unless they were invited to it; a public room is listed publicly, so FORBIDDEN.
- */
-export function refuseNonMember(access: RoomAccess | undefined, forbidden: string): AppError {
-  if (!access || (access.room.visibility === 'private' && !access.invited)) return roomNotFound();
-  return AppError.forbidden(forbidden);
-}
 
 type Trx = Transaction<Database>;
 
@@ -171,35 +152,6 @@ export class RoomsRepository {
       .where('user_id', '=', userId)
       .executeTakeFirst();
     return row?.role;
-  }
-
-  async exists(roomId: string): Promise<boolean> {
-    return (await this.db.selectFrom('rooms').select('id').where('id', '=', roomId).executeTakeFirst()) !== undefined;
-  }
-
-  /** The room and what `userId` is to it, in one query of primary-key lookups; undefined for an unknown room. */
-  async access(roomId: string, userId: string): Promise<RoomAccess | undefined> {
-    const row = await this.db
-      .selectFrom('rooms')
-      .leftJoin('room_members as rm', (j) => j.onRef('rm.room_id', '=', 'rooms.id').on('rm.user_id', '=', userId))
-      .leftJoin('room_invites as ri', (j) => j.onRef('ri.room_id', '=', 'rooms.id').on('ri.user_id', '=', userId))
-      .selectAll('rooms')
-      .select(['rm.role as member_role', 'ri.user_id as invitee'])
-      .where('rooms.id', '=', roomId)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const { member_role, invitee, ...room } = row;
-    return member_role ? { room, role: member_role, invited: invitee !== null } : { room, invited: invitee !== null };
-  }
-
-  /**
-   * The caller's role, or the refusal every room-scoped event gives a non-member
-   * (`refuseNonMember`). A member costs one primary-key lookup, as before; only a refusal reads more.
-   */
-  async requireMember(roomId: string, userId: string, forbidden: string): Promise<RoomRole> {
-    const role = await this.memberRole(roomId, userId);
-    if (role) return role;
-    throw refuseNonMember(await this.access(roomId, userId), forbidden);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { User } from '../contracts';
 import type { RealtimeService } from '../realtime/realtime.service';
-import type { PresenceQuery } from '../presence/presence-query';
+import type { PresenceQuery } from '../access/presence-query';
 import type { UsersService } from '../users/users.service';
 import type { RoomAccess, RoomRow, RoomsRepository } from './rooms.repository';
 import { AppError } from '../common/errors/app-error';

@@ -5,7 +5,7 @@ import { AppError } from '../common/errors/app-error';
 import { rooms } from '../realtime/rooms';
 import { RealtimeService } from '../realtime/realtime.service';
 import { InjectConfig, type AppConfig } from '../config/config.module';
-import { InjectPresenceQuery, type PresenceQuery } from '../presence/presence-query';
+import { InjectPresenceQuery, type PresenceQuery } from '../access/presence-query';
 import { UsersService } from '../users/users.service';
 import { toRoom } from './chat.mapper';
 import { MEMBER_PAGE_DEFAULT } from './dto/room-members.dto';

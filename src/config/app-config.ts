@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 
 /**
- * Typed, validated configuration. Built once from the environment (PROTOCOL §8) by
+ * Typed, validated configuration. Built once from the environment (README, Configuration) by
  * `loadConfig`; every bad variable is reported at once so an operator fixes them in one go.
  */
 export interface AppConfig {

@@ -1,5 +1,5 @@
 /**
- * The error catalogue shared by REST bodies and socket.io acks (PROTOCOL §1).
+ * The error catalogue shared by REST bodies and socket.io acks.
  * `status` is the HTTP status a REST response uses for the code.
  */
 export const ERROR_CATALOGUE = {

@@ -1,5 +1,5 @@
 /**
- * The one typed source of truth for socket.io events (PROTOCOL §3–§6).
+ * The one typed source of truth for socket.io events: names, payloads and ack data.
  * Server, tests, docs and the client SDK import these maps.
  */
 import type { Ack, ExceptionEvent } from './errors';

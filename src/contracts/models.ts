@@ -1,4 +1,4 @@
-/** Shapes shared by REST and socket.io (PROTOCOL §2, §4, §5, §6). Ids are opaque strings, times ISO-8601 UTC. */
+/** Shapes shared by REST and socket.io. Ids are opaque strings, times ISO-8601 UTC. */
 
 export interface User {
   id: string;

@@ -59,8 +59,6 @@ export const oneOfValues = <const V extends string | boolean>(values: readonly V
   describe({ enum: values }, description);
 export const arrayOf = <T>(items: Schema<T>, description?: string, maxItems?: number): Schema<T[]> =>
   describe({ type: 'array', items, ...(maxItems === undefined ? {} : { maxItems }) }, description);
-export const record = <V>(values: Schema<V>, description?: string): Schema<Record<string, V>> =>
-  describe({ type: 'object', additionalProperties: values }, description);
 export const emptyObject: Schema<Record<string, never>> = { type: 'object', additionalProperties: false, properties: {} };
 /** Anything (e.g. error `details`). */
 export const anything = (description?: string): Schema<unknown> => describe({}, description);

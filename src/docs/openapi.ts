@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { MODEL_SCHEMAS, type JsonSchema } from '../contracts';
-import { BEARER_SCHEME } from './openapi-decorators';
+import { BEARER_SCHEME } from '../common/http/openapi.decorators';
 import { PACKAGE_VERSION } from './package-version';
 
 const ERROR_RESPONSE: JsonSchema = {

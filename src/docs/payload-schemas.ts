@@ -1,6 +1,6 @@
 import type { ClientEventName, JsonSchema } from '../contracts';
 import { handledEvents } from '../realtime/client-event.decorator';
-import { dtoSchema } from './dto-schema';
+import { dtoSchema } from '../common/http/dto-schema';
 
 /**
  * The payload schema of a client event: the class-validator rules of the DTO its gateway method

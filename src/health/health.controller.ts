@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { model } from '../docs/openapi-decorators';
+import { model } from '../common/http/openapi.decorators';
 import type { Response } from 'express';
 import { HealthService, type HealthReport } from './health.service';
 

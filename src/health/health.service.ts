@@ -3,6 +3,7 @@ import { HealthCheckService, HealthIndicatorService, type HealthCheckResult, typ
 import type { Db } from '../storage/database';
 import { pingDatabase } from '../storage/database';
 import { InjectDb } from '../storage/database.module';
+import { InjectRedis, type RedisConnections } from '../redis/redis.providers';
 
 export type CheckStatus = 'up' | 'down';
 export interface HealthReport {
@@ -24,8 +25,8 @@ function withTimeout(check: HealthCheck): Promise<void> {
 }
 
 /**
- * Dependency checks run through @nestjs/terminus; other capabilities (Redis) add theirs with
- * `register`. The report keeps the contract's `{ status, checks }` shape (PROTOCOL §2) rather
+ * Dependency checks (the database, and Redis when configured) run through @nestjs/terminus.
+ * The report keeps the documented `{ status, checks }` shape (README, REST) rather
  * than terminus's `info`/`error`/`details` body.
  */
 @Injectable()
@@ -34,13 +35,15 @@ export class HealthService {
 
   constructor(
     @InjectDb() db: Db,
+    @InjectRedis() redis: RedisConnections | null,
     private readonly terminus: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
   ) {
     this.register('database', () => pingDatabase(db));
+    if (redis) this.register('redis', async () => void (await redis.client.ping()));
   }
 
-  register(name: string, check: HealthCheck): void {
+  private register(name: string, check: HealthCheck): void {
     this.checks.set(name, check);
   }
 

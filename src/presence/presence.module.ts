@@ -3,7 +3,7 @@ import { REDIS, type RedisConnections } from '../redis/redis.providers';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { PresenceGateway } from './presence.gateway';
-import { PRESENCE_QUERY } from './presence-query';
+import { PRESENCE_QUERY } from '../access/presence-query';
 import { PRESENCE_STORE } from './presence.store';
 import { InMemoryPresenceStore } from './in-memory-presence.store';
 import { PRESENCE_SUBSCRIPTIONS, SocketRoomPresenceSubscriptions } from './presence-subscriptions';

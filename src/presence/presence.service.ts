@@ -13,7 +13,7 @@ import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } fr
 import type { DueDeadline } from '../realtime/grace/grace-deadlines';
 import { GracePeriods, type GraceKind } from '../realtime/grace/grace-periods';
 import { UsersRepository, type UserRow } from '../users/users.repository';
-import type { PresenceQuery } from './presence-query';
+import type { PresenceQuery } from '../access/presence-query';
 import { presenceRooms } from './presence-rooms';
 import { InjectPresenceStore, type PresenceState, type PresenceStore } from './presence.store';
 import { InjectPresenceSubscriptions, type PresenceSubscriptions, type PresenceTarget } from './presence-subscriptions';

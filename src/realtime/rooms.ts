@@ -6,6 +6,6 @@ export const rooms = {
   session: (sessionId: string) => `session:${sessionId}`,
   /** Every socket of every member of a chat room. */
   chatRoom: (roomId: string) => `room:${roomId}`,
-  /** Every authenticated socket; used for events PROTOCOL sends "to every connected user". */
+  /** Every authenticated socket, once it was told `session`: for events that go to every connected user. */
   everyone: 'authenticated',
 } as const;

@@ -1,6 +1,5 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.module';
-import { HealthService } from '../health/health.service';
 import { connectRedis, INSTANCE_ID, newInstanceId, REDIS, type RedisConnections } from './redis.providers';
 
 /**
@@ -16,12 +15,7 @@ import { connectRedis, INSTANCE_ID, newInstanceId, REDIS, type RedisConnections 
   exports: [REDIS, INSTANCE_ID],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(
-    @Inject(REDIS) private readonly redis: RedisConnections | null,
-    health: HealthService,
-  ) {
-    if (redis) health.register('redis', async () => void (await redis.client.ping()));
-  }
+  constructor(@Inject(REDIS) private readonly redis: RedisConnections | null) {}
 
   async onApplicationShutdown(): Promise<void> {
     if (!this.redis) return;

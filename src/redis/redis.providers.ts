@@ -18,7 +18,6 @@ export const InjectRedis = () => Inject(REDIS);
 
 /** Names this process among the instances sharing one Redis (heartbeats, socket ownership). */
 export const INSTANCE_ID = Symbol('INSTANCE_ID');
-export const InjectInstanceId = () => Inject(INSTANCE_ID);
 
 export function newInstanceId(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;

@@ -1,9 +1,9 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiBearer, ApiDtoQuery, ApiErrors, model } from '../docs/openapi-decorators';
+import { ApiBearer, ApiDtoQuery, ApiErrors, model } from '../common/http/openapi.decorators';
 import type { User, UserWithPresence } from '../contracts';
 import { BearerAuthGuard, CurrentUser } from '../auth/bearer-auth.guard';
-import { InjectPresenceQuery, type PresenceQuery } from '../presence/presence-query';
+import { InjectPresenceQuery, type PresenceQuery } from '../access/presence-query';
 import { ListUsersQuery } from './dto/list-users.query';
 import { UsersService } from './users.service';
 

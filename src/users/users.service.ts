@@ -6,9 +6,6 @@ import { PasswordHasher } from './password-hasher';
 import { toUser } from './users.mapper';
 import { UsersRepository } from './users.repository';
 
-/** Bound of the ids `exists` remembers (~5 MB); the set starts over when full. */
-const KNOWN_IDS_CAP = 50_000;
-
 export interface NewUser {
   username: string;
   password: string;
@@ -17,9 +14,6 @@ export interface NewUser {
 
 @Injectable()
 export class UsersService {
-  /** Ids seen to exist. The service never deletes a user, so a yes stays true. */
-  private readonly known = new Set<string>();
-
   constructor(
     private readonly users: UsersRepository,
     private readonly passwords: PasswordHasher,
@@ -58,24 +52,6 @@ export class UsersService {
   async findById(id: string): Promise<User | undefined> {
     const row = await this.users.findById(id);
     return row && toUser(row);
-  }
-
-  /**
-   * Whether a user exists, for checks that run per message (a DM's recipient). Only positive
-   * answers are remembered: a user registered a moment ago on another instance is found.
-   */
-  async exists(id: string): Promise<boolean> {
-    if (this.known.has(id)) return true;
-    if (!(await this.users.findById(id))) return false;
-    if (this.known.size >= KNOWN_IDS_CAP) this.known.clear();
-    this.known.add(id);
-    return true;
-  }
-
-  async getById(id: string): Promise<User> {
-    const user = await this.findById(id);
-    if (!user) throw AppError.notFound('User not found');
-    return user;
   }
 
   async findByIds(ids: readonly string[]): Promise<User[]> {

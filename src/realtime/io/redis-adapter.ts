@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
-import type { ServerConfigurer } from '../realtime/io/realtime-io.adapter';
-import type { RedisConnections } from './redis.providers';
+import type { ServerConfigurer } from './realtime-io.adapter';
+import type { RedisConnections } from '../../redis/redis.providers';
 
 /**
  * socket.io's Redis adapter (classic pub/sub), so an emit to a room reaches its sockets on every

@@ -1,5 +1,5 @@
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
-import type { JsonSchema } from '../contracts';
+import type { JsonSchema } from '../../contracts';
 
 /** A class-validator DTO class. */
 export type DtoClass = new (...args: never[]) => object;

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { ERROR_CATALOGUE, type ErrorCode, type ModelName } from '../contracts';
+import { ERROR_CATALOGUE, type ErrorCode, type ModelName } from '../../contracts';
 import { dtoSchema, type DtoClass } from './dto-schema';
 
 /** Swagger decorators that take their schemas from the contract catalogue and the DTOs' class-validator rules. */
