@@ -4,7 +4,9 @@ import type {
   ClientEventMap,
   ClientEventName,
   ClientToServerEvents,
+  ErrorBody,
   ErrorCode,
+  ErrorReason,
   ServerEventMap,
   ServerEventName,
   ServerToClientEvents,
@@ -19,7 +21,7 @@ import type {
  */
 export type ClientErrorCode = ErrorCode | 'TIMEOUT' | 'UNAVAILABLE';
 
-/** A failed ack, a refused handshake or a timeout, with the server's code and details. */
+/** A failed ack, a refused handshake or a timeout, with the server's code, reason and details. */
 export class RealtimeError extends Error {
   constructor(
     readonly code: ClientErrorCode,
@@ -27,6 +29,8 @@ export class RealtimeError extends Error {
     readonly details?: unknown,
     /** The event whose ack failed, when there was one. */
     readonly event?: string,
+    /** The server's named reason (narrower than `code`), when the server answered. */
+    readonly reason?: ErrorReason,
   ) {
     super(message);
     this.name = 'RealtimeError';
@@ -92,9 +96,9 @@ export function createClient(url: string, token: string, options: ClientOptions 
   // socket.io stops reconnecting after a refused handshake; a client with a fresh token calls setToken and socket.connect().
 
   const toError = (event: string, ack: Ack<unknown>): RealtimeError => {
-    const error = (ack as { error?: { code: ErrorCode; message: string; details?: unknown } }).error;
+    const error = (ack as { error?: ErrorBody }).error;
     return error
-      ? new RealtimeError(error.code, error.message, error.details, event)
+      ? new RealtimeError(error.code, error.message, error.details, event, error.reason)
       : new RealtimeError('INTERNAL', `Malformed ack for ${event}`, ack, event);
   };
 
@@ -118,13 +122,13 @@ export function createClient(url: string, token: string, options: ClientOptions 
           cleanup();
           resolve(event);
         };
-        const onError = (err: Error & { data?: { code?: ErrorCode; message?: string; details?: unknown } }) => {
+        const onError = (err: Error & { data?: Partial<ErrorBody> }) => {
           // A refused handshake carries the catalogue code; anything else is the network.
           if (!err.data?.code && socket.active) return; // socket.io keeps retrying; wait for it
           cleanup();
           reject(
             err.data?.code
-              ? new RealtimeError(err.data.code, err.data.message ?? err.message, err.data.details)
+              ? new RealtimeError(err.data.code, err.data.message ?? err.message, err.data.details, undefined, err.data.reason)
               : new RealtimeError('UNAVAILABLE', err.message),
           );
         };

@@ -8,9 +8,9 @@ import { decodeMemberCursor } from './member-cursor';
 const KNOWN_USERS_CAP = 50_000;
 
 /** The one answer for a room that does not exist and for one the caller may not know about. */
-export const roomNotFound = () => AppError.notFound('Room not found');
+export const roomNotFound = () => AppError.of('ROOM_NOT_FOUND');
 /** The one answer for a conversation that does not exist and for one that is not the caller's. */
-export const conversationNotFound = () => AppError.notFound('Conversation not found');
+export const conversationNotFound = () => AppError.of('CONVERSATION_NOT_FOUND');
 
 /**
  * Every "may this user read / send to / see this" of the service, in one place (immich's
@@ -65,7 +65,7 @@ export class AccessService {
 
   /** NOT_FOUND unless the user exists (anyone may message or invite an existing user). */
   async requireUser(userId: string): Promise<void> {
-    if (!(await this.userExists(userId))) throw AppError.notFound('User not found');
+    if (!(await this.userExists(userId))) throw AppError.of('USER_NOT_FOUND');
   }
 
   /** A page of a room's member ids, for its members only. */
@@ -94,5 +94,5 @@ function mayKnow(standing: RoomStanding): boolean {
 }
 
 function refusal(standing: RoomStanding | undefined, forbidden: string, notFound: () => AppError): AppError {
-  return standing && mayKnow(standing) ? AppError.forbidden(forbidden) : notFound();
+  return standing && mayKnow(standing) ? AppError.of('NOT_A_MEMBER', forbidden) : notFound();
 }

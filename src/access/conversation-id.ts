@@ -30,7 +30,7 @@ export function requireConversationId(id: unknown): ParsedConversationId {
     const details: FieldError[] = [
       { field: 'conversationId', errors: ['conversationId must be dm:<userIdA>:<userIdB> (ids sorted) or room:<roomId>'] },
     ];
-    throw AppError.badRequest('Malformed conversationId', details);
+    throw AppError.invalid('Malformed conversationId', details);
   }
   return parsed;
 }

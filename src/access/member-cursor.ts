@@ -47,7 +47,7 @@ export function decodeMemberCursor(after: string): MemberCursor {
   ) {
     return { joinedAt: parsed[0], userId: parsed[1] };
   }
-  throw AppError.badRequest('Invalid payload: after is not a cursor from a previous page', [
+  throw AppError.invalid('Invalid payload: after is not a cursor from a previous page', [
     { field: 'after', errors: ['after must be the `next` of a previous page'] },
   ]);
 }

@@ -18,10 +18,10 @@ export class BearerAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const token = bearerToken(request.headers.authorization);
-    if (!token) throw AppError.unauthorized('Missing bearer token');
+    if (!token) throw AppError.of('AUTH_REQUIRED', 'Missing bearer token');
     const { userId } = this.tokens.verify(token);
     const user = await this.users.findById(userId);
-    if (!user) throw AppError.unauthorized('Invalid token');
+    if (!user) throw AppError.of('TOKEN_INVALID');
     request.user = user;
     return true;
   }
@@ -30,6 +30,6 @@ export class BearerAuthGuard implements CanActivate {
 /** The user a BearerAuthGuard let in. */
 export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): User => {
   const user = context.switchToHttp().getRequest<AuthedRequest>().user;
-  if (!user) throw AppError.unauthorized();
+  if (!user) throw AppError.of('AUTH_REQUIRED');
   return user;
 });

@@ -70,5 +70,5 @@ function failureKey(username: string, ip: string): string {
 }
 
 function limited(retryAfterMs: number): AppError {
-  return new AppError('RATE_LIMITED', 'Too many login attempts; try again later', { retryAfterMs: Math.max(1, Math.ceil(retryAfterMs)) });
+  return AppError.of('RATE_LIMITED', { retryAfterMs: Math.max(1, Math.ceil(retryAfterMs)) }, 'Too many login attempts; try again later');
 }

@@ -26,9 +26,8 @@ export class RegisterThrottle {
       await this.perIp.consume(ip);
     } catch (error) {
       if (error instanceof RateLimiterRes) {
-        throw new AppError('RATE_LIMITED', 'Too many registrations from this address; try again later', {
-          retryAfterMs: Math.max(1, Math.ceil(error.msBeforeNext)),
-        });
+        const retryAfterMs = Math.max(1, Math.ceil(error.msBeforeNext));
+        throw AppError.of('RATE_LIMITED', { retryAfterMs }, 'Too many registrations from this address; try again later');
       }
       throw error;
     }

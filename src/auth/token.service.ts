@@ -33,17 +33,17 @@ export class TokenService {
   /** Throws TOKEN_EXPIRED for an expired token and UNAUTHORIZED for anything else wrong. */
   verify(token: unknown): VerifiedToken {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
-      throw AppError.unauthorized('Missing or malformed token');
+      throw AppError.of('TOKEN_INVALID', 'Missing or malformed token');
     }
     let payload: jwt.JwtPayload | string;
     try {
       payload = jwt.verify(token, this.key, { algorithms: ['HS256'] });
     } catch (error) {
-      if (error instanceof jwt.TokenExpiredError) throw new AppError('TOKEN_EXPIRED', 'Token expired');
-      throw AppError.unauthorized('Invalid token');
+      if (error instanceof jwt.TokenExpiredError) throw AppError.of('TOKEN_EXPIRED');
+      throw AppError.of('TOKEN_INVALID');
     }
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || !payload.sub || typeof payload.exp !== 'number') {
-      throw AppError.unauthorized('Invalid token');
+      throw AppError.of('TOKEN_INVALID');
     }
     return { userId: payload.sub, expiresAt: payload.exp * 1000 };
   }

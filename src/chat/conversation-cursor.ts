@@ -34,5 +34,5 @@ export function decodeConversationCursor(value: string): ConversationCursor {
     return { activity: decoded[0], conversationId: decoded[1] as string };
   }
   const details: FieldError[] = [{ field: 'before', errors: ['before must be the `next` cursor of a previous conversation:list page'] }];
-  throw AppError.badRequest('Invalid payload: before: malformed cursor', details);
+  throw AppError.invalid('Invalid payload: before: malformed cursor', details);
 }

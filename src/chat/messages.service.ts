@@ -38,7 +38,7 @@ export interface HistoryInput {
 
 function contentError(message: string): AppError {
   const details: FieldError[] = [{ field: 'content', errors: [message] }];
-  return AppError.badRequest(`Invalid payload: content: ${message}`, details);
+  return AppError.invalid(`Invalid payload: content: ${message}`, details);
 }
 
 /**
@@ -138,7 +138,7 @@ export class MessagesService {
     const lastSeq = conversation ? Number(conversation.last_seq) : 0;
     if (seq > lastSeq) {
       const details: FieldError[] = [{ field: 'seq', errors: [`seq must not exceed the last message's seq (${lastSeq})`] }];
-      throw AppError.badRequest(`Invalid payload: seq ${seq} is beyond the last message (${lastSeq})`, details);
+      throw AppError.invalid(`Invalid payload: seq ${seq} is beyond the last message (${lastSeq})`, details);
     }
     const moved = seq > 0 && (await this.messages.advanceReadPointer(parsed.id, user.id, seq, new Date().toISOString()));
     if (!moved) return { conversationId: parsed.id, seq: await this.messages.readPointer(parsed.id, user.id) };

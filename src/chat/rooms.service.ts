@@ -46,13 +46,13 @@ export class RoomsService {
     const name = input.name.trim();
     if (!name) {
       const details: FieldError[] = [{ field: 'name', errors: ['name must not be blank'] }];
-      throw AppError.badRequest('Invalid payload: name must not be blank', details);
+      throw AppError.invalid('Invalid payload: name must not be blank', details);
     }
     const memberIds = [...new Set(input.members ?? [])].filter((id) => id !== owner.id);
     const found = await this.users.findByIds(memberIds);
     if (found.length !== memberIds.length) {
       const known = new Set(found.map((u) => u.id));
-      throw new AppError('NOT_FOUND', 'Some members do not exist', { userIds: memberIds.filter((id) => !known.has(id)) });
+      throw AppError.of('USERS_NOT_FOUND', { userIds: memberIds.filter((id) => !known.has(id)) }, 'Some members do not exist');
     }
     const id = randomUUID();
     const { added, invited } = await this.rooms.create(

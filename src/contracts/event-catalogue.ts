@@ -7,7 +7,7 @@
  * event added to the maps does not compile until it is documented here, and each schema is
  * typed as the TypeScript shape it describes.
  */
-import { ERROR_CODES, type ErrorBody, type ErrorCode, type FieldError } from './errors';
+import { ERROR_CODES, ERROR_REASON_NAMES, ERROR_REASONS, type ErrorBody, type ErrorReason, type FieldError } from './errors';
 import type {
   ClientEventMap,
   ClientEventName,
@@ -149,24 +149,32 @@ export const MODEL_SCHEMAS: { [K in ModelName]: Schema<Models[K]> } = {
   ErrorBody: objectOf<ErrorBody>(
     {
       code: req(oneOfValues(ERROR_CODES)),
+      reason: req(oneOfValues(ERROR_REASON_NAMES, 'narrower than `code`; see the table in the description')),
       message: req(str('human-readable; do not parse')),
-      details: opt(anything('BAD_REQUEST: FieldError[]; RATE_LIMITED: { retryAfterMs }; CONFLICT (modal:open): { holder: Viewer }')),
+      details: opt(
+        anything(
+          'INVALID_PAYLOAD: FieldError[]; LIMIT_REACHED: { limit }; RATE_LIMITED: { retryAfterMs }; MODAL_HELD: { holder: Viewer }; USERS_NOT_FOUND: { userIds }',
+        ),
+      ),
     },
-    'The error shape of every REST body (`{ error }`) and failed ack.',
+    'The error shape of every REST body (`{ error }`) and failed ack. Reasons:\n\n' +
+      (Object.keys(ERROR_REASONS) as ErrorReason[])
+        .map((r) => `- \`${r}\` (${ERROR_REASONS[r].code}): ${ERROR_REASONS[r].summary}`)
+        .join('\n'),
   ),
   FieldError: objectOf<FieldError>({ field: req(str()), errors: req(arrayOf(str())) }),
 };
 
-/** Errors any client event can answer with, on top of its own. */
-export const COMMON_EVENT_ERRORS: readonly ErrorCode[] = ['BAD_REQUEST', 'RATE_LIMITED', 'INTERNAL'];
+/** Reasons any client event can answer with, on top of its own. */
+export const COMMON_EVENT_ERRORS: readonly ErrorReason[] = ['INVALID_PAYLOAD', 'RATE_LIMITED', 'INTERNAL'];
 
 export interface ClientEventDoc<Result> {
   /** One line. */
   summary: string;
   /** Rules a frontend needs (markdown). */
   description?: string;
-  /** Codes this event's own rules produce (COMMON_EVENT_ERRORS come on top). */
-  errors: readonly ErrorCode[];
+  /** Reasons this event's own rules produce (COMMON_EVENT_ERRORS come on top); their codes follow. */
+  errors: readonly ErrorReason[];
   /** `data` of a successful ack. */
   result: Schema<Result>;
 }
@@ -199,7 +207,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   'session:refresh': {
     summary: 'Extend this connection with a fresh token before the current one expires.',
     description: 'Without it the server emits `session:expired` and disconnects when the token expires.',
-    errors: ['UNAUTHORIZED', 'TOKEN_EXPIRED', 'FORBIDDEN'],
+    errors: ['TOKEN_INVALID', 'TOKEN_EXPIRED', 'NOT_YOUR_TOKEN'],
     result: objectOf({ expiresAt: req(dateTime('new expiry of this connection')) }),
   },
   'message:send': {
@@ -208,19 +216,19 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
       'Stored before the ack. Reusing a `clientMsgId` returns the first message again and delivers nothing twice. ' +
       'Rooms: members only (a private room you are not in is `NOT_FOUND`, as an unknown one; a public one `FORBIDDEN`). ' +
       'Direct messages: any existing user, yourself included.',
-    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    errors: ['USER_NOT_FOUND', 'ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
     result: ref('Message'),
   },
   'message:history': {
     summary: 'A page of a conversation’s messages (latest first page, `before` pages back, `after` catches up).',
     description: CONVERSATION_ACCESS,
-    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    errors: ['CONVERSATION_NOT_FOUND', 'NOT_A_MEMBER'],
     result: ref('MessagePage'),
   },
   'message:read': {
     summary: 'Move your read pointer forward; lower or equal `seq` changes nothing.',
     description: `The other participants and your other tabs get \`message:read\` when it moves. ${CONVERSATION_ACCESS}`,
-    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    errors: ['CONVERSATION_NOT_FOUND', 'NOT_A_MEMBER'],
     result: objectOf({ conversationId: req(str()), seq: req(int('your read pointer', { minimum: 0 })) }),
   },
   'conversation:list': {
@@ -238,7 +246,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   typing: {
     summary: 'Tell the other participants you are (not) typing; it ends by itself 5 s after the last `true`.',
-    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    errors: ['USER_NOT_FOUND', 'ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
     result: emptyObject,
   },
   'room:create': {
@@ -247,7 +255,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
       '`FORBIDDEN` with `details.limit` when you are already in `MAX_ROOMS_PER_USER` rooms you created or joined yourself. ' +
       'A member who is already in `MAX_ROOMS_PER_USER` rooms others added them to is invited instead (an invite, `room:invited`, ' +
       'no membership); the ack’s `memberCount` counts the real members.',
-    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    errors: ['USERS_NOT_FOUND', 'LIMIT_REACHED'],
     result: ref('Room'),
   },
   'room:list': {
@@ -261,7 +269,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
       'A member joining again gets the answer at once and nobody is told. `members` is the first page (at most 50); ' +
       '`room:members` pages on. `NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to ' +
       '(the same answer); `FORBIDDEN` with `details.limit` when you are already in `MAX_ROOMS_PER_USER` rooms you created or joined yourself.',
-    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    errors: ['ROOM_NOT_FOUND', 'LIMIT_REACHED'],
     result: objectOf<RoomJoinResult>({ room: req(ref('Room')), ...memberPage }),
   },
   'room:members': {
@@ -269,7 +277,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     description:
       '`after` is the `next` of the previous page (from `room:join` or `room:members`); a malformed one is `BAD_REQUEST`. ' +
       '`NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to; `FORBIDDEN` otherwise for a non-member.',
-    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    errors: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
     result: objectOf<RoomMembersResult>(memberPage),
   },
   'room:invite': {
@@ -277,20 +285,20 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     description:
       'A user keeps at most `MAX_ROOMS_PER_USER` pending invites: past that the oldest is dropped. ' +
       '`NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to.',
-    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    errors: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER', 'USER_NOT_FOUND'],
     result: roomAndUser,
   },
   'room:leave': {
     summary: 'Leave a room; an owner hands ownership to the longest-standing member.',
     description: '`NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to.',
-    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    errors: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
     result: objectOf({ roomId: req(id()) }),
   },
   'presence:subscribe': {
     summary: 'Receive `presence:update` for these users (or every user with `all`); answers their current presence.',
     description:
       '`FORBIDDEN` with `details.limit` when the socket would hold more than `MAX_PRESENCE_SUBSCRIPTIONS`; nothing of that call is subscribed. With `all`, the answer holds the first 500 online users (by user id) with `hasMore`/`next`; page on with `presence:list { after: next }`.',
-    errors: ['FORBIDDEN'],
+    errors: ['LIMIT_REACHED'],
     result: presenceUsers,
   },
   'presence:unsubscribe': {
@@ -304,7 +312,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
       'Online users come in pages ordered by user id: `limit` 1–500 (100), then `after: next` while `hasMore`. A page may hold fewer than `limit` users (invisible users are left out) and still have `hasMore`. `after`/`limit` do not combine with `userIds`. ' +
       'With `roomId`: members only, a page of `limit` (1–500, default 100) by join time with `hasMore`/`next`; ' +
       '`after` is the previous `next`. `NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to.',
-    errors: ['NOT_FOUND', 'FORBIDDEN'],
+    errors: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
     result: presenceUsers,
   },
   'presence:set': {
@@ -316,12 +324,12 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     summary: 'Mark a modal open in this session; everybody gets `modal:opened`.',
     description:
       '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open. `FORBIDDEN` with `details.limit` when this session already has `MAX_OPEN_MODALS` open, you have `MAX_OPEN_MODALS_PER_USER` open across your sessions, or (asking `exclusive`) you already hold `MAX_EXCLUSIVE_MODALS_PER_USER` exclusively; re-opening what the session has never counts.',
-    errors: ['CONFLICT', 'FORBIDDEN'],
+    errors: ['MODAL_HELD', 'LIMIT_REACHED'],
     result: ref('ModalState'),
   },
   'modal:close': {
     summary: 'Close a modal this session has open; everybody gets `modal:closed`.',
-    errors: ['NOT_FOUND'],
+    errors: ['MODAL_NOT_OPEN'],
     result: objectOf({ modalId: req(str()) }),
   },
   'modal:list': {

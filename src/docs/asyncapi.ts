@@ -1,11 +1,14 @@
 import {
   CLIENT_EVENT_DOCS,
   COMMON_EVENT_ERRORS,
+  codeOf,
   ERROR_CODES,
+  ERROR_REASON_NAMES,
   MODEL_SCHEMAS,
   SERVER_EVENT_DOCS,
   type ClientEventName,
   type ErrorCode,
+  type ErrorReason,
   type JsonSchema,
   type ServerEventName,
 } from '../contracts';
@@ -38,6 +41,8 @@ export interface AsyncApiMessage {
   payload: JsonSchema;
   /** Client events: the codes a failed ack can carry. */
   'x-errors'?: ErrorCode[];
+  /** Client events: the reasons a failed ack can carry (each with its code). */
+  'x-reasons'?: ErrorReason[];
   /** Server events: which sockets receive it. */
   'x-receivers'?: string;
 }
@@ -45,9 +50,16 @@ export interface AsyncApiMessage {
 /** `room:member-joined` → `roomMemberJoined`: AsyncAPI ids allow neither `:` nor every `-`. */
 export const channelId = (event: string): string => event.replace(/[:-]+(.)/g, (_, c: string) => c.toUpperCase());
 
+/** The reasons a failed ack of `event` can carry, in the catalogue's order. */
+export function eventReasons(event: ClientEventName): ErrorReason[] {
+  const own = new Set<ErrorReason>([...COMMON_EVENT_ERRORS, ...CLIENT_EVENT_DOCS[event].errors]);
+  return ERROR_REASON_NAMES.filter((reason) => own.has(reason));
+}
+
+/** The codes of those reasons. */
 export function eventErrors(event: ClientEventName): ErrorCode[] {
-  const own = new Set<ErrorCode>([...COMMON_EVENT_ERRORS, ...CLIENT_EVENT_DOCS[event].errors]);
-  return ERROR_CODES.filter((code) => own.has(code));
+  const codes = new Set(eventReasons(event).map(codeOf));
+  return ERROR_CODES.filter((code) => codes.has(code));
 }
 
 /** The ack envelope of one event: its result as `data`, or an error limited to its codes. */
@@ -68,7 +80,7 @@ export function ackSchema(event: ClientEventName): JsonSchema {
           ok: { enum: [false] },
           error: {
             allOf: [{ $ref: '#/components/schemas/ErrorBody' }],
-            properties: { code: { enum: eventErrors(event) } },
+            properties: { code: { enum: eventErrors(event) }, reason: { enum: eventReasons(event) } },
           },
         },
       },
@@ -78,10 +90,11 @@ export function ackSchema(event: ClientEventName): JsonSchema {
 
 const CONNECTING = [
   'socket.io 4 on the HTTP port (path `/socket.io/`). Connect with `io(BASE_URL, { auth: { token, sessionId }, transports: ["websocket"] })`.',
-  'A refused handshake ends in `connect_error` with `message: "unauthorized"` and `data: { code: "UNAUTHORIZED" | "TOKEN_EXPIRED", message }`,',
-  'or `message: "forbidden"` and `data: { code: "FORBIDDEN", message, details: { limit } }` when the user already has MAX_CONNECTIONS_PER_USER sockets open.',
-  'Every client event takes an ack callback and is answered `{ ok: true, data }` or `{ ok: false, error: { code, message, details? } }`;',
-  'without a callback a failure arrives as the `exception` event. An unknown event is answered `NOT_FOUND`; unknown payload fields `BAD_REQUEST`.',
+  'A refused handshake ends in `connect_error` with `message: "unauthorized"` and `data: { code: "UNAUTHORIZED" | "TOKEN_EXPIRED", reason, message }`,',
+  'or `message: "forbidden"` and `data: { code: "FORBIDDEN", reason: "LIMIT_REACHED", message, details: { limit } }` when the user already has MAX_CONNECTIONS_PER_USER sockets open.',
+  'Every client event takes an ack callback and is answered `{ ok: true, data }` or `{ ok: false, error: { code, reason, message, details? } }`',
+  '(`reason` is narrower than `code`: see the ErrorBody schema for every reason and its details);',
+  'without a callback a failure arrives as the `exception` event. An unknown event is answered `NOT_FOUND` (`UNKNOWN_EVENT`); unknown payload fields `BAD_REQUEST` (`INVALID_PAYLOAD`).',
 ].join(' ');
 
 /** The AsyncAPI document of every socket.io event, from the contract catalogue and the gateways' DTOs. */
@@ -106,6 +119,7 @@ export function buildAsyncApiDocument(options: AsyncApiOptions): AsyncApiDocumen
       ...(doc.description ? { description: doc.description } : {}),
       payload: payloadSchema(event),
       'x-errors': errors,
+      'x-reasons': eventReasons(event),
     };
     messages[`${id}Ack`] = {
       name: event,

@@ -62,7 +62,7 @@ export class ModalsService {
     const viewer = { userId: actor.user.id, username: actor.user.username, sessionId: actor.sessionId, exclusive };
     const result = await this.store.open(modalId, { ...viewer, openedAt: new Date().toISOString() }, this.caps);
     if (result.outcome === 'conflict') {
-      throw AppError.conflict(`${result.holder.username} has this modal open`, { holder: result.holder });
+      throw AppError.of('MODAL_HELD', { holder: result.holder }, `${result.holder.username} has this modal open`);
     }
     if (result.outcome === 'limit') throw AppError.limitReached(CAP_NAMES[result.cap], result.limit);
     if (result.outcome === 'opened') this.realtime.emit(rooms.everyone, 'modal:opened', { modalId, viewer: result.viewer });
@@ -71,7 +71,7 @@ export class ModalsService {
 
   async close(actor: ModalActor, modalId: string): Promise<ModalCloseResult> {
     const released = await this.store.close(modalId, actor.sessionId);
-    if (!released) throw AppError.notFound('This session does not have that modal open');
+    if (!released) throw AppError.of('MODAL_NOT_OPEN');
     this.announceClosed(released, 'closed');
     return { modalId };
   }

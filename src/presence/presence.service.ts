@@ -135,13 +135,11 @@ export class PresenceService implements PresenceQuery {
     query: { roomId?: string; userIds?: readonly string[]; after?: string; limit?: number },
   ): Promise<PresenceUsersResult> {
     if (query.roomId !== undefined && query.userIds !== undefined) {
-      throw AppError.badRequest('Give roomId or userIds, not both', [
-        { field: 'roomId', errors: ['roomId and userIds cannot be combined'] },
-      ]);
+      throw AppError.invalid('Give roomId or userIds, not both', [{ field: 'roomId', errors: ['roomId and userIds cannot be combined'] }]);
     }
     if (query.userIds !== undefined && (query.after !== undefined || query.limit !== undefined)) {
       const field = query.after !== undefined ? 'after' : 'limit';
-      throw AppError.badRequest('userIds is not paged', [{ field, errors: [`${field} cannot be combined with userIds`] }]);
+      throw AppError.invalid('userIds is not paged', [{ field, errors: [`${field} cannot be combined with userIds`] }]);
     }
     if (query.roomId !== undefined) {
       // A page of members (by join time), so the answer never grows with the room.
@@ -289,9 +287,7 @@ function sameState(a: PresenceState, b: PresenceState): boolean {
 
 function requireTarget(target: PresenceTarget): void {
   if (!target.all && target.userIds.length === 0) {
-    throw AppError.badRequest('Give userIds or all: true', [
-      { field: 'userIds', errors: ['userIds must not be empty unless all is true'] },
-    ]);
+    throw AppError.invalid('Give userIds or all: true', [{ field: 'userIds', errors: ['userIds must not be empty unless all is true'] }]);
   }
 }
 

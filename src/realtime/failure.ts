@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { AckError, ErrorBody, ErrorCode } from '../contracts';
-import { toAppError, type AppError } from '../common/errors/app-error';
+import type { AckError, ErrorBody } from '../contracts';
+import { toAppError, AppError } from '../common/errors/app-error';
 import type { AppSocket } from './socket.types';
 
 const logger = new Logger('WS');
@@ -20,8 +20,8 @@ export function eventFailure(error: unknown, socket: AppSocket, event: string): 
 }
 
 /** A failure the plumbing itself answers (rate limit, unknown event). */
-export function plainFailure(code: ErrorCode, message: string, details?: unknown): AckError {
-  return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
+export function plainFailure(error: AppError): AckError {
+  return { ok: false, error: error.toBody() };
 }
 
 /**
@@ -32,11 +32,7 @@ export function handshakeFailure(appError: AppError): Error & { data: ErrorBody 
   const { code } = appError;
   const message = code === 'TOKEN_EXPIRED' || code === 'UNAUTHORIZED' ? 'unauthorized' : code === 'FORBIDDEN' ? 'forbidden' : 'unavailable';
   const err = new Error(message) as Error & { data: ErrorBody };
-  err.data =
-    message === 'unauthorized'
-      ? { code, message: appError.message }
-      : message === 'forbidden'
-        ? appError.toBody()
-        : { code: 'INTERNAL', message: 'The service cannot accept connections right now' };
+  // Anything else (a dependency down, a bug) says only that the service cannot accept connections now.
+  err.data = message === 'unavailable' ? AppError.of('UNAVAILABLE').toBody() : appError.toBody();
   return err;
 }

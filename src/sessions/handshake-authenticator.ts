@@ -22,10 +22,10 @@ export class JwtHandshakeAuthenticator implements HandshakeGuard {
   async authenticate(socket: AppSocket): Promise<SocketData> {
     const { auth, headers } = socket.handshake;
     const token: unknown = auth?.token !== undefined ? auth.token : bearerToken(headers.authorization);
-    if (token === undefined) throw AppError.unauthorized('Missing token');
+    if (token === undefined) throw AppError.of('AUTH_REQUIRED', 'Missing token');
     const verified = this.tokens.verify(token);
     const user = await this.users.findById(verified.userId);
-    if (!user) throw AppError.unauthorized('Invalid token');
+    if (!user) throw AppError.of('TOKEN_INVALID');
     const requested = typeof auth?.sessionId === 'string' ? auth.sessionId : undefined;
     const { sessionId, resumed } = await this.sessions.resolve(user.id, requested);
     return { user, sessionId, resumed, tokenExpiresAt: verified.expiresAt };

@@ -65,7 +65,7 @@ export class SessionsService implements OnApplicationShutdown {
   /** `session:refresh`: a fresh token for the same user moves this connection's expiry. */
   refresh(socket: AppSocket, token: string): SessionRefreshResult {
     const verified = this.tokens.verify(token);
-    if (verified.userId !== socket.data.user.id) throw AppError.forbidden('The token belongs to another user');
+    if (verified.userId !== socket.data.user.id) throw AppError.of('NOT_YOUR_TOKEN');
     socket.data.tokenExpiresAt = verified.expiresAt;
     this.scheduleExpiry(socket);
     return { expiresAt: new Date(verified.expiresAt).toISOString() };

@@ -61,7 +61,7 @@ export class PasswordHasher {
       return await this.limiter.run(() => derive(password, salt, params));
     } catch (error) {
       if (error instanceof QueueFullError) {
-        throw new AppError('RATE_LIMITED', 'Too many sign-ups and logins at once; try again shortly', { retryAfterMs: error.retryAfterMs });
+        throw AppError.of('RATE_LIMITED', { retryAfterMs: error.retryAfterMs }, 'Too many sign-ups and logins at once; try again shortly');
       }
       throw error;
     }

@@ -22,7 +22,7 @@ export class UsersService {
   /** Creates a user; CONFLICT when the (case-insensitive) username is taken. */
   async register(input: NewUser): Promise<User> {
     const username = input.username.toLowerCase();
-    if (await this.users.findByUsername(username)) throw AppError.conflict('Username is already taken');
+    if (await this.users.findByUsername(username)) throw AppError.of('USERNAME_TAKEN');
     const row = {
       id: randomUUID(),
       username,
@@ -35,7 +35,7 @@ export class UsersService {
       await this.users.insert(row);
     } catch (error) {
       // Two registrations racing for one name: the unique index decides.
-      if (await this.users.findByUsername(username)) throw AppError.conflict('Username is already taken');
+      if (await this.users.findByUsername(username)) throw AppError.of('USERNAME_TAKEN');
       throw error;
     }
     return toUser(row);
@@ -45,7 +45,7 @@ export class UsersService {
   async authenticate(username: string, password: string): Promise<User> {
     const row = await this.users.findByUsername(username.toLowerCase());
     const valid = row ? await this.passwords.verify(password, row.password_hash) : await this.passwords.verifyNothing(password);
-    if (!row || !valid) throw AppError.unauthorized('Invalid username or password');
+    if (!row || !valid) throw AppError.of('CREDENTIALS_INVALID');
     return toUser(row);
   }
 

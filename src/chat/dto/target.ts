@@ -27,7 +27,7 @@ export function requireOneTarget(payload: { to?: string; roomId?: string }): Cha
       { field: 'to', errors },
       { field: 'roomId', errors },
     ];
-    throw AppError.badRequest(`Invalid payload: ${errors[0]}`, details);
+    throw AppError.invalid(`Invalid payload: ${errors[0]}`, details);
   }
   return hasTo ? { kind: 'user', userId: payload.to! } : { kind: 'room', roomId: payload.roomId! };
 }

@@ -56,18 +56,18 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
 export function validatePayload<T extends object>(metatype: ClassConstructor<T>, value: unknown): T {
   if (value === undefined || value === null) value = {};
   if (typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) {
-    throw AppError.badRequest('Payload must be a JSON object', [{ field: '(root)', errors: ['must be an object'] }]);
+    throw AppError.invalid('Payload must be a JSON object', [{ field: '(root)', errors: ['must be an object'] }]);
   }
   const unsafe = findUnsafe(value, '', 0);
   if (unsafe) {
-    throw AppError.badRequest(`Invalid payload: ${unsafe.field}: ${unsafe.error}`, [{ field: unsafe.field, errors: [unsafe.error] }]);
+    throw AppError.invalid(`Invalid payload: ${unsafe.field}: ${unsafe.error}`, [{ field: unsafe.field, errors: [unsafe.error] }]);
   }
   const instance = plainToInstance(metatype, value);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length) {
     const details = flatten(errors);
     const summary = details.map((d) => `${d.field}: ${d.errors[0]}`).join('; ');
-    throw AppError.badRequest(`Invalid payload: ${summary}`.slice(0, 500), details);
+    throw AppError.invalid(`Invalid payload: ${summary}`.slice(0, 500), details);
   }
   return instance;
 }

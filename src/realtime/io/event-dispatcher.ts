@@ -3,6 +3,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { Ack, ErrorCode } from '../../contracts';
 import { InjectConfig, type AppConfig } from '../../config/config.module';
+import { AppError } from '../../common/errors/app-error';
 import { eventFailure, plainFailure } from '../failure';
 import { EventLimits } from '../limits/event-limits';
 import { UserEventBudgets } from '../limits/user-event-budget';
@@ -98,9 +99,9 @@ export class EventDispatcher {
     if (!verdict.allowed) {
       // A socket that keeps flooding is cut off; until then each event is told when to retry.
       if (verdict.disconnect) socket.disconnect(true);
-      else reply(plainFailure('RATE_LIMITED', 'Too many events; slow down', { retryAfterMs: verdict.retryAfterMs }));
+      else reply(plainFailure(AppError.of('RATE_LIMITED', { retryAfterMs: verdict.retryAfterMs }, 'Too many events; slow down')));
     } else if (!handler) {
-      reply(plainFailure('NOT_FOUND', `Unknown event "${name}"`));
+      reply(plainFailure(AppError.of('UNKNOWN_EVENT', `Unknown event "${name}"`)));
     } else {
       try {
         let result = await handler(data, reply as (response: unknown) => void);
