@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import jwt from 'jsonwebtoken';
 import {
@@ -32,7 +32,8 @@ import {
 } from './harness';
 import type { BenchUser, LoadSpec } from './load';
 
-type ServerName = 'service' | 'baseline';
+/** `before`: the service built from another checkout (`--before=<dir>`), to measure a change in one run. */
+type ServerName = 'service' | 'baseline' | 'before';
 type ScenarioName = 'presence' | 'handshake' | 'dm' | 'fanout' | 'memory';
 type Result = Record<string, unknown> & { error?: string };
 
@@ -63,7 +64,12 @@ const params: Record<ScenarioName, Record<string, number>> = smoke
 
 /** The service or the baseline, pinned to core 0, on `<tmp>/<name>.db`. */
 function startServer(name: ServerName, tmp: string, secret: string): Promise<RunningServer> {
-  const script = name === 'service' ? join(repo, 'dist', 'main.js') : join(benchDist, 'baseline-server.js');
+  const script =
+    name === 'service'
+      ? join(repo, 'dist', 'main.js')
+      : name === 'before'
+        ? join(resolve(args.get('before')!), 'dist', 'main.js')
+        : join(benchDist, 'baseline-server.js');
   const prof = args.get('cpu-prof') === name ? ['--cpu-prof', `--cpu-prof-dir=${join(tmp, 'prof')}`] : [];
   return startNode({ name, script, tmp, secret, nodeArgs: prof, env: { PRESENCE_GRACE_MS: String(graceMs) } });
 }
@@ -77,7 +83,7 @@ function startServer(name: ServerName, tmp: string, secret: string): Promise<Run
  */
 async function createUsers(
   service: RunningServer | undefined,
-  baseline: RunningServer | undefined,
+  others: (RunningServer | undefined)[],
   count: number,
   secret: string,
   tmp: string,
@@ -98,7 +104,7 @@ async function createUsers(
   const hash = first.hash ?? `bench$${createHash('sha256').update(password).digest('base64url')}`;
   const rows = [{ id: first.id, username: first.username }];
   for (let i = 1; i < count; i++) rows.push({ id: randomUUID(), username: `bench_${i}` });
-  for (const server of [service, baseline]) {
+  for (const server of [service, ...others]) {
     if (!server) continue;
     const db = new Database(server.dbPath);
     db.pragma('busy_timeout = 10000');
@@ -115,7 +121,7 @@ async function createUsers(
   // service has no such table yet, the load generator creates the room through events instead.
   const roomSize = params.fanout.roomSize;
   let roomId: string | undefined = randomUUID();
-  for (const server of [service, baseline]) {
+  for (const server of [service, ...others]) {
     if (!server || !roomId) continue;
     const db = new Database(server.dbPath);
     db.pragma('busy_timeout = 10000');
@@ -240,6 +246,7 @@ const fmt = (v: number | null | undefined) =>
 async function main(): Promise<void> {
   const started = Date.now();
   const servers = (args.get('servers')?.split(',') as ServerName[] | undefined) ?? ['service', 'baseline'];
+  if (args.has('before') && !servers.includes('before')) servers.push('before');
   const tmp = mkdtempSync(join(tmpdir(), 'realtime-bench-'));
   const secret = randomBytes(32).toString('base64url');
   log(
@@ -254,14 +261,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', abort);
   process.once('SIGTERM', abort);
-  const raw: Record<ServerName, Partial<Record<ScenarioName | 'compat', Result[]>>> = { service: {}, baseline: {} };
+  const raw: Record<ServerName, Partial<Record<ScenarioName | 'compat', Result[]>>> = { service: {}, baseline: {}, before: {} };
   try {
     for (const name of servers) running[name] = await startServer(name, tmp, secret);
     const needed = Math.max(
       ...scenarios.map((s) => params[s].connects ?? params[s].users ?? params[s].roomSize ?? params[s].conns ?? 0),
       2,
     );
-    const { usersFile, roomId } = await createUsers(running.service, running.baseline, needed, secret, tmp);
+    const { usersFile, roomId } = await createUsers(running.service, [running.baseline, running.before], needed, secret, tmp);
     log(`bench: ${needed} users ready`);
 
     for (const name of servers) {
@@ -305,6 +312,7 @@ async function main(): Promise<void> {
       (raw[name][m.scenario] ?? []).filter((r) => !r.error && typeof r[m.key] === 'number').map((r) => r[m.key] as number);
     const service = median(values('service'));
     const baseline = median(values('baseline'));
+    const before = median(values('before'));
     const ratio =
       service !== null && baseline !== null && service > 0 && baseline > 0 ? Math.round((service / baseline) * 1000) / 1000 : null;
     let verdict = '';
@@ -320,6 +328,8 @@ async function main(): Promise<void> {
       service,
       baseline,
       ratio,
+      before,
+      changeVsBefore: service !== null && before !== null && before > 0 ? Math.round((service / before) * 1000) / 1000 : null,
       target: m.target ?? null,
       verdict,
     };
@@ -370,6 +380,16 @@ async function main(): Promise<void> {
     '',
     `Parameters: \`${JSON.stringify(params)}\`. Method: see bench/README.md.`,
   ];
+  if (servers.includes('before')) {
+    md.push(
+      '',
+      `## This build against \`--before\` (${args.get('before')}), same run`,
+      '',
+      '| scenario | metric | before | service (this build) | service/before |',
+      '|---|---|---:|---:|---:|',
+      ...rows.map((r) => `| ${r.scenario} | ${r.label} | ${fmt(r.before)} | ${fmt(r.service)} | ${r.changeVsBefore ?? '–'} |`),
+    );
+  }
   if (errors.length) md.push('', '## Errors', '', ...errors.map((e) => `- ${e.replace(/\n/g, ' ')}`));
   const resultsDir = join(repo, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
