@@ -24,6 +24,7 @@ describe('UsersService', () => {
     const { repo, hasher, service } = setup();
     repo.findByUsername.mockResolvedValue(undefined);
     hasher.hash.mockResolvedValue('scrypt$hashed');
+    repo.insert.mockResolvedValue(undefined);
     const user = await service.register({ username: 'Alice', password: 'secret-password' });
     expect(user).toEqual({ id: expect.any(String), username: 'alice', displayName: 'alice', createdAt: expect.any(String) });
     expect(repo.insert).toHaveBeenCalledWith(expect.objectContaining({ username: 'alice', password_hash: 'scrypt$hashed' }));
