@@ -1,6 +1,7 @@
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
 import { settle } from './support/clients';
-import { ClientPool, contents, dmId, send } from './support/chat';
+import { ClientPool, contents, send } from './support/chat';
 
 describe('chat: direct messages', () => {
   let t: TestApp;
@@ -21,7 +22,7 @@ describe('chat: direct messages', () => {
     const message = await send(a1, { to: bob.user.id, content: '  hello bob  ', clientMsgId: 'c-1' });
     expect(message).toEqual({
       id: expect.any(String),
-      conversationId: dmId(alice.user.id, bob.user.id),
+      conversationId: dmConversationId(alice.user.id, bob.user.id),
       seq: 1,
       from: { id: alice.user.id, username: alice.user.username },
       to: bob.user.id,
@@ -108,7 +109,7 @@ describe('chat: direct messages', () => {
   it('allows notes to self: dm:<id>:<id>, delivered to the other tabs only', async () => {
     const alice = await pool.user(2);
     const note = await send(alice.tabs[0], { to: alice.user.id, content: 'remember the milk' });
-    expect(note).toMatchObject({ conversationId: `dm:${alice.user.id}:${alice.user.id}`, seq: 1, to: alice.user.id });
+    expect(note).toMatchObject({ conversationId: dmConversationId(alice.user.id, alice.user.id), seq: 1, to: alice.user.id });
     await alice.tabs[1].waitFor('message:new', (m) => m.id === note.id);
     await settle();
     expect(alice.tabs[0].all('message:new')).toEqual([]);

@@ -1,9 +1,10 @@
 import request from 'supertest';
 import type { Message } from '../src/contracts';
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
 import { settle } from './support/clients';
 import { createTestDatabase } from './support/databases';
-import { ClientPool, createRoom, dmId, send } from './support/chat';
+import { ClientPool, createRoom, send } from './support/chat';
 
 describe('chat: history, read pointers, conversation list', () => {
   let t: TestApp;
@@ -52,7 +53,7 @@ describe('chat: history, read pointers, conversation list', () => {
       sent = [];
       for (let i = 1; i <= 7; i++)
         sent.push(await send(i % 2 ? alice.tabs[0] : bob.tabs[0], { to: i % 2 ? bob.user.id : alice.user.id, content: `m${i}` }));
-      conversationId = dmId(alice.user.id, bob.user.id);
+      conversationId = dmConversationId(alice.user.id, bob.user.id);
     });
 
     const seqs = (page: { messages: Message[] }) => page.messages.map((m) => m.seq);
@@ -104,12 +105,12 @@ describe('chat: history, read pointers, conversation list', () => {
         ok: false,
         error: { code: 'NOT_FOUND' },
       });
-      expect(await carol.tabs[0].request('message:history', { conversationId: dmId(carol.user.id, 'ghost') })).toMatchObject({
+      expect(await carol.tabs[0].request('message:history', { conversationId: dmConversationId(carol.user.id, 'ghost') })).toMatchObject({
         ok: false,
         error: { code: 'NOT_FOUND' },
       });
       // A DM with an existing user and no messages yet is simply empty.
-      expect(await carol.tabs[0].ok('message:history', { conversationId: dmId(carol.user.id, alice.user.id) })).toEqual({
+      expect(await carol.tabs[0].ok('message:history', { conversationId: dmConversationId(carol.user.id, alice.user.id) })).toEqual({
         messages: [],
         hasMore: false,
       });
@@ -211,7 +212,7 @@ describe('chat: history, read pointers, conversation list', () => {
     const bob = await pool.user();
     const carol = await pool.user();
     for (let i = 0; i < 3; i++) await send(bob.tabs[0], { to: alice.user.id, content: `b${i}` });
-    const conversationId = dmId(alice.user.id, bob.user.id);
+    const conversationId = dmConversationId(alice.user.id, bob.user.id);
     const [a1, a2] = alice.tabs;
 
     expect(await a1.ok('message:read', { conversationId, seq: 2 })).toEqual({ conversationId, seq: 2 });

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import type { Ack } from '../src/contracts';
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { ClientPool, createRoom, dmId, send, type ChatUser } from './support/chat';
+import { ClientPool, createRoom, send, type ChatUser } from './support/chat';
 import { settle } from './support/clients';
 
 /**
@@ -21,8 +22,8 @@ describe('chat: no existence oracle for conversations', () => {
     t = await startApp();
     [alice, bob, carol, mallory] = await Promise.all([pool.user(), pool.user(), pool.user(), pool.user()]);
     await send(alice.tabs[0], { to: bob.user.id, content: 'between us' });
-    talked = dmId(alice.user.id, bob.user.id);
-    neverTalked = dmId(alice.user.id, carol.user.id);
+    talked = dmConversationId(alice.user.id, bob.user.id);
+    neverTalked = dmConversationId(alice.user.id, carol.user.id);
   });
   afterAll(async () => {
     pool.closeAll();
@@ -42,7 +43,7 @@ describe('chat: no existence oracle for conversations', () => {
     const history = [
       error(await m.request('message:history', { conversationId: talked })),
       error(await m.request('message:history', { conversationId: neverTalked })),
-      error(await m.request('message:history', { conversationId: dmId(alice.user.id, 'no-such-user') })),
+      error(await m.request('message:history', { conversationId: dmConversationId(alice.user.id, 'no-such-user') })),
     ];
     expect(history[0]).toEqual({ code: 'NOT_FOUND', message: expect.any(String) });
     expect(history).toEqual([history[0], history[0], history[0]]);

@@ -2,8 +2,8 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { ERROR_CODES, type ClientEventName, type ErrorCode, type Room } from '../src/contracts';
 import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app';
-import { dmId } from './support/chat';
 import { UsersRepository } from '../src/users/users.repository';
+import { dmConversationId } from '../src/access/conversation-id';
 import { connect, connectError, registerUser, settle, type TestClient, type TestUser } from './support/clients';
 
 /**
@@ -46,7 +46,7 @@ describe('hardening: authorization matrix', () => {
     open.push(a, b, m, mListener);
     privateRoom = await a.ok('room:create', { name: 'secret plans', visibility: 'private', members: [bob.user.id] });
     publicRoom = await a.ok('room:create', { name: 'town square', visibility: 'public' });
-    dm = dmId(alice.user.id, bob.user.id);
+    dm = dmConversationId(alice.user.id, bob.user.id);
     await a.ok('message:send', { to: bob.user.id, content: 'dm before' });
     await a.ok('message:send', { roomId: privateRoom.id, content: 'room before' });
     await a.ok('modal:open', { modalId: 'invoice-42', exclusive: true });
@@ -200,7 +200,7 @@ describe('hardening: authorization matrix', () => {
     expect((await asMallory(path(`room:${privateRoom.id}`))).body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
     expect((await asMallory(path(`room:${publicRoom.id}`))).status).toBe(403);
     expect((await asMallory(path('room:no-such-room'))).status).toBe(404);
-    expect((await asMallory(path(dmId(mallory.user.id, 'ghost')))).status).toBe(404);
+    expect((await asMallory(path(dmConversationId(mallory.user.id, 'ghost')))).status).toBe(404);
     // /users/me is always the caller.
     expect((await asMallory('/users/me')).body.id).toBe(mallory.user.id);
   });

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { io } from 'socket.io-client';
 import type { Message } from '../src/contracts';
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app';
-import { dmId } from './support/chat';
 import { connect, connectError, registerUser, type TestClient } from './support/clients';
 import { freePort, postgresBinDir, startPostgresServer, startRedisServer, type FaultServer } from './support/fault-servers';
 import { startServerProcess, waitForHttp, withTimeout, type ServerProcess } from './support/processes';
@@ -105,7 +105,7 @@ describePg('hardening faults: PostgreSQL goes away and comes back', () => {
     const after = await timedSend(a, { to: bob.user.id, content: 'after' });
     expect(after.ack.ok).toBe(true);
     await b.waitFor('message:new', (m) => m.content === 'after', 5000);
-    const history = await a.ok('message:history', { conversationId: dmId(alice.user.id, bob.user.id) });
+    const history = await a.ok('message:history', { conversationId: dmConversationId(alice.user.id, bob.user.id) });
     expect(history.messages.map((m) => [m.seq, m.content])).toEqual([
       [1, 'before'],
       [2, 'after'],
@@ -247,7 +247,7 @@ describe('hardening faults: kill -9 under send load', () => {
     expect(acked.length).toBeGreaterThanOrEqual(150);
 
     await boot(port);
-    const conversationId = dmId(alice.user.id, bob.user.id);
+    const conversationId = dmConversationId(alice.user.id, bob.user.id);
     const stored: Message[] = [];
     for (let after = 0, page = 0; page < 1000; page++) {
       const res = await request(url)

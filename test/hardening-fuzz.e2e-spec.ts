@@ -2,8 +2,8 @@ import request from 'supertest';
 import type { Socket } from 'socket.io-client';
 import { ERROR_CODES, type ClientEventName } from '../src/contracts';
 import { encodeConversationCursor } from '../src/chat/conversation-cursor';
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { dmId } from './support/chat';
 import { connect, registerUser, settle, type TestClient, type TestUser } from './support/clients';
 import { fuzzCase, fuzzSeed, RAW_PACKETS, Rng, type FuzzCase, type PayloadSpec } from './support/fuzz';
 
@@ -33,17 +33,20 @@ const SPECS: { [E in ClientEventName]: (ctx: Ctx) => PayloadSpec } = {
   'session:refresh': (c) => ({ base: { token: c.fuzzer.token }, required: ['token'] }),
   'message:send': (c) => ({ base: { to: c.control.user.id, content: 'fuzz', clientMsgId: 'fz-1' }, required: ['content', 'to'] }),
   'message:history': (c) => ({
-    base: { conversationId: dmId(c.fuzzer.user.id, c.control.user.id), before: 10, after: 0, limit: 5 },
+    base: { conversationId: dmConversationId(c.fuzzer.user.id, c.control.user.id), before: 10, after: 0, limit: 5 },
     required: ['conversationId'],
   }),
   'message:read': (c) => ({
-    base: { conversationId: dmId(c.fuzzer.user.id, c.control.user.id), seq: 0 },
+    base: { conversationId: dmConversationId(c.fuzzer.user.id, c.control.user.id), seq: 0 },
     required: ['conversationId', 'seq'],
   }),
   'conversation:list': (c) => ({
     base: {
       limit: 5,
-      before: encodeConversationCursor({ activity: new Date().toISOString(), conversationId: dmId(c.fuzzer.user.id, c.control.user.id) }),
+      before: encodeConversationCursor({
+        activity: new Date().toISOString(),
+        conversationId: dmConversationId(c.fuzzer.user.id, c.control.user.id),
+      }),
     },
     required: [],
   }),

@@ -52,10 +52,6 @@ export async function createRoom(
   return client.ok('room:create', { name, ...options });
 }
 
-export function dmId(a: string, b: string): string {
-  return a <= b ? `dm:${a}:${b}` : `dm:${b}:${a}`;
-}
-
 /** Every `message:new` content a client received so far, in order. */
 export function contents(client: TestClient): string[] {
   return client.all('message:new').map((m) => m.content);
