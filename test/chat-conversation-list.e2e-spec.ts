@@ -4,8 +4,8 @@ import { DATABASE } from '../src/storage/database.module';
 import { inBatches } from '../src/storage/in-batches';
 import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { ClientPool, createRoom, send, type ChatUser } from './support/chat';
-import type { TestClient } from './support/clients';
+import { createRoom, send } from './support/chat';
+import { ClientTracker, type TestClient, type UserWithTabs } from './support/clients';
 
 /** Every page of `conversation:list` from the start, following `next`. */
 async function walk(client: TestClient, limit: number): Promise<ConversationListResult[]> {
@@ -27,7 +27,7 @@ const nextMillisecond = () => new Promise((resolve) => setTimeout(resolve, 3));
 
 describe('chat: conversation:list pages', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp({ env: { RATE_LIMIT_BURST: '10000', RATE_LIMIT_EVENTS_PER_SEC: '10000' } });
   });
@@ -35,8 +35,8 @@ describe('chat: conversation:list pages', () => {
   afterAll(() => t.close());
 
   describe('a user with DMs, a note to self and rooms', () => {
-    let me: ChatUser;
-    let peers: ChatUser[];
+    let me: UserWithTabs;
+    let peers: UserWithTabs[];
     /** Conversation ids, most recent activity first. */
     let expected: string[];
     let unread: Map<string, number>;

@@ -1,11 +1,11 @@
 import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { settle } from './support/clients';
-import { ClientPool, contents, send } from './support/chat';
+import { ClientTracker, settle } from './support/clients';
+import { contents, send } from './support/chat';
 
 describe('chat: direct messages', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp();
   });
@@ -83,7 +83,7 @@ describe('chat: direct messages', () => {
 
   it('honours MESSAGE_MAX_LENGTH', async () => {
     const small = await startApp({ env: { MESSAGE_MAX_LENGTH: '10' } });
-    const smallPool = new ClientPool(() => small.url);
+    const smallPool = new ClientTracker(() => small.url);
     try {
       const alice = await smallPool.user();
       const bob = await smallPool.user();
@@ -126,7 +126,7 @@ describe('chat: direct messages', () => {
     // From another tab: still the same message.
     expect(await send(a2, { to: bob.user.id, content: 'once', clientMsgId: 'retry-me' })).toEqual(first);
     // A new id sent from three sockets at once (the unique index decides the race): one message.
-    const a3 = await pool.tab(alice.token);
+    const a3 = await pool.connect(alice.token);
     const raced = await Promise.all(
       [a1, a2, a3, a1, a2, a3].map((tab) => send(tab, { to: bob.user.id, content: 'raced', clientMsgId: 'race-key' })),
     );

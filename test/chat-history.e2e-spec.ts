@@ -2,13 +2,13 @@ import request from 'supertest';
 import type { Message } from '../src/contracts';
 import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { settle } from './support/clients';
+import { ClientTracker, settle, type UserWithTabs } from './support/clients';
 import { createTestDatabase } from './support/databases';
-import { ClientPool, createRoom, send } from './support/chat';
+import { createRoom, send } from './support/chat';
 
 describe('chat: history, read pointers, conversation list', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp();
   });
@@ -42,8 +42,8 @@ describe('chat: history, read pointers, conversation list', () => {
   });
 
   describe('message:history', () => {
-    let alice: Awaited<ReturnType<ClientPool['user']>>;
-    let bob: Awaited<ReturnType<ClientPool['user']>>;
+    let alice: UserWithTabs;
+    let bob: UserWithTabs;
     let sent: Message[];
     let conversationId: string;
 
@@ -171,7 +171,7 @@ describe('chat: history, read pointers, conversation list', () => {
     ];
     await send(alice.tabs[0], { to: carol.user.id, content: 'not for bob' });
 
-    const back = await pool.tab(bob.token);
+    const back = await pool.connect(bob.token);
     const { conversations, hasMore } = await back.ok('conversation:list', {});
     expect(hasMore).toBe(false);
     expect(conversations.map((c) => c.conversationId).sort()).toEqual([seen.conversationId, `room:${room.id}`].sort());
@@ -277,7 +277,7 @@ describe('chat: durability', () => {
   it('keeps acknowledged messages, seqs and read pointers across a restart on the same database', async () => {
     const database = await createTestDatabase();
     let t = await startApp({ database });
-    let pool = new ClientPool(() => t.url);
+    let pool = new ClientTracker(() => t.url);
     try {
       const alice = await pool.user();
       const bob = await pool.user();
@@ -289,9 +289,9 @@ describe('chat: durability', () => {
       await t.stop();
 
       t = await startApp({ database });
-      pool = new ClientPool(() => t.url);
-      const a = await pool.tab(alice.token);
-      const b = await pool.tab(bob.token);
+      pool = new ClientTracker(() => t.url);
+      const a = await pool.connect(alice.token);
+      const b = await pool.connect(bob.token);
       expect(await a.ok('message:history', { conversationId: dm.conversationId })).toEqual({ messages: [dm], hasMore: false });
       expect(await a.ok('message:history', { conversationId: inRoom.conversationId })).toEqual({ messages: [inRoom], hasMore: false });
       // The counter continues, the idempotency key still holds and rooms are re-subscribed on connect.

@@ -2,8 +2,8 @@ import request from 'supertest';
 import type { Ack } from '../src/contracts';
 import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { ClientPool, createRoom, send, type ChatUser } from './support/chat';
-import { settle } from './support/clients';
+import { createRoom, send } from './support/chat';
+import { ClientTracker, settle, type UserWithTabs } from './support/clients';
 
 /**
  * One answer for "does not exist" and "not yours": an outsider cannot tell whether two users
@@ -11,11 +11,11 @@ import { settle } from './support/clients';
  */
 describe('chat: no existence oracle for conversations', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
-  let alice: ChatUser;
-  let bob: ChatUser;
-  let carol: ChatUser;
-  let mallory: ChatUser;
+  const pool = new ClientTracker(() => t.url);
+  let alice: UserWithTabs;
+  let bob: UserWithTabs;
+  let carol: UserWithTabs;
+  let mallory: UserWithTabs;
   let talked: string;
   let neverTalked: string;
   beforeAll(async () => {

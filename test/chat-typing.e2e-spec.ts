@@ -1,11 +1,11 @@
 import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { settle } from './support/clients';
-import { ClientPool, createRoom } from './support/chat';
+import { ClientTracker, settle } from './support/clients';
+import { createRoom } from './support/chat';
 
 describe('chat: typing', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp();
   });

@@ -4,7 +4,7 @@ import { ERROR_CODES, type ClientEventName } from '../src/contracts';
 import { encodeConversationCursor } from '../src/chat/conversation-cursor';
 import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { connect, registerUser, settle, type TestClient, type TestUser } from './support/clients';
+import { ClientTracker, registerUser, settle, type TestClient, type TestUser } from './support/clients';
 import { fuzzCase, fuzzSeed, RAW_PACKETS, Rng, type FuzzCase, type PayloadSpec } from './support/fuzz';
 
 /**
@@ -123,7 +123,7 @@ describe('hardening: fuzzing every client event', () => {
   let control: TestClient;
   let controlPeer: TestClient;
   let bystander: TestClient;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
   const processFaults: string[] = [];
   const onRejection = (reason: unknown) => processFaults.push(`unhandledRejection: ${String(reason)}`);
   const onException = (error: Error) => processFaults.push(`uncaughtException: ${error.stack ?? String(error)}`);
@@ -150,18 +150,17 @@ describe('hardening: fuzzing every client event', () => {
       registerUser(t.url),
     ]);
     peer = peerUser;
-    fuzzA = await connect(t.url, fuzzer.token);
-    fuzzNoAck = await connect(t.url, fuzzer.token);
-    control = await connect(t.url, controlUser.token);
-    controlPeer = await connect(t.url, peer.token);
-    bystander = await connect(t.url, bystanderUser.token);
-    open.push(fuzzA, fuzzNoAck, control, controlPeer, bystander);
+    fuzzA = await clients.connect(fuzzer.token);
+    fuzzNoAck = await clients.connect(fuzzer.token);
+    control = await clients.connect(controlUser.token);
+    controlPeer = await clients.connect(peer.token);
+    bystander = await clients.connect(bystanderUser.token);
     const room = await fuzzA.ok('room:create', { name: 'fuzz base room' });
     ctx = { fuzzer, control: controlUser, roomId: room.id };
   }, 60_000);
 
   afterAll(async () => {
-    open.splice(0).forEach((c) => c.close());
+    clients.closeAll();
     await t?.close();
     process.off('unhandledRejection', onRejection);
     process.off('uncaughtException', onException);
@@ -288,8 +287,7 @@ describe('hardening: fuzzing every client event', () => {
     const rng = new Rng(seed ^ 0xbeef);
     const huge = 'y'.repeat(MAX_PAYLOAD_BYTES + 1000);
     for (const event of EVENTS) {
-      const client = await connect(t.url, ctx.fuzzer.token);
-      open.push(client);
+      const client = await clients.connect(ctx.fuzzer.token);
       const spec = SPECS[event](ctx);
       const fields = Object.keys(spec.base);
       const payload = fields.length && rng.chance(0.7) ? { ...spec.base, [rng.pick(fields)]: huge } : huge;
@@ -306,8 +304,7 @@ describe('hardening: fuzzing every client event', () => {
     const outcomes: string[] = [];
     const summary: string[] = [];
     for (const packet of RAW_PACKETS) {
-      const client = await connect(t.url, ctx.fuzzer.token);
-      open.push(client);
+      const client = await clients.connect(ctx.fuzzer.token);
       const closed = new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
       // Straight onto the engine.io transport, past socket.io-client's own encoder and checks.
       (client.socket.io.engine as unknown as { write(data: string): void }).write(packet);
