@@ -1,24 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { startApp, type TestApp } from './support/app';
-import { connect, registerUser, type TestClient, type TestUser } from './support/clients';
+import { ClientTracker, registerUser, type TestClient, type TestUser } from './support/clients';
 import { createTestDatabase } from './support/databases';
 import { E2E_WITH_REDIS, redisAvailable, testRedisPrefix } from './support/redis';
 
 /** Per-user, per-socket and per-session caps: FORBIDDEN with details.limit, nothing half-done. */
 describe('caps on rooms, presence subscriptions and open modals', () => {
   let t: TestApp;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp({ env: { MAX_ROOMS_PER_USER: '2', MAX_PRESENCE_SUBSCRIPTIONS: '3', MAX_OPEN_MODALS: '2' } });
   });
-  afterEach(() => open.splice(0).forEach((c) => c.close()));
+  afterEach(() => clients.closeAll());
   afterAll(() => t.close());
 
   const signIn = async () => {
     const user = await registerUser(t.url);
-    const client = await connect(t.url, user.token);
-    open.push(client);
-    return { ...user, client };
+    return { ...user, client: await clients.connect(user.token) };
   };
 
   it('refuses creating or joining a room beyond MAX_ROOMS_PER_USER', async () => {
@@ -43,8 +41,7 @@ describe('caps on rooms, presence subscriptions and open modals', () => {
     expect(over).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { limit: 3 } } });
     // Re-subscribing to what it has costs nothing; one more still fits.
     await watcher.client.ok('presence:subscribe', { userIds: [users[0].user.id, users[2].user.id] });
-    const target = await connect(t.url, users[3].token);
-    open.push(target);
+    await clients.connect(users[3].token);
     await new Promise((r) => setTimeout(r, 200));
     expect(watcher.client.all('presence:update').filter((p) => p.userId === users[3].user.id)).toEqual([]);
   });
@@ -71,8 +68,8 @@ describe('caps on rooms, presence subscriptions and open modals', () => {
 describe('modal caps under concurrency, per session and per user', () => {
   const CAPS = { MAX_OPEN_MODALS: '3', MAX_OPEN_MODALS_PER_USER: '5', MAX_EXCLUSIVE_MODALS_PER_USER: '2' };
   const env = { ...CAPS, RATE_LIMIT_EVENTS_PER_SEC: '10000', RATE_LIMIT_BURST: '10000' };
-  const open: TestClient[] = [];
-  afterEach(() => open.splice(0).forEach((c) => c.close()));
+  const clients = new ClientTracker();
+  afterEach(() => clients.closeAll());
 
   type Deployment = { urls: string[]; close(): Promise<void> };
   const deployments: [string, () => Promise<Deployment | undefined>][] = [
@@ -116,13 +113,12 @@ describe('modal caps under concurrency, per session and per user', () => {
       const user = await registerUser(urls[0]);
       const sockets: TestClient[] = [];
       for (let s = 0; s < sessions; s++) {
-        const first = await connect(urls[sockets.length % urls.length], user.token);
+        const first = await clients.at(urls[sockets.length % urls.length]).connect(user.token);
         sockets.push(first);
         const { sessionId } = await first.waitFor('session');
         for (let i = 1; i < socketsPerSession; i++)
-          sockets.push(await connect(urls[sockets.length % urls.length], user.token, { sessionId }));
+          sockets.push(await clients.at(urls[sockets.length % urls.length]).connect(user.token, { sessionId }));
       }
-      open.push(...sockets);
       return { user, sockets };
     }
 

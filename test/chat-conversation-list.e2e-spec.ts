@@ -2,9 +2,10 @@ import type { ConversationListResult, ConversationSummary } from '../src/contrac
 import type { Db } from '../src/storage/database';
 import { DATABASE } from '../src/storage/database.module';
 import { inBatches } from '../src/storage/in-batches';
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { ClientPool, createRoom, dmId, send, type ChatUser } from './support/chat';
-import type { TestClient } from './support/clients';
+import { createRoom, send } from './support/chat';
+import { ClientTracker, type TestClient, type UserWithTabs } from './support/clients';
 
 /** Every page of `conversation:list` from the start, following `next`. */
 async function walk(client: TestClient, limit: number): Promise<ConversationListResult[]> {
@@ -26,7 +27,7 @@ const nextMillisecond = () => new Promise((resolve) => setTimeout(resolve, 3));
 
 describe('chat: conversation:list pages', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp({ env: { RATE_LIMIT_BURST: '10000', RATE_LIMIT_EVENTS_PER_SEC: '10000' } });
   });
@@ -34,8 +35,8 @@ describe('chat: conversation:list pages', () => {
   afterAll(() => t.close());
 
   describe('a user with DMs, a note to self and rooms', () => {
-    let me: ChatUser;
-    let peers: ChatUser[];
+    let me: UserWithTabs;
+    let peers: UserWithTabs[];
     /** Conversation ids, most recent activity first. */
     let expected: string[];
     let unread: Map<string, number>;
@@ -56,12 +57,12 @@ describe('chat: conversation:list pages', () => {
         // Even peers write to me (unread for me), odd ones get a message from me.
         if (i % 2 === 0) await send(peer.tabs[0], { to: me.user.id, content: `from ${i}` });
         else await send(me.tabs[0], { to: peer.user.id, content: `to ${i}` });
-        order.push(dmId(me.user.id, peer.user.id));
-        if (i % 2 === 0) unread.set(dmId(me.user.id, peer.user.id), 1);
+        order.push(dmConversationId(me.user.id, peer.user.id));
+        if (i % 2 === 0) unread.set(dmConversationId(me.user.id, peer.user.id), 1);
       }
       await nextMillisecond();
       await send(me.tabs[0], { to: me.user.id, content: 'note to self' });
-      order.push(dmId(me.user.id, me.user.id));
+      order.push(dmConversationId(me.user.id, me.user.id));
       await nextMillisecond();
       await send(peers[1].tabs[0], { roomId: busy.id, content: 'room news 1' });
       await send(peers[0].tabs[0], { roomId: busy.id, content: 'room news 2' });
@@ -77,7 +78,7 @@ describe('chat: conversation:list pages', () => {
       expect(single).toMatchObject({ hasMore: false });
       expect(single.next).toBeUndefined();
       // The note to self is listed once although I am both of its participants.
-      expect(ids(single.conversations).filter((id) => id === dmId(me.user.id, me.user.id))).toHaveLength(1);
+      expect(ids(single.conversations).filter((id) => id === dmConversationId(me.user.id, me.user.id))).toHaveLength(1);
 
       for (const limit of [1, 2, 3, 8]) {
         const pages = await walk(me.tabs[0], limit);
@@ -95,7 +96,7 @@ describe('chat: conversation:list pages', () => {
       }
       const busy = single.conversations[0];
       expect(busy).toMatchObject({ type: 'room', room: { name: 'busy', memberCount: 3 }, lastMessage: { content: 'room news 2' } });
-      const fromPeer = single.conversations.find((c) => c.conversationId === dmId(me.user.id, peers[0].user.id));
+      const fromPeer = single.conversations.find((c) => c.conversationId === dmConversationId(me.user.id, peers[0].user.id));
       expect(fromPeer).toMatchObject({
         type: 'dm',
         peer: peers[0].user,
@@ -104,7 +105,9 @@ describe('chat: conversation:list pages', () => {
         lastReadSeq: 0,
       });
       // A peer sees only their own conversations.
-      expect(ids((await peers[2].tabs[0].ok('conversation:list', {})).conversations)).toEqual([dmId(me.user.id, peers[2].user.id)]);
+      expect(ids((await peers[2].tabs[0].ok('conversation:list', {})).conversations)).toEqual([
+        dmConversationId(me.user.id, peers[2].user.id),
+      ]);
     });
 
     it('never repeats a conversation that moved up between pages, and misses nothing that did not move', async () => {
@@ -113,7 +116,7 @@ describe('chat: conversation:list pages', () => {
       // New activity in a conversation already seen and in one not yet seen.
       const seen = expected[2];
       const unseen = expected[5];
-      const peerOf = (id: string) => peers.find((p) => dmId(me.user.id, p.user.id) === id)!;
+      const peerOf = (id: string) => peers.find((p) => dmConversationId(me.user.id, p.user.id) === id)!;
       await nextMillisecond();
       await send(peerOf(seen).tabs[0], { to: me.user.id, content: 'bump seen' });
       await nextMillisecond();
@@ -158,7 +161,10 @@ describe('chat: conversation:list pages', () => {
     const peer = await pool.user();
     await send(peer.tabs[0], { to: me.user.id, content: 'hi' });
     const c = me.tabs[0];
-    const first = { conversations: [expect.objectContaining({ conversationId: dmId(me.user.id, peer.user.id) })], hasMore: false };
+    const first = {
+      conversations: [expect.objectContaining({ conversationId: dmConversationId(me.user.id, peer.user.id) })],
+      hasMore: false,
+    };
     expect(await c.ok('conversation:list', {})).toEqual(first);
     expect(await c.ok('conversation:list')).toEqual(first);
     expect(await c.ok('conversation:list', { limit: 200 })).toEqual(first);
@@ -179,7 +185,7 @@ describe('chat: conversation:list pages', () => {
       [{ before: 'x'.repeat(513) }, 'before'],
       [{ before: 'bm9wZQ' }, 'before'],
       [{ before: cursorOf(['2024-01-01T00:00:00.000Z']) }, 'before'],
-      [{ before: cursorOf(['last tuesday', dmId(me.user.id, peer.user.id)]) }, 'before'],
+      [{ before: cursorOf(['last tuesday', dmConversationId(me.user.id, peer.user.id)]) }, 'before'],
       [{ before: cursorOf(['2024-01-01T00:00:00.000Z', 'dm:b:a']) }, 'before'],
       [{ userId: peer.user.id }, 'userId'],
     ];
@@ -212,7 +218,7 @@ describe('chat: conversation:list pages', () => {
       const [a, b] = [me.user.id, peer].sort();
       // Every 250th peer wrote once (one unread message); the others only have a conversation row.
       return {
-        id: dmId(a, b),
+        id: dmConversationId(a, b),
         kind: 'dm' as const,
         room_id: null,
         user_a: a,
@@ -273,14 +279,14 @@ describe('chat: conversation:list pages', () => {
     const first = await me.tabs[0].ok('conversation:list', {});
     expect(first.conversations).toHaveLength(100);
     expect(first.hasMore).toBe(true);
-    expect(first.conversations[0]).toMatchObject({ conversationId: dmId(me.user.id, friend.user.id), unreadCount: 1 });
+    expect(first.conversations[0]).toMatchObject({ conversationId: dmConversationId(me.user.id, friend.user.id), unreadCount: 1 });
 
     const pages = await walk(me.tabs[0], 200);
     expect(pages).toHaveLength(Math.ceil((count + 1) / 200));
     const walked = pages.flatMap((p) => p.conversations);
     expect(walked).toHaveLength(count + 1);
     expect(new Set(ids(walked)).size).toBe(count + 1);
-    expect(new Set(ids(walked))).toEqual(new Set([dmId(me.user.id, friend.user.id), ...conversations.map((c) => c.id)]));
+    expect(new Set(ids(walked))).toEqual(new Set([dmConversationId(me.user.id, friend.user.id), ...conversations.map((c) => c.id)]));
     // Latest activity first, across every page boundary.
     const activity = new Map(conversations.map((c) => [c.id, c.last_message_at]));
     const times = walked.slice(1).map((c) => activity.get(c.conversationId)!);

@@ -1,10 +1,11 @@
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { settle } from './support/clients';
-import { ClientPool, contents, dmId, send } from './support/chat';
+import { ClientTracker, settle } from './support/clients';
+import { contents, send } from './support/chat';
 
 describe('chat: direct messages', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp();
   });
@@ -21,7 +22,7 @@ describe('chat: direct messages', () => {
     const message = await send(a1, { to: bob.user.id, content: '  hello bob  ', clientMsgId: 'c-1' });
     expect(message).toEqual({
       id: expect.any(String),
-      conversationId: dmId(alice.user.id, bob.user.id),
+      conversationId: dmConversationId(alice.user.id, bob.user.id),
       seq: 1,
       from: { id: alice.user.id, username: alice.user.username },
       to: bob.user.id,
@@ -82,7 +83,7 @@ describe('chat: direct messages', () => {
 
   it('honours MESSAGE_MAX_LENGTH', async () => {
     const small = await startApp({ env: { MESSAGE_MAX_LENGTH: '10' } });
-    const smallPool = new ClientPool(() => small.url);
+    const smallPool = new ClientTracker(() => small.url);
     try {
       const alice = await smallPool.user();
       const bob = await smallPool.user();
@@ -108,7 +109,7 @@ describe('chat: direct messages', () => {
   it('allows notes to self: dm:<id>:<id>, delivered to the other tabs only', async () => {
     const alice = await pool.user(2);
     const note = await send(alice.tabs[0], { to: alice.user.id, content: 'remember the milk' });
-    expect(note).toMatchObject({ conversationId: `dm:${alice.user.id}:${alice.user.id}`, seq: 1, to: alice.user.id });
+    expect(note).toMatchObject({ conversationId: dmConversationId(alice.user.id, alice.user.id), seq: 1, to: alice.user.id });
     await alice.tabs[1].waitFor('message:new', (m) => m.id === note.id);
     await settle();
     expect(alice.tabs[0].all('message:new')).toEqual([]);
@@ -125,7 +126,7 @@ describe('chat: direct messages', () => {
     // From another tab: still the same message.
     expect(await send(a2, { to: bob.user.id, content: 'once', clientMsgId: 'retry-me' })).toEqual(first);
     // A new id sent from three sockets at once (the unique index decides the race): one message.
-    const a3 = await pool.tab(alice.token);
+    const a3 = await pool.connect(alice.token);
     const raced = await Promise.all(
       [a1, a2, a3, a1, a2, a3].map((tab) => send(tab, { to: bob.user.id, content: 'raced', clientMsgId: 'race-key' })),
     );

@@ -1,13 +1,14 @@
 import request from 'supertest';
 import type { Message } from '../src/contracts';
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { settle } from './support/clients';
+import { ClientTracker, settle, type UserWithTabs } from './support/clients';
 import { createTestDatabase } from './support/databases';
-import { ClientPool, createRoom, dmId, send } from './support/chat';
+import { createRoom, send } from './support/chat';
 
 describe('chat: history, read pointers, conversation list', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp();
   });
@@ -41,8 +42,8 @@ describe('chat: history, read pointers, conversation list', () => {
   });
 
   describe('message:history', () => {
-    let alice: Awaited<ReturnType<ClientPool['user']>>;
-    let bob: Awaited<ReturnType<ClientPool['user']>>;
+    let alice: UserWithTabs;
+    let bob: UserWithTabs;
     let sent: Message[];
     let conversationId: string;
 
@@ -52,7 +53,7 @@ describe('chat: history, read pointers, conversation list', () => {
       sent = [];
       for (let i = 1; i <= 7; i++)
         sent.push(await send(i % 2 ? alice.tabs[0] : bob.tabs[0], { to: i % 2 ? bob.user.id : alice.user.id, content: `m${i}` }));
-      conversationId = dmId(alice.user.id, bob.user.id);
+      conversationId = dmConversationId(alice.user.id, bob.user.id);
     });
 
     const seqs = (page: { messages: Message[] }) => page.messages.map((m) => m.seq);
@@ -104,12 +105,12 @@ describe('chat: history, read pointers, conversation list', () => {
         ok: false,
         error: { code: 'NOT_FOUND' },
       });
-      expect(await carol.tabs[0].request('message:history', { conversationId: dmId(carol.user.id, 'ghost') })).toMatchObject({
+      expect(await carol.tabs[0].request('message:history', { conversationId: dmConversationId(carol.user.id, 'ghost') })).toMatchObject({
         ok: false,
         error: { code: 'NOT_FOUND' },
       });
       // A DM with an existing user and no messages yet is simply empty.
-      expect(await carol.tabs[0].ok('message:history', { conversationId: dmId(carol.user.id, alice.user.id) })).toEqual({
+      expect(await carol.tabs[0].ok('message:history', { conversationId: dmConversationId(carol.user.id, alice.user.id) })).toEqual({
         messages: [],
         hasMore: false,
       });
@@ -170,7 +171,7 @@ describe('chat: history, read pointers, conversation list', () => {
     ];
     await send(alice.tabs[0], { to: carol.user.id, content: 'not for bob' });
 
-    const back = await pool.tab(bob.token);
+    const back = await pool.connect(bob.token);
     const { conversations, hasMore } = await back.ok('conversation:list', {});
     expect(hasMore).toBe(false);
     expect(conversations.map((c) => c.conversationId).sort()).toEqual([seen.conversationId, `room:${room.id}`].sort());
@@ -211,7 +212,7 @@ describe('chat: history, read pointers, conversation list', () => {
     const bob = await pool.user();
     const carol = await pool.user();
     for (let i = 0; i < 3; i++) await send(bob.tabs[0], { to: alice.user.id, content: `b${i}` });
-    const conversationId = dmId(alice.user.id, bob.user.id);
+    const conversationId = dmConversationId(alice.user.id, bob.user.id);
     const [a1, a2] = alice.tabs;
 
     expect(await a1.ok('message:read', { conversationId, seq: 2 })).toEqual({ conversationId, seq: 2 });
@@ -276,7 +277,7 @@ describe('chat: durability', () => {
   it('keeps acknowledged messages, seqs and read pointers across a restart on the same database', async () => {
     const database = await createTestDatabase();
     let t = await startApp({ database });
-    let pool = new ClientPool(() => t.url);
+    let pool = new ClientTracker(() => t.url);
     try {
       const alice = await pool.user();
       const bob = await pool.user();
@@ -288,9 +289,9 @@ describe('chat: durability', () => {
       await t.stop();
 
       t = await startApp({ database });
-      pool = new ClientPool(() => t.url);
-      const a = await pool.tab(alice.token);
-      const b = await pool.tab(bob.token);
+      pool = new ClientTracker(() => t.url);
+      const a = await pool.connect(alice.token);
+      const b = await pool.connect(bob.token);
       expect(await a.ok('message:history', { conversationId: dm.conversationId })).toEqual({ messages: [dm], hasMore: false });
       expect(await a.ok('message:history', { conversationId: inRoom.conversationId })).toEqual({ messages: [inRoom], hasMore: false });
       // The counter continues, the idempotency key still holds and rooms are re-subscribed on connect.

@@ -1,8 +1,9 @@
 import request from 'supertest';
 import type { Ack } from '../src/contracts';
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { ClientPool, createRoom, dmId, send, type ChatUser } from './support/chat';
-import { settle } from './support/clients';
+import { createRoom, send } from './support/chat';
+import { ClientTracker, settle, type UserWithTabs } from './support/clients';
 
 /**
  * One answer for "does not exist" and "not yours": an outsider cannot tell whether two users
@@ -10,19 +11,19 @@ import { settle } from './support/clients';
  */
 describe('chat: no existence oracle for conversations', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
-  let alice: ChatUser;
-  let bob: ChatUser;
-  let carol: ChatUser;
-  let mallory: ChatUser;
+  const pool = new ClientTracker(() => t.url);
+  let alice: UserWithTabs;
+  let bob: UserWithTabs;
+  let carol: UserWithTabs;
+  let mallory: UserWithTabs;
   let talked: string;
   let neverTalked: string;
   beforeAll(async () => {
     t = await startApp();
     [alice, bob, carol, mallory] = await Promise.all([pool.user(), pool.user(), pool.user(), pool.user()]);
     await send(alice.tabs[0], { to: bob.user.id, content: 'between us' });
-    talked = dmId(alice.user.id, bob.user.id);
-    neverTalked = dmId(alice.user.id, carol.user.id);
+    talked = dmConversationId(alice.user.id, bob.user.id);
+    neverTalked = dmConversationId(alice.user.id, carol.user.id);
   });
   afterAll(async () => {
     pool.closeAll();
@@ -42,7 +43,7 @@ describe('chat: no existence oracle for conversations', () => {
     const history = [
       error(await m.request('message:history', { conversationId: talked })),
       error(await m.request('message:history', { conversationId: neverTalked })),
-      error(await m.request('message:history', { conversationId: dmId(alice.user.id, 'no-such-user') })),
+      error(await m.request('message:history', { conversationId: dmConversationId(alice.user.id, 'no-such-user') })),
     ];
     expect(history[0]).toEqual({ code: 'NOT_FOUND', message: expect.any(String) });
     expect(history).toEqual([history[0], history[0], history[0]]);

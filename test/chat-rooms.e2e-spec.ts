@@ -1,10 +1,10 @@
 import { startApp, type TestApp } from './support/app';
-import { settle } from './support/clients';
-import { ClientPool, contents, createRoom, send } from './support/chat';
+import { ClientTracker, settle } from './support/clients';
+import { contents, createRoom, send } from './support/chat';
 
 describe('chat: rooms', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp();
   });
@@ -210,7 +210,7 @@ describe('chat: rooms', () => {
       const m = await send(owner.tabs[0], { roomId: room.id, content: 'gone?' });
       expect(m.seq).toBe(1);
       // A tab opened after leaving is not subscribed either.
-      const late = await pool.tab(leaver.token);
+      const late = await pool.connect(leaver.token);
       await settle(200);
       for (const tab of [...leaver.tabs, late]) expect(tab.all('message:new')).toEqual([]);
       expect(await leaver.tabs[0].request('message:send', { roomId: room.id, content: 'x' })).toMatchObject({
@@ -264,7 +264,7 @@ describe('chat: rooms', () => {
     const members = await Promise.all([pool.user(2), pool.user(1), pool.user(1)]);
     const outsider = await pool.user();
     const room = await createRoom(members[0].tabs[0], 'fanout', { members: members.slice(1).map((m) => m.user.id) });
-    const lateTab = await pool.tab(members[1].token);
+    const lateTab = await pool.connect(members[1].token);
     const m = await send(members[2].tabs[0], { roomId: room.id, content: 'to everyone' });
     const receivers = [...members[0].tabs, members[1].tabs[0], lateTab];
     for (const tab of receivers) expect(await tab.waitFor('message:new', (x) => x.id === m.id)).toEqual(m);

@@ -1,10 +1,11 @@
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { settle } from './support/clients';
-import { ClientPool, createRoom, dmId } from './support/chat';
+import { ClientTracker, settle } from './support/clients';
+import { createRoom } from './support/chat';
 
 describe('chat: typing', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp();
   });
@@ -15,7 +16,7 @@ describe('chat: typing', () => {
     const alice = await pool.user(2);
     const bob = await pool.user(2);
     const carol = await pool.user();
-    const conversationId = dmId(alice.user.id, bob.user.id);
+    const conversationId = dmConversationId(alice.user.id, bob.user.id);
     expect(await alice.tabs[0].ok('typing', { to: bob.user.id, isTyping: true })).toEqual({});
     const started = Date.now();
     for (const tab of bob.tabs) expect(await tab.waitFor('typing')).toEqual({ conversationId, userId: alice.user.id, isTyping: true });

@@ -3,8 +3,8 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { createClient, RealtimeError, type Message, type RealtimeClient, type ServerEventMap } from '../client';
 import { startApp, type TestApp } from './support/app';
-import { registerUser, type TestUser } from './support/clients';
-import { closeAllClients, connectClient, ContractValidator } from './support/typed-client';
+import { ClientTracker, registerUser, type TestUser } from './support/clients';
+import { ContractValidator } from './support/typed-client';
 
 /** Waits for the next `event` on a typed client. */
 function next<E extends keyof ServerEventMap>(client: RealtimeClient, event: E, timeoutMs = 5000): Promise<ServerEventMap[E]> {
@@ -22,12 +22,13 @@ describe('typed client (client/)', () => {
   let app: TestApp;
   let alice: TestUser;
   let bob: TestUser;
+  const clients = new ClientTracker(() => app.url);
 
   beforeAll(async () => {
     app = await startApp();
     [alice, bob] = await Promise.all([registerUser(app.url), registerUser(app.url)]);
   });
-  afterEach(() => closeAllClients());
+  afterEach(() => clients.closeAll());
   afterAll(() => app?.close());
 
   it('builds on its own, from client/ and src/contracts only', async () => {
@@ -42,8 +43,8 @@ describe('typed client (client/)', () => {
   }, 120_000);
 
   it('request resolves with the typed ack data; on() delivers typed server events', async () => {
-    const a = await connectClient(app.url, alice.token);
-    const b = await connectClient(app.url, bob.token);
+    const a = await clients.typed(alice.token);
+    const b = await clients.typed(bob.token);
     expect(a.user?.id).toBe(alice.user.id);
     const incoming = next(b, 'message:new');
     const sent: Message = await a.request('message:send', { to: bob.user.id, content: 'hello from the typed client' });
@@ -52,7 +53,7 @@ describe('typed client (client/)', () => {
   });
 
   it('a failed ack rejects with a RealtimeError carrying code, message and details', async () => {
-    const a = await connectClient(app.url, alice.token);
+    const a = await clients.typed(alice.token);
     const notFound = await a.request('room:join', { roomId: 'no-such-room' }).catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(RealtimeError);
     expect(notFound).toMatchObject({ code: 'NOT_FOUND', event: 'room:join', message: expect.any(String) });
@@ -63,7 +64,7 @@ describe('typed client (client/)', () => {
   });
 
   it('emit without an ack answers a failure with the typed exception event', async () => {
-    const a = await connectClient(app.url, alice.token);
+    const a = await clients.typed(alice.token);
     const exception = next(a, 'exception');
     a.emit('modal:close', { modalId: 'never-opened' });
     expect(await exception).toMatchObject({ event: 'modal:close', error: { code: 'NOT_FOUND' } });
@@ -71,7 +72,7 @@ describe('typed client (client/)', () => {
 
   it('keeps its session across a reconnect: same sessionId, modals still open', async () => {
     const sessions: string[] = [];
-    const a = await connectClient(app.url, alice.token, { onSession: (s) => sessions.push(s.sessionId) });
+    const a = await clients.typed(alice.token, { onSession: (s) => sessions.push(s.sessionId) });
     const first = a.sessionId!;
     await a.request('modal:open', { modalId: 'invoice-42' });
 
@@ -94,7 +95,7 @@ describe('typed client (client/)', () => {
   });
 
   it('setToken refreshes the live connection and is used for the next handshake', async () => {
-    const a = await connectClient(app.url, alice.token);
+    const a = await clients.typed(alice.token);
     const login = await request(app.url).post('/auth/login').send({ username: alice.user.username, password: alice.password }).expect(200);
     const refreshed = await a.setToken(login.body.accessToken as string);
     expect(refreshed).toEqual({ expiresAt: expect.any(String) });

@@ -1,5 +1,5 @@
 import type { Presence } from '../src/contracts';
-import { connect, registerUser, settle, type TestClient, type TestUser } from './support/clients';
+import { ClientTracker, registerUser, settle, type TestClient, type TestUser } from './support/clients';
 import { Cluster } from './support/cluster';
 import { withTimeout } from './support/processes';
 
@@ -14,21 +14,20 @@ const TTL_MS = 1500;
 describe('a cluster of server processes (node dist/main.js) sharing Redis and PostgreSQL', () => {
   let cluster: Cluster | undefined;
   let urls: string[] = [];
-  const open: TestClient[] = [];
+  const clients = new ClientTracker();
 
   beforeAll(async () => {
     cluster = await Cluster.start(3, { PRESENCE_GRACE_MS: String(GRACE_MS), PRESENCE_TTL_MS: String(TTL_MS) });
     urls = cluster?.instances.map((i) => i.url) ?? [];
   }, 60000);
-  afterEach(() => open.splice(0).forEach((c) => c.close()));
+  afterEach(() => clients.closeAll());
   afterAll(async () => {
-    open.splice(0).forEach((c) => c.close());
+    clients.closeAll();
     await cluster?.stop();
   }, 30000);
 
   const tab = async (url: string, who: TestUser, sessionId?: string) => {
-    const client = await connect(url, who.token, { sessionId });
-    open.push(client);
+    const client = await clients.at(url).connect(who.token, { sessionId });
     await client.ok('presence:list', { userIds: [who.user.id] }); // its connect listeners ran
     return client;
   };

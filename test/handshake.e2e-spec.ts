@@ -1,15 +1,15 @@
 import jwt from 'jsonwebtoken';
 import { UsersRepository } from '../src/users/users.repository';
 import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app';
-import { connect, connectError, registerUser, settle, type TestClient } from './support/clients';
+import { ClientTracker, connectError, registerUser, settle } from './support/clients';
 
 describe('socket.io handshake: JWT authentication', () => {
   let t: TestApp;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp();
   });
-  afterEach(() => open.splice(0).forEach((c) => c.close()));
+  afterEach(() => clients.closeAll());
   afterAll(() => t.close());
 
   /** Signs like the server does; a payload carrying its own `exp` gets no `expiresIn`. */
@@ -80,22 +80,19 @@ describe('socket.io handshake: JWT authentication', () => {
 
   it('accepts a valid token and sends `session` first', async () => {
     const { user, token } = await registerUser(t.url);
-    const client = await connect(t.url, token);
-    open.push(client);
+    const client = await clients.connect(token);
     expect(client.received[0]).toEqual({ event: 'session', payload: { sessionId: expect.any(String), user } });
   });
 
   it('accepts the token as an Authorization: Bearer header', async () => {
     const { user, token } = await registerUser(t.url);
-    const client = await connect(t.url, undefined, { extra: { extraHeaders: { authorization: `Bearer ${token}` } } });
-    open.push(client);
+    const client = await clients.connect(undefined, { extra: { extraHeaders: { authorization: `Bearer ${token}` } } });
     expect((await client.waitFor('session')).user.id).toBe(user.id);
   });
 
   it('tells a connection whose token expires and disconnects it', async () => {
     const { user } = await registerUser(t.url);
-    const client = await connect(t.url, sign({ sub: user.id }, { expiresIn: 1 }));
-    open.push(client);
+    const client = await clients.connect(sign({ sub: user.id }, { expiresIn: 1 }));
     await client.waitFor('session:expired', () => true, 3000);
     await settle(100);
     expect(client.socket.connected).toBe(false);
@@ -103,8 +100,7 @@ describe('socket.io handshake: JWT authentication', () => {
 
   it('session:refresh moves the expiry of a live connection', async () => {
     const { user, token } = await registerUser(t.url);
-    const client = await connect(t.url, sign({ sub: user.id }, { expiresIn: 1 }));
-    open.push(client);
+    const client = await clients.connect(sign({ sub: user.id }, { expiresIn: 1 }));
     const result = await client.ok('session:refresh', { token });
     expect(Date.parse(result.expiresAt)).toBeGreaterThan(Date.now() + 30 * 60_000);
     await settle(1500);
@@ -115,8 +111,7 @@ describe('socket.io handshake: JWT authentication', () => {
   it("session:refresh refuses bad input, an expired token and another user's token", async () => {
     const a = await registerUser(t.url);
     const b = await registerUser(t.url);
-    const client = await connect(t.url, a.token);
-    open.push(client);
+    const client = await clients.connect(a.token);
     const bad = await client.request('session:refresh', { token: 42 });
     expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', details: [{ field: 'token' }] } });
     const expired = await client.request('session:refresh', { token: sign({ sub: a.user.id, exp: 1 }) });

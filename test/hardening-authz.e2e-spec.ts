@@ -2,9 +2,9 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { ERROR_CODES, type ClientEventName, type ErrorCode, type Room } from '../src/contracts';
 import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app';
-import { dmId } from './support/chat';
 import { UsersRepository } from '../src/users/users.repository';
-import { connect, connectError, registerUser, settle, type TestClient, type TestUser } from './support/clients';
+import { dmConversationId } from '../src/access/conversation-id';
+import { ClientTracker, connect, connectError, registerUser, settle, type TestClient, type TestUser } from './support/clients';
 
 /**
  * The authorization matrix: an outsider (Mallory) tries every event and endpoint against
@@ -25,7 +25,7 @@ describe('hardening: authorization matrix', () => {
   let privateRoom: Room;
   let publicRoom: Room;
   let dm: string;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
 
   beforeAll(async () => {
     t = await startApp({
@@ -38,15 +38,14 @@ describe('hardening: authorization matrix', () => {
     });
     [alice, bob, mallory] = await Promise.all([registerUser(t.url), registerUser(t.url), registerUser(t.url)]);
     [a, b, m, mListener] = await Promise.all([
-      connect(t.url, alice.token),
-      connect(t.url, bob.token),
-      connect(t.url, mallory.token),
-      connect(t.url, mallory.token),
+      clients.connect(alice.token),
+      clients.connect(bob.token),
+      clients.connect(mallory.token),
+      clients.connect(mallory.token),
     ]);
-    open.push(a, b, m, mListener);
     privateRoom = await a.ok('room:create', { name: 'secret plans', visibility: 'private', members: [bob.user.id] });
     publicRoom = await a.ok('room:create', { name: 'town square', visibility: 'public' });
-    dm = dmId(alice.user.id, bob.user.id);
+    dm = dmConversationId(alice.user.id, bob.user.id);
     await a.ok('message:send', { to: bob.user.id, content: 'dm before' });
     await a.ok('message:send', { roomId: privateRoom.id, content: 'room before' });
     await a.ok('modal:open', { modalId: 'invoice-42', exclusive: true });
@@ -54,7 +53,7 @@ describe('hardening: authorization matrix', () => {
   });
 
   afterAll(async () => {
-    open.splice(0).forEach((c) => c.close());
+    clients.closeAll();
     await t.close();
   });
 
@@ -200,7 +199,7 @@ describe('hardening: authorization matrix', () => {
     expect((await asMallory(path(`room:${privateRoom.id}`))).body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
     expect((await asMallory(path(`room:${publicRoom.id}`))).status).toBe(403);
     expect((await asMallory(path('room:no-such-room'))).status).toBe(404);
-    expect((await asMallory(path(dmId(mallory.user.id, 'ghost')))).status).toBe(404);
+    expect((await asMallory(path(dmConversationId(mallory.user.id, 'ghost')))).status).toBe(404);
     // /users/me is always the caller.
     expect((await asMallory('/users/me')).body.id).toBe(mallory.user.id);
   });
@@ -218,8 +217,7 @@ describe('hardening: authorization matrix', () => {
     await a.ok('presence:set', { status: 'busy', statusText: 'in a meeting' });
     const carol = await registerUser(t.url);
     await a.ok('room:invite', { roomId: privateRoom.id, userId: carol.user.id });
-    const c = await connect(t.url, carol.token);
-    open.push(c);
+    const c = await clients.connect(carol.token);
     await c.ok('room:join', { roomId: privateRoom.id });
     await c.ok('room:leave', { roomId: privateRoom.id });
     await a.ok('modal:close', { modalId: 'invoice-42' });

@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { io } from 'socket.io-client';
 import type { Message } from '../src/contracts';
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app';
-import { dmId } from './support/chat';
-import { connect, connectError, registerUser, type TestClient } from './support/clients';
+import { ClientTracker, connect, connectError, registerUser, type TestClient } from './support/clients';
 import { freePort, postgresBinDir, startPostgresServer, startRedisServer, type FaultServer } from './support/fault-servers';
 import { startServerProcess, waitForHttp, withTimeout, type ServerProcess } from './support/processes';
 import { E2E_WITH_REDIS } from './support/redis';
@@ -61,7 +61,7 @@ const describePg = postgresBinDir() ? describe : describe.skip;
 describePg('hardening faults: PostgreSQL goes away and comes back', () => {
   let pg: FaultServer;
   let t: TestApp;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
 
   beforeAll(async () => {
     pg = await startPostgresServer();
@@ -69,7 +69,7 @@ describePg('hardening faults: PostgreSQL goes away and comes back', () => {
   }, 90_000);
 
   afterAll(async () => {
-    open.splice(0).forEach((c) => c.close());
+    clients.closeAll();
     await t?.stop();
     await pg?.destroy();
   }, 60_000);
@@ -77,9 +77,8 @@ describePg('hardening faults: PostgreSQL goes away and comes back', () => {
   it('reports the database on /health, fails fast with INTERNAL (no stack), and recovers without a restart', async () => {
     const alice = await registerUser(t.url);
     const bob = await registerUser(t.url);
-    const a = await connect(t.url, alice.token);
-    const b = await connect(t.url, bob.token);
-    open.push(a, b);
+    const a = await clients.connect(alice.token);
+    const b = await clients.connect(bob.token);
     expect((await timedSend(a, { to: bob.user.id, content: 'before' })).ack.ok).toBe(true);
 
     await pg.stop();
@@ -105,13 +104,12 @@ describePg('hardening faults: PostgreSQL goes away and comes back', () => {
     const after = await timedSend(a, { to: bob.user.id, content: 'after' });
     expect(after.ack.ok).toBe(true);
     await b.waitFor('message:new', (m) => m.content === 'after', 5000);
-    const history = await a.ok('message:history', { conversationId: dmId(alice.user.id, bob.user.id) });
+    const history = await a.ok('message:history', { conversationId: dmConversationId(alice.user.id, bob.user.id) });
     expect(history.messages.map((m) => [m.seq, m.content])).toEqual([
       [1, 'before'],
       [2, 'after'],
     ]);
-    const again = await connect(t.url, bob.token);
-    open.push(again);
+    await clients.connect(bob.token); // a new connection is accepted again
     expect(processFaults).toEqual([]);
   }, 120_000);
 });
@@ -119,7 +117,7 @@ describePg('hardening faults: PostgreSQL goes away and comes back', () => {
 describe('hardening faults: Redis goes away and comes back', () => {
   let redis: FaultServer;
   let t: TestApp;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
 
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -127,7 +125,7 @@ describe('hardening faults: Redis goes away and comes back', () => {
   }, 60_000);
 
   afterAll(async () => {
-    open.splice(0).forEach((c) => c.close());
+    clients.closeAll();
     await t?.close();
     await redis?.destroy();
   }, 60_000);
@@ -135,9 +133,8 @@ describe('hardening faults: Redis goes away and comes back', () => {
   it('reports redis on /health, keeps serving or fails fast, and recovers when Redis returns', async () => {
     const alice = await registerUser(t.url);
     const bob = await registerUser(t.url);
-    const a = await connect(t.url, alice.token);
-    const b = await connect(t.url, bob.token);
-    open.push(a, b);
+    const a = await clients.connect(alice.token);
+    const b = await clients.connect(bob.token);
     expect((await timedSend(a, { to: bob.user.id, content: 'before' })).ack.ok).toBe(true);
     await b.waitFor('message:new', (m) => m.content === 'before');
 
@@ -176,8 +173,7 @@ describe('hardening faults: Redis goes away and comes back', () => {
     }
     expect(after.ack.ok).toBe(true);
     await b.waitFor('message:new', (m) => m.content === 'after', 5000);
-    const fresh = await connect(t.url, bob.token);
-    open.push(fresh);
+    const fresh = await clients.connect(bob.token);
     expect((await timedSend(fresh, { to: alice.user.id, content: 'fresh' })).ack.ok).toBe(true);
     await a.waitFor('message:new', (m) => m.content === 'fresh', 5000);
     expect(processFaults).toEqual([]);
@@ -247,7 +243,7 @@ describe('hardening faults: kill -9 under send load', () => {
     expect(acked.length).toBeGreaterThanOrEqual(150);
 
     await boot(port);
-    const conversationId = dmId(alice.user.id, bob.user.id);
+    const conversationId = dmConversationId(alice.user.id, bob.user.id);
     const stored: Message[] = [];
     for (let after = 0, page = 0; page < 1000; page++) {
       const res = await request(url)

@@ -2,9 +2,9 @@ import request from 'supertest';
 import type { Socket } from 'socket.io-client';
 import { ERROR_CODES, type ClientEventName } from '../src/contracts';
 import { encodeConversationCursor } from '../src/chat/conversation-cursor';
+import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
-import { dmId } from './support/chat';
-import { connect, registerUser, settle, type TestClient, type TestUser } from './support/clients';
+import { ClientTracker, registerUser, settle, type TestClient, type TestUser } from './support/clients';
 import { fuzzCase, fuzzSeed, RAW_PACKETS, Rng, type FuzzCase, type PayloadSpec } from './support/fuzz';
 
 /**
@@ -33,17 +33,20 @@ const SPECS: { [E in ClientEventName]: (ctx: Ctx) => PayloadSpec } = {
   'session:refresh': (c) => ({ base: { token: c.fuzzer.token }, required: ['token'] }),
   'message:send': (c) => ({ base: { to: c.control.user.id, content: 'fuzz', clientMsgId: 'fz-1' }, required: ['content', 'to'] }),
   'message:history': (c) => ({
-    base: { conversationId: dmId(c.fuzzer.user.id, c.control.user.id), before: 10, after: 0, limit: 5 },
+    base: { conversationId: dmConversationId(c.fuzzer.user.id, c.control.user.id), before: 10, after: 0, limit: 5 },
     required: ['conversationId'],
   }),
   'message:read': (c) => ({
-    base: { conversationId: dmId(c.fuzzer.user.id, c.control.user.id), seq: 0 },
+    base: { conversationId: dmConversationId(c.fuzzer.user.id, c.control.user.id), seq: 0 },
     required: ['conversationId', 'seq'],
   }),
   'conversation:list': (c) => ({
     base: {
       limit: 5,
-      before: encodeConversationCursor({ activity: new Date().toISOString(), conversationId: dmId(c.fuzzer.user.id, c.control.user.id) }),
+      before: encodeConversationCursor({
+        activity: new Date().toISOString(),
+        conversationId: dmConversationId(c.fuzzer.user.id, c.control.user.id),
+      }),
     },
     required: [],
   }),
@@ -120,7 +123,7 @@ describe('hardening: fuzzing every client event', () => {
   let control: TestClient;
   let controlPeer: TestClient;
   let bystander: TestClient;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
   const processFaults: string[] = [];
   const onRejection = (reason: unknown) => processFaults.push(`unhandledRejection: ${String(reason)}`);
   const onException = (error: Error) => processFaults.push(`uncaughtException: ${error.stack ?? String(error)}`);
@@ -147,18 +150,17 @@ describe('hardening: fuzzing every client event', () => {
       registerUser(t.url),
     ]);
     peer = peerUser;
-    fuzzA = await connect(t.url, fuzzer.token);
-    fuzzNoAck = await connect(t.url, fuzzer.token);
-    control = await connect(t.url, controlUser.token);
-    controlPeer = await connect(t.url, peer.token);
-    bystander = await connect(t.url, bystanderUser.token);
-    open.push(fuzzA, fuzzNoAck, control, controlPeer, bystander);
+    fuzzA = await clients.connect(fuzzer.token);
+    fuzzNoAck = await clients.connect(fuzzer.token);
+    control = await clients.connect(controlUser.token);
+    controlPeer = await clients.connect(peer.token);
+    bystander = await clients.connect(bystanderUser.token);
     const room = await fuzzA.ok('room:create', { name: 'fuzz base room' });
     ctx = { fuzzer, control: controlUser, roomId: room.id };
   }, 60_000);
 
   afterAll(async () => {
-    open.splice(0).forEach((c) => c.close());
+    clients.closeAll();
     await t?.close();
     process.off('unhandledRejection', onRejection);
     process.off('uncaughtException', onException);
@@ -285,8 +287,7 @@ describe('hardening: fuzzing every client event', () => {
     const rng = new Rng(seed ^ 0xbeef);
     const huge = 'y'.repeat(MAX_PAYLOAD_BYTES + 1000);
     for (const event of EVENTS) {
-      const client = await connect(t.url, ctx.fuzzer.token);
-      open.push(client);
+      const client = await clients.connect(ctx.fuzzer.token);
       const spec = SPECS[event](ctx);
       const fields = Object.keys(spec.base);
       const payload = fields.length && rng.chance(0.7) ? { ...spec.base, [rng.pick(fields)]: huge } : huge;
@@ -303,8 +304,7 @@ describe('hardening: fuzzing every client event', () => {
     const outcomes: string[] = [];
     const summary: string[] = [];
     for (const packet of RAW_PACKETS) {
-      const client = await connect(t.url, ctx.fuzzer.token);
-      open.push(client);
+      const client = await clients.connect(ctx.fuzzer.token);
       const closed = new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
       // Straight onto the engine.io transport, past socket.io-client's own encoder and checks.
       (client.socket.io.engine as unknown as { write(data: string): void }).write(packet);

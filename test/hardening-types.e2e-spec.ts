@@ -1,8 +1,8 @@
 import request from 'supertest';
 import type { ClientEventName, FieldError, JsonSchema } from '../src/contracts';
+import { dmConversationId } from '../src/access/conversation-id';
 import { documentedPayloads, payloadSchema } from './support/contract';
 import { startApp, type TestApp } from './support/app';
-import { dmId } from './support/chat';
 import { connect, registerUser, type TestClient, type TestUser } from './support/clients';
 
 /**
@@ -138,7 +138,10 @@ describe('hardening: strict types on every event and REST query', () => {
   describe('REST query strings: only plain decimal digits are numbers', () => {
     const routes = () => [
       { path: '/users', params: ['limit'] },
-      { path: `/conversations/${encodeURIComponent(dmId(me.user.id, peer.user.id))}/messages`, params: ['before', 'after', 'limit'] },
+      {
+        path: `/conversations/${encodeURIComponent(dmConversationId(me.user.id, peer.user.id))}/messages`,
+        params: ['before', 'after', 'limit'],
+      },
     ];
     const BAD = ['0x10', '1e1', '', '1.5', '-1', ' 5', '+5', '05', 'true', 'NaN', '5abc'];
 

@@ -6,7 +6,7 @@ import { io, type Socket } from 'socket.io-client';
 import { createClient } from '../client';
 import { UserEventBudgets } from '../src/realtime/limits/user-event-budget';
 import { startApp, type TestApp } from './support/app';
-import { connect, registerUser, type TestClient, type TestUser } from './support/clients';
+import { ClientTracker, connect, registerUser, type TestClient, type TestUser } from './support/clients';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { startRedisServer, type FaultServer } from './support/fault-servers';
 import { eventually, metric, RawSocket } from './support/raw-socket';
@@ -50,8 +50,7 @@ function attempt(url: string, token: string): Attempt {
 
 describe('hardening wire: a client that stops reading is disconnected at MAX_SOCKET_BUFFER_BYTES', () => {
   let t: TestApp;
-  const open: TestClient[] = [];
-  const raws: RawSocket[] = [];
+  const clients = new ClientTracker(() => t.url);
   const content = 'x'.repeat(16_000);
 
   beforeAll(async () => {
@@ -66,10 +65,7 @@ describe('hardening wire: a client that stops reading is disconnected at MAX_SOC
       },
     });
   });
-  afterEach(() => {
-    open.splice(0).forEach((c) => c.close());
-    raws.splice(0).forEach((r) => r.terminate());
-  });
+  afterEach(() => clients.closeAll());
   afterAll(() => t.close());
 
   /** Sends 16 KB DMs to `to` in waves until `done()` or a bound (count and time) is reached. */
@@ -87,11 +83,9 @@ describe('hardening wire: a client that stops reading is disconnected at MAX_SOC
 
   it('destroys a paused websocket of the user, keeps the reading one, and counts it', async () => {
     const victim = await registerUser(t.url);
-    const sender = await connect(t.url, (await registerUser(t.url)).token);
-    const reader = await connect(t.url, victim.token);
-    open.push(sender, reader);
-    const stalled = await RawSocket.connect(t.url, victim.token);
-    raws.push(stalled);
+    const sender = await clients.connect((await registerUser(t.url)).token);
+    const reader = await clients.connect(victim.token);
+    const stalled = clients.track(await RawSocket.connect(t.url, victim.token));
     stalled.pause();
     expect(await connectionsOf(sender, victim.user.id)).toBe(2);
     const before = metric(await scrape(t), 'realtime_slow_consumer_disconnects_total');
@@ -120,8 +114,7 @@ describe('hardening wire: a client that stops reading is disconnected at MAX_SOC
 
   it('destroys a long-polling connection that stops polling, and refuses its next poll', async () => {
     const victim = await registerUser(t.url);
-    const sender = await connect(t.url, (await registerUser(t.url)).token);
-    open.push(sender);
+    const sender = await clients.connect((await registerUser(t.url)).token);
     const handshake = await request(t.url).get('/socket.io/?EIO=4&transport=polling').expect(200);
     const { sid } = JSON.parse(handshake.text.slice(1)) as { sid: string };
     const path = `/socket.io/?EIO=4&transport=polling&sid=${sid}`;
@@ -143,19 +136,18 @@ describe('hardening wire: a client that stops reading is disconnected at MAX_SOC
 
 describe('hardening wire: heartbeat and handshake timeout', () => {
   let t: TestApp;
-  const raws: RawSocket[] = [];
+  const clients = new ClientTracker(() => t.url);
 
   beforeAll(async () => {
     t = await startApp({ env: { PING_INTERVAL_MS: '200', PING_TIMEOUT_MS: '200', HANDSHAKE_TIMEOUT_MS: '600' } });
   });
-  afterEach(() => raws.splice(0).forEach((r) => r.terminate()));
+  afterEach(() => clients.closeAll());
   afterAll(() => t.close());
 
   it('drops a client that sends unsolicited pongs instead of answering pings; keeps one that answers', async () => {
     const user = await registerUser(t.url);
-    const honest = await RawSocket.connect(t.url, user.token);
-    const abuser = await RawSocket.connect(t.url, user.token);
-    raws.push(honest, abuser);
+    const honest = clients.track(await RawSocket.connect(t.url, user.token));
+    const abuser = clients.track(await RawSocket.connect(t.url, user.token));
     abuser.answerPings = false;
     const pongs = setInterval(() => abuser.send('3'), 50);
     try {
@@ -172,17 +164,15 @@ describe('hardening wire: heartbeat and handshake timeout', () => {
 
   it('drops a client that answers nothing within the ping timeout', async () => {
     const user = await registerUser(t.url);
-    const silent = await RawSocket.connect(t.url, user.token);
-    raws.push(silent);
+    const silent = clients.track(await RawSocket.connect(t.url, user.token));
     silent.answerPings = false;
     await silent.waitClosed(5000);
   });
 
   it('closes a websocket that never sends CONNECT, or never authenticates, after HANDSHAKE_TIMEOUT_MS', async () => {
     const before = metric(await scrape(t), 'realtime_handshakes_refused_total', { code: 'TIMEOUT' });
-    const mute = await RawSocket.open(t.url);
-    const refused = await RawSocket.open(t.url);
-    raws.push(mute, refused);
+    const mute = clients.track(await RawSocket.open(t.url));
+    const refused = clients.track(await RawSocket.open(t.url));
     refused.send(`40${JSON.stringify({ token: 'not-a-token' })}`);
     expect(await refused.waitFrame((f) => f.startsWith('44'))).toContain('UNAUTHORIZED');
     await Promise.all([mute.waitClosed(5000), refused.waitClosed(5000)]);
@@ -194,8 +184,7 @@ describe('hardening wire: heartbeat and handshake timeout', () => {
   it('frees the TCP connection of a handshake that never completes even when the client does not read', async () => {
     const server = t.app.getHttpServer();
     const baseline = await openSockets(server);
-    const stalled = await RawSocket.open(t.url);
-    raws.push(stalled);
+    const stalled = clients.track(await RawSocket.open(t.url));
     stalled.pause();
     expect(await openSockets(server)).toBe(baseline + 1);
     await eventually(
@@ -229,8 +218,7 @@ describe('hardening wire: heartbeat and handshake timeout', () => {
 
   it('keeps a connection that completed the handshake past the handshake timeout', async () => {
     const user = await registerUser(t.url);
-    const client = await RawSocket.connect(t.url, user.token);
-    raws.push(client);
+    const client = clients.track(await RawSocket.connect(t.url, user.token));
     // 200 ms pings: 6 of them take longer than the 600 ms handshake timeout.
     await client.waitPings(6, 10_000);
     expect(client.closed).toBe(false);
@@ -239,20 +227,14 @@ describe('hardening wire: heartbeat and handshake timeout', () => {
 
 describe('hardening wire: MAX_CONNECTIONS_PER_USER', () => {
   let t: TestApp;
-  const open: TestClient[] = [];
-  const sockets: Socket[] = [];
-  const raws: RawSocket[] = [];
+  const clients = new ClientTracker(() => t.url);
   let observer: TestClient;
 
   beforeAll(async () => {
     t = await startApp({ env: { MAX_CONNECTIONS_PER_USER: '5', PRESENCE_GRACE_MS: '100' } });
     observer = await connect(t.url, (await registerUser(t.url)).token);
   });
-  afterEach(() => {
-    open.splice(0).forEach((c) => c.close());
-    sockets.splice(0).forEach((s) => s.disconnect());
-    raws.splice(0).forEach((r) => r.terminate());
-  });
+  afterEach(() => clients.closeAll());
   afterAll(async () => {
     observer.close();
     await t.close();
@@ -262,7 +244,7 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER', () => {
     const user = await registerUser(t.url);
     const before = metric(await scrape(t), 'realtime_handshakes_refused_total', { code: 'FORBIDDEN' });
     const attempts = Array.from({ length: 24 }, () => attempt(t.url, user.token));
-    sockets.push(...attempts.map((a) => a.socket));
+    attempts.forEach((a) => clients.track(a.socket));
     const outcomes = await Promise.all(attempts.map((a) => a.outcome));
     expect(outcomes.filter((o) => o.ok)).toHaveLength(5);
     const refused = outcomes.filter((o) => !o.ok);
@@ -280,7 +262,7 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER', () => {
     expect(metric(await scrape(t), 'realtime_handshakes_refused_total', { code: 'FORBIDDEN' })).toBe(before + 19);
 
     // Another user is not affected.
-    open.push(await connect(t.url, (await registerUser(t.url)).token));
+    await clients.connect((await registerUser(t.url)).token);
     // The typed client rejects ready() with the code and the limit.
     const typed = createClient(t.url, user.token, { socket: { forceNew: true } });
     try {
@@ -295,15 +277,15 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER', () => {
       (await connectionsOf(observer, user.user.id)) === 4 ? true : undefined,
     );
     const next = attempt(t.url, user.token);
-    sockets.push(next.socket);
+    clients.track(next.socket);
     expect(await next.outcome).toEqual({ ok: true });
     const over = attempt(t.url, user.token);
-    sockets.push(over.socket);
+    clients.track(over.socket);
     expect(await over.outcome).toMatchObject({ ok: false, message: 'forbidden' });
     expect(await connectionsOf(observer, user.user.id)).toBe(5);
 
     // Nothing is left behind once they all go.
-    sockets.splice(0).forEach((s) => s.disconnect());
+    [...attempts, next, over].forEach((a) => a.socket.disconnect());
     await eventually('every socket left the registry', async () =>
       (await connectionsOf(observer, user.user.id)) === 0 ? true : undefined,
     );
@@ -324,7 +306,7 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER', () => {
       (await connectionsOf(observer, user.user.id)) === 0 ? true : undefined,
     );
     // The cap is free again: 5 real connections still fit.
-    for (let i = 0; i < 5; i++) open.push(await connect(t.url, user.token));
+    for (let i = 0; i < 5; i++) await clients.connect(user.token);
     expect(await connectionsOf(observer, user.user.id)).toBe(5);
   }, 30_000);
 });
@@ -334,7 +316,7 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER across two instances on one R
   let b: TestApp;
   let database: TestDatabase;
   let redis: ReturnType<typeof testRedisPrefix>;
-  const sockets: Socket[] = [];
+  const clients = new ClientTracker();
   let skip = false;
 
   beforeAll(async () => {
@@ -353,7 +335,7 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER across two instances on one R
     b = await startApp(shared);
   });
   afterAll(async () => {
-    sockets.splice(0).forEach((s) => s.disconnect());
+    clients.closeAll();
     await a?.stop();
     await b?.stop();
     await database?.drop();
@@ -364,7 +346,7 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER across two instances on one R
     if (skip) return;
     const user = await registerUser(a.url);
     const attempts = Array.from({ length: 24 }, (_, i) => attempt((i % 2 ? a : b).url, user.token));
-    sockets.push(...attempts.map((x) => x.socket));
+    attempts.forEach((x) => clients.track(x.socket));
     const outcomes = await Promise.all(attempts.map((x) => x.outcome));
     expect(outcomes.filter((o) => o.ok)).toHaveLength(5);
     expect(outcomes.filter((o) => !o.ok && o.message === 'forbidden')).toHaveLength(19);
@@ -373,7 +355,7 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER across two instances on one R
 
 describe('hardening wire: per-user event budget', () => {
   let t: TestApp;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
   const userEnv = {
     RATE_LIMIT_EVENTS_PER_SEC: '1',
     RATE_LIMIT_BURST: '100',
@@ -385,7 +367,7 @@ describe('hardening wire: per-user event budget', () => {
   beforeAll(async () => {
     t = await startApp({ env: userEnv });
   });
-  afterEach(() => open.splice(0).forEach((c) => c.close()));
+  afterEach(() => clients.closeAll());
   afterAll(() => t.close());
 
   /** Sends `count` cheap events at once; returns how many were allowed and the RATE_LIMITED acks. */
@@ -397,9 +379,8 @@ describe('hardening wire: per-user event budget', () => {
 
   it('refuses a user whose sockets together pass the budget, each within its own limit; others are unaffected', async () => {
     const user = await registerUser(t.url);
-    const tabs = [await connect(t.url, user.token), await connect(t.url, user.token)];
-    const other = await connect(t.url, (await registerUser(t.url)).token);
-    open.push(...tabs, other);
+    const tabs = [await clients.connect(user.token), await clients.connect(user.token)];
+    const other = await clients.connect((await registerUser(t.url)).token);
     const [first, second, bystander] = await Promise.all([burst(tabs[0], 10), burst(tabs[1], 10), burst(other, 10)]);
     const allowed = first.allowed + second.allowed;
     // 12 at once plus at most the refill (1/s) during the test; the per-socket limits alone would allow 20.
@@ -416,15 +397,14 @@ describe('hardening wire: per-user event budget', () => {
     // Per-user state lasts only while the user has sockets here.
     const budgets = t.app.get(UserEventBudgets);
     const held = budgets.size;
-    open.splice(0).forEach((c) => c.close());
+    clients.closeAll();
     await eventually('per-user state released', async () => (budgets.size <= held - 2 ? true : undefined));
   });
 
   it('counts refusals by the user budget towards the flooding disconnect', async () => {
     const user = await registerUser(t.url);
-    const drain = await connect(t.url, user.token);
-    const flooder = await connect(t.url, user.token);
-    open.push(drain, flooder);
+    const drain = await clients.connect(user.token);
+    const flooder = await clients.connect(user.token);
     await burst(drain, 12);
     const disconnected = new Promise<string>((resolve) => flooder.socket.once('disconnect', resolve));
     for (let i = 0; i < 40; i++) flooder.socket.emit('modal:list', {});
@@ -460,8 +440,7 @@ describe('hardening wire: per-user event budget', () => {
     it('holds the budget for a user with a socket on each instance', async () => {
       if (skip) return;
       const user = await registerUser(a.url);
-      const tabs = [await connect(a.url, user.token), await connect(b.url, user.token)];
-      open.push(...tabs);
+      const tabs = [await clients.at(a.url).connect(user.token), await clients.at(b.url).connect(user.token)];
       const results = await Promise.all([burst(tabs[0], 10), burst(tabs[1], 10)]);
       const allowed = results[0].allowed + results[1].allowed;
       // Each instance alone would allow 10 + 10. Shared: the burst plus the refill; an instance
@@ -477,14 +456,14 @@ describe('hardening wire: /metrics while Redis is down', () => {
   let redis: FaultServer;
   let redisDown = false;
   let t: TestApp;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
 
   beforeAll(async () => {
     redis = await startRedisServer();
     t = await startApp({ env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `rt-wire:${randomBytes(4).toString('hex')}` } });
   }, 60_000);
   afterAll(async () => {
-    open.splice(0).forEach((c) => c.close());
+    clients.closeAll();
     // The app closes its Redis connections cleanly only with Redis up.
     if (redisDown) await redis.start();
     await t?.close();
@@ -493,7 +472,7 @@ describe('hardening wire: /metrics while Redis is down', () => {
 
   it('answers 200 with realtime_dependency_up{dependency="redis"} 0 and the last online-user count', async () => {
     const user: TestUser = await registerUser(t.url);
-    open.push(await connect(t.url, user.token));
+    await clients.connect(user.token);
     const up = await scrape(t);
     expect(metric(up, 'realtime_dependency_up', { dependency: 'redis' })).toBe(1);
     expect(metric(up, 'realtime_online_users')).toBe(1);

@@ -1,10 +1,10 @@
 import request from 'supertest';
 import { startApp, type TestApp } from './support/app';
-import { connect, registerUser, type TestClient } from './support/clients';
+import { ClientTracker, registerUser } from './support/clients';
 
 describe('limits: event rate, payload size, login throttling', () => {
   let t: TestApp;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp({
       env: {
@@ -16,13 +16,12 @@ describe('limits: event rate, payload size, login throttling', () => {
       },
     });
   });
-  afterEach(() => open.splice(0).forEach((c) => c.close()));
+  afterEach(() => clients.closeAll());
   afterAll(() => t.close());
 
   it('answers events over the burst with RATE_LIMITED and retryAfterMs, without touching other sockets', async () => {
-    const flooder = await connect(t.url, (await registerUser(t.url)).token);
-    const bystander = await connect(t.url, (await registerUser(t.url)).token);
-    open.push(flooder, bystander);
+    const flooder = await clients.connect((await registerUser(t.url)).token);
+    const bystander = await clients.connect((await registerUser(t.url)).token);
     const acks = await Promise.all(Array.from({ length: 8 }, () => flooder.request('session:refresh', {})));
     const limited = acks.filter((a) => !a.ok && a.error.code === 'RATE_LIMITED');
     expect(limited.length).toBeGreaterThanOrEqual(3);
@@ -35,25 +34,22 @@ describe('limits: event rate, payload size, login throttling', () => {
   });
 
   it('emits `exception` with RATE_LIMITED when the limited event had no ack', async () => {
-    const client = await connect(t.url, (await registerUser(t.url)).token);
-    open.push(client);
+    const client = await clients.connect((await registerUser(t.url)).token);
     for (let i = 0; i < 7; i++) client.socket.emit('session:refresh', {});
     const exception = await client.waitFor('exception', (e) => e.error.code === 'RATE_LIMITED');
     expect(exception.event).toBe('session:refresh');
   });
 
   it('disconnects a socket that keeps flooding', async () => {
-    const client = await connect(t.url, (await registerUser(t.url)).token);
-    open.push(client);
+    const client = await clients.connect((await registerUser(t.url)).token);
     const disconnected = new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
     for (let i = 0; i < 60; i++) client.socket.emit('session:refresh', {});
     expect(await disconnected).toBe('io server disconnect');
   });
 
   it('drops a socket.io packet over MAX_PAYLOAD_BYTES and keeps serving others', async () => {
-    const big = await connect(t.url, (await registerUser(t.url)).token);
-    const other = await connect(t.url, (await registerUser(t.url)).token);
-    open.push(big, other);
+    const big = await clients.connect((await registerUser(t.url)).token);
+    const other = await clients.connect((await registerUser(t.url)).token);
     const disconnected = new Promise<string>((resolve) => big.socket.once('disconnect', resolve));
     big.socket.emit('session:refresh', { token: 'x'.repeat(10_000) });
     expect(await disconnected).toBe('transport close');

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { startApp, type TestApp } from './support/app';
-import { connect, registerUser, type TestClient } from './support/clients';
+import { ClientTracker, registerUser } from './support/clients';
 
 /** Reads one sample from Prometheus text, e.g. value(text, 'realtime_events_total', { event: 'x' }). */
 function value(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -11,12 +11,12 @@ function value(text: string, name: string, labels: Record<string, string> = {}):
 
 describe('GET /metrics', () => {
   let t: TestApp;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp();
   });
   afterAll(async () => {
-    open.forEach((c) => c.close());
+    clients.closeAll();
     await t.close();
   });
 
@@ -31,8 +31,8 @@ describe('GET /metrics', () => {
   it('counts connections, online users, events by outcome, ack latency and errors after real traffic', async () => {
     const before = await scrape();
     const alice = await registerUser(t.url);
-    open.push(await connect(t.url, alice.token), await connect(t.url, alice.token));
-    const client = open[0];
+    const client = await clients.connect(alice.token);
+    await clients.connect(alice.token);
     await client.request('session:refresh', { token: alice.token });
     await client.request('session:refresh', { token: 5 });
     await client.request('nope:nope' as never, {});

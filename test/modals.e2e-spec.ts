@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestApp } from './support/app';
-import { settle, type TestClient } from './support/clients';
-import { AFTER_GRACE_MS, Clients, GRACE_MS, startPresenceApp, type SignedIn } from './support/presence';
+import { ClientTracker, settle, type SignedIn, type TestClient } from './support/clients';
+import { AFTER_GRACE_MS, GRACE_MS, startPresenceApp } from './support/presence';
 
 const modalId = (name: string) => `${name}-${randomBytes(3).toString('hex')}`;
 const viewerOf = (who: SignedIn, exclusive: boolean) => ({
@@ -16,7 +16,7 @@ const about = <E extends 'modal:opened' | 'modal:closed'>(client: TestClient, ev
 
 describe('modals: open, close, list, snapshot and release', () => {
   let t: TestApp;
-  const clients = new Clients();
+  const clients = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startPresenceApp();
   });
@@ -24,12 +24,12 @@ describe('modals: open, close, list, snapshot and release', () => {
   afterAll(() => t?.close());
 
   it('sends modal:state right after session, with what is open, to a late joiner', async () => {
-    const alice = await clients.signIn(t);
+    const alice = await clients.signIn();
     const [m1, m2] = [modalId('invoice'), modalId('editor')];
     await alice.client.ok('modal:open', { modalId: m1, exclusive: true });
     await alice.client.ok('modal:open', { modalId: m2 });
 
-    const late = await clients.signIn(t);
+    const late = await clients.signIn();
     const state = await late.client.waitFor('modal:state');
     expect(late.client.received.map((r) => r.event).slice(0, 2)).toEqual(['session', 'modal:state']);
     expect(state.modals).toEqual(
@@ -41,8 +41,8 @@ describe('modals: open, close, list, snapshot and release', () => {
   });
 
   it('announces an open to every connected user once; re-opening in the same session is a no-op', async () => {
-    const alice = await clients.signIn(t);
-    const bob = await clients.signIn(t);
+    const alice = await clients.signIn();
+    const bob = await clients.signIn();
     const id = modalId('record');
     const ack = await alice.client.ok('modal:open', { modalId: id });
     expect(ack).toEqual({ modalId: id, viewers: [viewerOf(alice, false)] });
@@ -60,9 +60,9 @@ describe('modals: open, close, list, snapshot and release', () => {
   });
 
   it('refuses another user while someone holds a modal exclusively, with the holder in details', async () => {
-    const alice = await clients.signIn(t);
-    const bob = await clients.signIn(t);
-    const observer = await clients.signIn(t);
+    const alice = await clients.signIn();
+    const bob = await clients.signIn();
+    const observer = await clients.signIn();
     const id = modalId('exclusive');
     const held = await alice.client.ok('modal:open', { modalId: id, exclusive: true });
     await observer.client.waitFor('modal:opened', (e) => e.modalId === id);
@@ -72,7 +72,7 @@ describe('modals: open, close, list, snapshot and release', () => {
       expect(ack).toEqual({ ok: false, error: { code: 'CONFLICT', message: expect.any(String), details: { holder: held.viewers[0] } } });
     }
     // Alice's other tab is the same user: it may open it too (and is listed as its own viewer).
-    const aliceTab2 = await clients.connect(t, alice);
+    const aliceTab2 = await clients.signIn(alice);
     const both = await aliceTab2.client.ok('modal:open', { modalId: id, exclusive: true });
     expect(both.viewers).toEqual([viewerOf(alice, true), viewerOf(aliceTab2, true)]);
     await observer.client.waitFor('modal:opened', (e) => e.modalId === id && e.viewer.sessionId === aliceTab2.sessionId);
@@ -82,8 +82,8 @@ describe('modals: open, close, list, snapshot and release', () => {
   });
 
   it('refuses an exclusive open while another user has the modal open', async () => {
-    const alice = await clients.signIn(t);
-    const bob = await clients.signIn(t);
+    const alice = await clients.signIn();
+    const bob = await clients.signIn();
     const id = modalId('shared');
     const opened = await alice.client.ok('modal:open', { modalId: id });
     const refused = await bob.client.request('modal:open', { modalId: id, exclusive: true });
@@ -100,13 +100,13 @@ describe('modals: open, close, list, snapshot and release', () => {
   });
 
   it('releases on close (reason closed); closing a modal this session does not have is NOT_FOUND and announces nothing', async () => {
-    const alice = await clients.signIn(t);
-    const bob = await clients.signIn(t);
+    const alice = await clients.signIn();
+    const bob = await clients.signIn();
     const id = modalId('close');
     await alice.client.ok('modal:open', { modalId: id });
 
     expect(await bob.client.request('modal:close', { modalId: id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    const aliceTab2 = await clients.connect(t, alice);
+    const aliceTab2 = await clients.signIn(alice);
     expect(await aliceTab2.client.request('modal:close', { modalId: id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect((await bob.client.ok('modal:list', { modalId: id })).modals).toHaveLength(1);
 
@@ -124,8 +124,8 @@ describe('modals: open, close, list, snapshot and release', () => {
   });
 
   it("releases a disconnected session's modals after the grace period (reason disconnected)", async () => {
-    const alice = await clients.signIn(t);
-    const bob = await clients.signIn(t);
+    const alice = await clients.signIn();
+    const bob = await clients.signIn();
     const [m1, m2] = [modalId('gone-a'), modalId('gone-b')];
     await alice.client.ok('modal:open', { modalId: m1, exclusive: true });
     await alice.client.ok('modal:open', { modalId: m2 });
@@ -141,14 +141,14 @@ describe('modals: open, close, list, snapshot and release', () => {
   });
 
   it('keeps the modals of a session that resumes inside the grace period', async () => {
-    const alice = await clients.signIn(t);
-    const bob = await clients.signIn(t);
+    const alice = await clients.signIn();
+    const bob = await clients.signIn();
     const id = modalId('resume');
     const opened = await alice.client.ok('modal:open', { modalId: id, exclusive: true });
 
     alice.client.close();
     await settle(50);
-    const resumed = await clients.connect(t, alice, { sessionId: alice.sessionId });
+    const resumed = await clients.signIn(alice, { sessionId: alice.sessionId });
     expect(resumed.sessionId).toBe(alice.sessionId);
     expect((await resumed.client.waitFor('modal:state')).modals).toContainEqual(opened);
     await settle(AFTER_GRACE_MS);
@@ -160,9 +160,9 @@ describe('modals: open, close, list, snapshot and release', () => {
   });
 
   it('keeps modals while another socket of the same session is connected', async () => {
-    const alice = await clients.signIn(t);
-    const sameSession = await clients.connect(t, alice, { sessionId: alice.sessionId });
-    const bob = await clients.signIn(t);
+    const alice = await clients.signIn();
+    const sameSession = await clients.signIn(alice, { sessionId: alice.sessionId });
+    const bob = await clients.signIn();
     const id = modalId('two-sockets');
     await alice.client.ok('modal:open', { modalId: id });
 
@@ -176,8 +176,8 @@ describe('modals: open, close, list, snapshot and release', () => {
   });
 
   it('answers bad input on every modal event with BAD_REQUEST and field details, and keeps serving', async () => {
-    const alice = await clients.signIn(t);
-    const bob = await clients.signIn(t);
+    const alice = await clients.signIn();
+    const bob = await clients.signIn();
     const cases: [string, unknown, string][] = [
       ['modal:open', {}, 'modalId'],
       ['modal:open', { modalId: '' }, 'modalId'],

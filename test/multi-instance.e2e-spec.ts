@@ -1,6 +1,6 @@
 import { CONNECTION_STORE, type ConnectionStore } from '../src/realtime/connections/connection-store';
 import { startApp, type TestApp } from './support/app';
-import { connect, registerUser, settle, type TestClient } from './support/clients';
+import { ClientTracker, registerUser, settle } from './support/clients';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { redisAvailable, testRedisPrefix } from './support/redis';
 
@@ -13,7 +13,7 @@ describe('two instances sharing Redis', () => {
   let b: TestApp;
   let database: TestDatabase;
   let redis: ReturnType<typeof testRedisPrefix>;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => a.url);
   let skip = false;
 
   beforeAll(async () => {
@@ -27,7 +27,7 @@ describe('two instances sharing Redis', () => {
     a = await startApp(shared);
     b = await startApp(shared);
   });
-  afterEach(() => open.splice(0).forEach((c) => c.close()));
+  afterEach(() => clients.closeAll());
   afterAll(async () => {
     await a?.stop();
     await b?.stop();
@@ -38,19 +38,17 @@ describe('two instances sharing Redis', () => {
   it('accepts a token issued by the other instance and resumes its sessions', async () => {
     if (skip) return;
     const { token } = await registerUser(a.url);
-    const onA = await connect(a.url, token);
+    const onA = await clients.connect(token);
     const { sessionId } = await onA.waitFor('session');
     onA.close();
-    const onB = await connect(b.url, token, { sessionId });
-    open.push(onB);
+    const onB = await clients.at(b.url).connect(token, { sessionId });
     expect((await onB.waitFor('session')).sessionId).toBe(sessionId);
   });
 
   it('shares the connection registry: each instance counts the sockets of both', async () => {
     if (skip) return;
     const alice = await registerUser(a.url);
-    const tabs = [await connect(a.url, alice.token), await connect(b.url, alice.token)];
-    open.push(...tabs);
+    const tabs = [await clients.connect(alice.token), await clients.at(b.url).connect(alice.token)];
     await settle(100);
     for (const app of [a, b]) {
       const store = app.app.get<ConnectionStore>(CONNECTION_STORE);
@@ -64,8 +62,7 @@ describe('two instances sharing Redis', () => {
   it('reaches sockets on the other instance through the Redis adapter', async () => {
     if (skip) return;
     const { user, token } = await registerUser(a.url);
-    const onB = await connect(b.url, token);
-    open.push(onB);
+    const onB = await clients.at(b.url).connect(token);
     const { RealtimeService } = await import('../src/realtime/realtime.service');
     a.app.get(RealtimeService).emit(`user:${user.id}`, 'session:expired', { reason: 'token_expired' });
     expect(await onB.waitFor('session:expired')).toEqual({ reason: 'token_expired' });

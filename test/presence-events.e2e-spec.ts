@@ -3,8 +3,8 @@ import request from 'supertest';
 import type { UserWithPresence } from '../src/contracts';
 import { DATABASE } from '../src/storage/database.module';
 import type { TestApp } from './support/app';
-import { settle } from './support/clients';
-import { AFTER_GRACE_MS, Clients, startPresenceApp, updatesAbout, type SignedIn } from './support/presence';
+import { ClientTracker, settle, type SignedIn } from './support/clients';
+import { AFTER_GRACE_MS, startPresenceApp, updatesAbout } from './support/presence';
 
 async function usersApi(t: TestApp, viewer: SignedIn, username: string): Promise<UserWithPresence | undefined> {
   const res = await request(t.url).get(`/users?search=${username}`).set('authorization', `Bearer ${viewer.token}`).expect(200);
@@ -13,7 +13,7 @@ async function usersApi(t: TestApp, viewer: SignedIn, username: string): Promise
 
 describe('presence: set, invisible, list and bad input', () => {
   let t: TestApp;
-  const clients = new Clients();
+  const clients = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startPresenceApp();
   });
@@ -21,10 +21,10 @@ describe('presence: set, invisible, list and bad input', () => {
   afterAll(() => t?.close());
 
   it('delivers away/busy and status text once per real change to subscribers, the true state to the other tabs', async () => {
-    const watcher = await clients.signIn(t);
-    const bystander = await clients.signIn(t);
-    const alice = await clients.signIn(t);
-    const aliceTab2 = await clients.connect(t, alice);
+    const watcher = await clients.signIn();
+    const bystander = await clients.signIn();
+    const alice = await clients.signIn();
+    const aliceTab2 = await clients.signIn(alice);
     await watcher.client.ok('presence:subscribe', { userIds: [alice.user.id] });
 
     const ack = await alice.client.ok('presence:set', { status: 'away', statusText: '  lunch  ' });
@@ -58,10 +58,10 @@ describe('presence: set, invisible, list and bad input', () => {
   });
 
   it('shows an invisible user as offline to everyone else and their true state to themselves', async () => {
-    const watcher = await clients.signIn(t);
-    const allWatcher = await clients.signIn(t);
-    const alice = await clients.signIn(t);
-    const aliceTab2 = await clients.connect(t, alice);
+    const watcher = await clients.signIn();
+    const allWatcher = await clients.signIn();
+    const alice = await clients.signIn();
+    const aliceTab2 = await clients.signIn(alice);
     await watcher.client.ok('presence:subscribe', { userIds: [alice.user.id] });
     await allWatcher.client.ok('presence:subscribe', { all: true });
 
@@ -95,7 +95,7 @@ describe('presence: set, invisible, list and bad input', () => {
 
     // Text changes, a new tab and closing tabs are invisible too.
     await alice.client.ok('presence:set', { status: 'invisible', statusText: 'still hiding' });
-    const tab3 = await clients.connect(t, alice);
+    const tab3 = await clients.signIn(alice);
     tab3.client.close();
     aliceTab2.client.close();
     await settle(AFTER_GRACE_MS);
@@ -107,8 +107,8 @@ describe('presence: set, invisible, list and bad input', () => {
   });
 
   it('emits no offline when an invisible user leaves, and a returning user starts online again', async () => {
-    const watcher = await clients.signIn(t);
-    const alice = await clients.signIn(t);
+    const watcher = await clients.signIn();
+    const alice = await clients.signIn();
     await watcher.client.ok('presence:subscribe', { userIds: [alice.user.id] });
     await alice.client.ok('presence:set', { status: 'invisible' });
     await watcher.client.waitFor('presence:update', (p) => p.userId === alice.user.id);
@@ -116,16 +116,16 @@ describe('presence: set, invisible, list and bad input', () => {
     await settle(AFTER_GRACE_MS);
     expect(updatesAbout(watcher.client, alice.user.id)).toHaveLength(1);
 
-    await clients.connect(t, alice);
+    await clients.signIn(alice);
     const online = await watcher.client.waitFor('presence:update', (p) => p.userId === alice.user.id && p.status === 'online');
     expect(online.connections).toBe(1);
   });
 
   it("lists online users, named users (unknown ids left out) and a room's members for members only", async () => {
-    const viewer = await clients.signIn(t);
-    const online = await clients.signIn(t);
-    const offline = await clients.user(t);
-    const outsider = await clients.signIn(t);
+    const viewer = await clients.signIn();
+    const online = await clients.signIn();
+    const offline = await clients.user(0);
+    const outsider = await clients.signIn();
 
     const everyone = (await viewer.client.ok('presence:list', {})).users;
     expect(everyone.map((p) => p.userId)).toEqual(expect.arrayContaining([viewer.user.id, online.user.id]));
@@ -167,8 +167,8 @@ describe('presence: set, invisible, list and bad input', () => {
   });
 
   it('answers bad input on every presence event with BAD_REQUEST and field details, and keeps serving', async () => {
-    const alice = await clients.signIn(t);
-    const watcher = await clients.signIn(t);
+    const alice = await clients.signIn();
+    const watcher = await clients.signIn();
     const tooMany = Array.from({ length: 501 }, (_, i) => `id-${i}`);
     const cases: [string, unknown, string][] = [
       ['presence:subscribe', {}, 'userIds'],

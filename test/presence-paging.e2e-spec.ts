@@ -4,8 +4,8 @@ import { PRESENCE_STORE, type PresenceStore } from '../src/presence/presence.sto
 import type { Db } from '../src/storage/database';
 import { DATABASE } from '../src/storage/database.module';
 import type { TestApp } from './support/app';
-import type { TestClient } from './support/clients';
-import { AFTER_GRACE_MS, Clients, startPresenceApp, type SignedIn } from './support/presence';
+import { ClientTracker, type SignedIn, type TestClient } from './support/clients';
+import { AFTER_GRACE_MS, startPresenceApp } from './support/presence';
 
 /**
  * Online presence answers are pages, never the whole user base: `presence:list {}` pages by user
@@ -13,7 +13,7 @@ import { AFTER_GRACE_MS, Clients, startPresenceApp, type SignedIn } from './supp
  */
 describe('presence: online users in pages', () => {
   let t: TestApp;
-  const clients = new Clients();
+  const clients = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startPresenceApp();
   });
@@ -54,10 +54,10 @@ describe('presence: online users in pages', () => {
   }
 
   it("walks every online user exactly once, in id order and pages of `limit`, without others' invisible users", async () => {
-    const watcher = await clients.signIn(t);
+    const watcher = await clients.signIn();
     const online: SignedIn[] = [];
-    for (let i = 0; i < 12; i++) online.push(await clients.signIn(t));
-    const hidden = await clients.signIn(t);
+    for (let i = 0; i < 12; i++) online.push(await clients.signIn());
+    const hidden = await clients.signIn();
     await hidden.client.ok('presence:set', { status: 'invisible' });
 
     const { users, pages } = await walk(watcher.client, 5);
@@ -91,7 +91,7 @@ describe('presence: online users in pages', () => {
     // leaving between the store's page and the presence look-up would make a page one short.
     await new Promise((resolve) => setTimeout(resolve, AFTER_GRACE_MS));
     const seeded = await seedOnline(520);
-    const watcher = await clients.signIn(t);
+    const watcher = await clients.signIn();
     const snapshot = await watcher.client.ok('presence:subscribe', { all: true });
     expect(snapshot.users).toHaveLength(500);
     expect(snapshot).toMatchObject({ hasMore: true, next: snapshot.users[499].userId });
@@ -115,7 +115,7 @@ describe('presence: online users in pages', () => {
   });
 
   it('refuses bad paging input with BAD_REQUEST naming the field', async () => {
-    const watcher = await clients.signIn(t);
+    const watcher = await clients.signIn();
     const cases: [unknown, string][] = [
       [{ limit: 0 }, 'limit'],
       [{ limit: 501 }, 'limit'],

@@ -3,8 +3,8 @@ import type { Room } from '../src/contracts';
 import type { Database } from '../src/storage/database.types';
 import { DATABASE } from '../src/storage/database.module';
 import { startApp, type TestApp } from './support/app';
-import { settle, type TestClient } from './support/clients';
-import { ClientPool, createRoom, send, type ChatUser } from './support/chat';
+import { ClientTracker, settle, type TestClient, type UserWithTabs } from './support/clients';
+import { createRoom, send } from './support/chat';
 import { createTestDatabase, E2E_ENGINE, type TestDatabase } from './support/databases';
 import { E2E_WITH_REDIS, testRedisPrefix } from './support/redis';
 
@@ -30,7 +30,7 @@ async function membershipCounts(db: Kysely<Database>, userId: string): Promise<{
 describe('rooms: consent and caps', () => {
   let t: TestApp;
   let db: Kysely<Database>;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp({ env: { MAX_ROOMS_PER_USER: String(LIMIT), ...UNLIMITED_RATE } });
     db = t.app.get<Kysely<Database>>(DATABASE);
@@ -79,7 +79,7 @@ describe('rooms: consent and caps', () => {
     expect(await membershipCounts(db, victim.user.id)).toEqual({ own: 0, added: LIMIT, invites: 1 });
 
     // Not a member: the room's messages do not reach any tab of the victim, not even a new one.
-    const lateTab = await pool.tab(victim.token);
+    const lateTab = await pool.connect(victim.token);
     const m = await send(last.tabs[0], { roomId: room.id, content: 'members only' });
     await friend.tabs[0].waitFor('message:new', (x) => x.id === m.id);
     await settle();
@@ -136,8 +136,8 @@ describe('rooms: caps under concurrent requests', () => {
   let database: TestDatabase;
   let redis: ReturnType<typeof testRedisPrefix> | undefined;
   let db: Kysely<Database>;
-  const poolA = new ClientPool(() => a.url);
-  const poolB = new ClientPool(() => b.url);
+  const poolA = new ClientTracker(() => a.url);
+  const poolB = new ClientTracker(() => b.url);
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -161,9 +161,9 @@ describe('rooms: caps under concurrent requests', () => {
   });
 
   /** Two tabs of the same user, on both instances when there are two. */
-  async function twoTabs(): Promise<ChatUser & { both: TestClient[] }> {
+  async function twoTabs(): Promise<UserWithTabs & { both: TestClient[] }> {
     const user = await poolA.user();
-    return { ...user, both: [user.tabs[0], await poolB.tab(user.token)] };
+    return { ...user, both: [user.tabs[0], await poolB.connect(user.token)] };
   }
 
   const outcome = (ack: { ok: boolean; error?: { code: string; details?: unknown } }) =>

@@ -3,8 +3,8 @@ import type { ClientEventName, Room, RoomMember } from '../src/contracts';
 import type { Database } from '../src/storage/database.types';
 import { DATABASE } from '../src/storage/database.module';
 import { startApp, type TestApp } from './support/app';
-import { settle, type TestClient } from './support/clients';
-import { ClientPool, createRoom, seedMembers, type ChatUser } from './support/chat';
+import { ClientTracker, settle, type TestClient, type UserWithTabs } from './support/clients';
+import { createRoom, seedMembers } from './support/chat';
 
 const UNLIMITED_RATE = { RATE_LIMIT_BURST: '100000', RATE_LIMIT_EVENTS_PER_SEC: '100000', RATE_LIMIT_DISCONNECT_AFTER: '100000' };
 const ROOM_EVENTS = ['room:member-joined', 'room:member-left', 'room:invited', 'message:new', 'typing', 'presence:update'];
@@ -34,7 +34,7 @@ const roomTraffic = (client: TestClient) => client.received.filter((r) => ROOM_E
 describe('rooms: member pages', () => {
   let t: TestApp;
   let db: Kysely<Database>;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp({ env: UNLIMITED_RATE });
     db = t.app.get<Kysely<Database>>(DATABASE);
@@ -43,7 +43,10 @@ describe('rooms: member pages', () => {
   afterAll(() => t.close());
 
   /** A public room of `owner` with `member` joined and `seeded` members added straight to the database. */
-  async function roomWith(seeded: number, sameTime = 7): Promise<{ room: Room; owner: ChatUser; member: ChatUser; order: string[] }> {
+  async function roomWith(
+    seeded: number,
+    sameTime = 7,
+  ): Promise<{ room: Room; owner: UserWithTabs; member: UserWithTabs; order: string[] }> {
     const owner = await pool.user();
     const member = await pool.user(2);
     const room = await createRoom(owner.tabs[0], 'big');
@@ -234,7 +237,7 @@ async function joinedAt(db: Kysely<Database>, roomId: string, userId: string): P
  */
 describe('rooms: hidden private rooms', () => {
   let t: TestApp;
-  const pool = new ClientPool(() => t.url);
+  const pool = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp({ env: UNLIMITED_RATE });
   });

@@ -3,7 +3,7 @@ import { DATABASE } from '../src/storage/database.module';
 import { CONNECTION_STORE, type ConnectionStore } from '../src/realtime/connections/connection-store';
 import { SessionSweeper } from '../src/sessions/session-sweeper.service';
 import { startApp, type TestApp } from './support/app';
-import { connect, DEFAULT_WAIT_MS, registerUser, type TestClient } from './support/clients';
+import { ClientTracker, DEFAULT_WAIT_MS, registerUser, type TestClient } from './support/clients';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -19,7 +19,7 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 describe('sessions: expiry and the per-user bound', () => {
   let t: TestApp;
   let db: Db;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
   const row = (id: string) => db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
   const ageBy = (id: string, days: number) =>
     db
@@ -41,16 +41,15 @@ describe('sessions: expiry and the per-user bound', () => {
     t = await startApp();
     db = t.app.get<Db>(DATABASE);
   });
-  afterEach(() => open.splice(0).forEach((c) => c.close()));
+  afterEach(() => clients.closeAll());
   afterAll(() => t.close());
 
   it('records the last use when the last socket of a session goes', async () => {
     const { token } = await registerUser(t.url);
-    const tab = await connect(t.url, token);
+    const tab = await clients.connect(token);
     const { sessionId } = await tab.waitFor('session');
     expect(await row(sessionId)).toMatchObject({ connected: 1 });
-    const second = await connect(t.url, token, { sessionId });
-    open.push(second);
+    const second = await clients.connect(token, { sessionId });
     await ageBy(sessionId, 2);
     tab.close();
     const store = t.app.get<ConnectionStore>(CONNECTION_STORE);
@@ -64,18 +63,17 @@ describe('sessions: expiry and the per-user bound', () => {
 
   it('does not resume a session unused for longer than SESSION_TTL_DAYS, and the sweeper deletes it', async () => {
     const { token } = await registerUser(t.url);
-    const tab = await connect(t.url, token);
+    const tab = await clients.connect(token);
     const { sessionId } = await tab.waitFor('session');
     await leave(tab, sessionId);
 
-    const recent = await connect(t.url, token);
+    const recent = await clients.connect(token);
     const recentId = (await recent.waitFor('session')).sessionId;
     await leave(recent, recentId);
     await ageBy(recentId, 29);
 
     await ageBy(sessionId, 31);
-    const again = await connect(t.url, token, { sessionId });
-    open.push(again);
+    const again = await clients.connect(token, { sessionId });
     const issued = await again.waitFor('session');
     expect(issued.sessionId).not.toBe(sessionId);
 
@@ -84,14 +82,13 @@ describe('sessions: expiry and the per-user bound', () => {
     expect(await row(sessionId)).toBeUndefined();
     // Within the TTL: kept, and resumed.
     expect(await row(recentId)).toBeDefined();
-    const resumed = await connect(t.url, token, { sessionId: recentId });
-    open.push(resumed);
+    const resumed = await clients.connect(token, { sessionId: recentId });
     expect((await resumed.waitFor('session')).sessionId).toBe(recentId);
   });
 
   it('never deletes a session that still has an open socket, however old its last use', async () => {
     const { token } = await registerUser(t.url);
-    const tab = await connect(t.url, token);
+    const tab = await clients.connect(token);
     const { sessionId } = await tab.waitFor('session');
     await ageBy(sessionId, 400);
     await t.app.get(SessionSweeper).sweep();
@@ -107,12 +104,12 @@ describe('sessions: expiry and the per-user bound', () => {
 describe('sessions: MAX_SESSIONS_PER_USER', () => {
   let t: TestApp;
   let db: Db;
-  const open: TestClient[] = [];
+  const clients = new ClientTracker(() => t.url);
   beforeAll(async () => {
     t = await startApp({ env: { MAX_SESSIONS_PER_USER: '3' } });
     db = t.app.get<Db>(DATABASE);
   });
-  afterEach(() => open.splice(0).forEach((c) => c.close()));
+  afterEach(() => clients.closeAll());
   afterAll(() => t.close());
 
   const sessionsOf = async (userId: string) =>
@@ -121,20 +118,16 @@ describe('sessions: MAX_SESSIONS_PER_USER', () => {
   it('keeps 3 sessions after 5 handshakes without sessionId, the ones with open sockets among them', async () => {
     const { user, token } = await registerUser(t.url);
     const other = await registerUser(t.url);
-    const bystander = await connect(t.url, other.token);
-    open.push(bystander);
+    const bystander = await clients.connect(other.token);
     const bystanderSession = (await bystander.waitFor('session')).sessionId;
 
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const client = await connect(t.url, token);
+      const client = await clients.connect(token);
       const { sessionId } = await client.waitFor('session');
       ids.push(sessionId);
       // Handshakes 1, 3 and 5 stay connected; 2 and 4 leave before the next one.
-      if (i % 2 === 0) {
-        open.push(client);
-        continue;
-      }
+      if (i % 2 === 0) continue;
       client.close();
       await waitUntil(`session ${i + 1} released`, async () => {
         const row = await db.selectFrom('sessions').select('connected').where('id', '=', sessionId).executeTakeFirst();
@@ -145,11 +138,9 @@ describe('sessions: MAX_SESSIONS_PER_USER', () => {
     expect(await sessionsOf(other.user.id)).toEqual([bystanderSession]);
 
     // The kept ones resume; a pruned one does not.
-    const resumed = await connect(t.url, token, { sessionId: ids[0] });
-    open.push(resumed);
+    const resumed = await clients.connect(token, { sessionId: ids[0] });
     expect((await resumed.waitFor('session')).sessionId).toBe(ids[0]);
-    const pruned = await connect(t.url, token, { sessionId: ids[1] });
-    open.push(pruned);
+    const pruned = await clients.connect(token, { sessionId: ids[1] });
     expect((await pruned.waitFor('session')).sessionId).not.toBe(ids[1]);
     // Four open sessions now: the bound holds anyway, at the cost of the user's own least recently used one.
     expect(await sessionsOf(user.id)).toHaveLength(3);

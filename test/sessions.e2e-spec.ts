@@ -1,23 +1,20 @@
 import { startApp, type TestApp } from './support/app';
-import { connect, registerUser, type TestClient } from './support/clients';
+import { ClientTracker, registerUser } from './support/clients';
 
 describe('sessions: resume and isolation', () => {
   let t: TestApp | undefined;
-  const open: TestClient[] = [];
-  afterEach(async () => {
-    open.splice(0).forEach((c) => c.close());
-  });
+  const clients = new ClientTracker(() => t!.url);
+  afterEach(() => clients.closeAll());
   afterAll(() => t?.close());
 
   it('issues a session, resumes it on reconnect, and keeps it across a restart', async () => {
     t = await startApp();
     const { user, token } = await registerUser(t.url);
-    const first = await connect(t.url, token);
+    const first = await clients.connect(token);
     const { sessionId } = await first.waitFor('session');
     first.close();
 
-    const again = await connect(t.url, token, { sessionId });
-    open.push(again);
+    const again = await clients.connect(token, { sessionId });
     expect((await again.waitFor('session')).sessionId).toBe(sessionId);
     again.close();
 
@@ -26,8 +23,7 @@ describe('sessions: resume and isolation', () => {
     const database = { url: t.databaseUrl, drop: async () => undefined };
     const restarted = await startApp({ database });
     try {
-      const afterRestart = await connect(restarted.url, token, { sessionId });
-      open.push(afterRestart);
+      const afterRestart = await clients.at(restarted.url).connect(token, { sessionId });
       expect(await afterRestart.waitFor('session')).toEqual({ sessionId, user });
     } finally {
       await restarted.stop();
@@ -39,17 +35,14 @@ describe('sessions: resume and isolation', () => {
     t ??= await startApp();
     const a = await registerUser(t.url);
     const b = await registerUser(t.url);
-    const aClient = await connect(t.url, a.token);
-    open.push(aClient);
+    const aClient = await clients.connect(a.token);
     const aSession = (await aClient.waitFor('session')).sessionId;
 
-    const bClient = await connect(t.url, b.token, { sessionId: aSession });
-    open.push(bClient);
+    const bClient = await clients.connect(b.token, { sessionId: aSession });
     const bSession = (await bClient.waitFor('session')).sessionId;
     expect(bSession).not.toBe(aSession);
 
-    const unknown = await connect(t.url, b.token, { sessionId: 'does-not-exist' });
-    open.push(unknown);
+    const unknown = await clients.connect(b.token, { sessionId: 'does-not-exist' });
     const unknownSession = (await unknown.waitFor('session')).sessionId;
     expect([aSession, bSession]).not.toContain(unknownSession);
   });
@@ -57,8 +50,7 @@ describe('sessions: resume and isolation', () => {
   it('gives two tabs of one user two sessions', async () => {
     t ??= await startApp();
     const { token } = await registerUser(t.url);
-    const [tab1, tab2] = await Promise.all([connect(t.url, token), connect(t.url, token)]);
-    open.push(tab1, tab2);
+    const [tab1, tab2] = await Promise.all([clients.connect(token), clients.connect(token)]);
     expect((await tab1.waitFor('session')).sessionId).not.toBe((await tab2.waitFor('session')).sessionId);
   });
 });

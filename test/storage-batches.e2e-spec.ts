@@ -1,3 +1,4 @@
+import { dmConversationId } from '../src/access/conversation-id';
 import { loadConfig } from '../src/config/app-config';
 import { MessagesRepository } from '../src/chat/messages.repository';
 import { closeDatabase, migrateToLatest, openDatabase, type Db } from '../src/storage/database';
@@ -70,7 +71,7 @@ describe.each(engines)('IN lookups beyond the parameter limit on %s', (engine) =
     if (skip) return;
     const reader = existing[0];
     // One unread message in every 1,000th conversation, spread over the whole id list.
-    const withMessages = ids.filter((_, i) => i % 1000 === 999).map((peer) => `dm:${reader}:${peer}`);
+    const withMessages = ids.filter((_, i) => i % 1000 === 999).map((peer) => dmConversationId(reader, peer));
     for (const id of withMessages) {
       const peer = id.split(':')[2];
       await messages.append(
@@ -85,7 +86,7 @@ describe.each(engines)('IN lookups beyond the parameter limit on %s', (engine) =
         },
       );
     }
-    const conversationIds = ids.map((peer) => `dm:${reader}:${peer}`);
+    const conversationIds = ids.map((peer) => dmConversationId(reader, peer));
     const counts = await messages.unreadCounts(reader, conversationIds);
     expect(new Map(counts)).toEqual(new Map(withMessages.map((id) => [id, 1])));
   });

@@ -1,11 +1,12 @@
 import type { AppConfig } from '../config/app-config';
 import type { User } from '../contracts';
-import type { RealtimeService } from '../realtime/realtime.service';
-import type { UsersService } from '../users/users.service';
+import { RealtimeService } from '../realtime/realtime.service';
+import { automock } from '../testing/automock';
+import { UsersService } from '../users/users.service';
 import { AppError } from '../common/errors/app-error';
-import type { MessageRow, MessagesRepository } from './messages.repository';
-import type { RoomsRepository } from './rooms.repository';
-import type { AccessRepository } from '../access/access.repository';
+import { MessagesRepository, type ConversationListRow, type ConversationRow, type MessageRow } from './messages.repository';
+import { RoomsRepository } from './rooms.repository';
+import { AccessRepository } from '../access/access.repository';
 import { AccessService } from '../access/access.service';
 import { MessagesService } from './messages.service';
 
@@ -28,45 +29,34 @@ function row(overrides: Partial<MessageRow> = {}): MessageRow {
   };
 }
 
+function conversation(id: string, lastSeq: number): ConversationRow {
+  const [kind, first, second] = id.split(':');
+  return kind === 'room'
+    ? { id, kind: 'room', room_id: first, user_a: null, user_b: null, last_seq: lastSeq, last_message_at: null, created_at: 't' }
+    : { id, kind: 'dm', room_id: null, user_a: first, user_b: second, last_seq: lastSeq, last_message_at: null, created_at: 't' };
+}
+
 function setup(maxLength = 4000) {
-  const messages = {
-    append: jest.fn(async (conversation, message) => row({ ...message, conversation_id: conversation.id, seq: 1 })),
-    findByClientMsgId: jest.fn(async () => undefined as MessageRow | undefined),
-    findConversation: jest.fn(),
-    history: jest.fn(),
-    advanceReadPointer: jest.fn(),
-    readPointer: jest.fn(),
-    listPage: jest.fn(),
-    unreadCounts: jest.fn(),
-  };
-  const rooms = { memberRole: jest.fn(), findById: jest.fn(), findByIds: jest.fn() };
-  const users = {
-    exists: jest.fn(async (id: string) => id === 'a' || id === 'b'),
-    findById: jest.fn(async (id: string) => [alice, bob].find((u) => u.id === id)),
-    findByIds: jest.fn(),
-  };
-  const realtime = { emit: jest.fn() };
+  const messages = automock(MessagesRepository);
+  messages.append.mockImplementation(async (conversation, message) => row({ ...message, conversation_id: conversation.id, seq: 1 }));
+  messages.findByClientMsgId.mockResolvedValue(undefined);
+  const rooms = automock(RoomsRepository);
+  const users = automock(UsersService);
+  // The real access rules, over look-ups the tests stub: alice and bob exist, room standings per test.
+  const access = automock(AccessRepository);
+  access.userExists.mockImplementation(async (id) => id === 'a' || id === 'b');
+  const realtime = automock(RealtimeService);
+  realtime.emit.mockReturnValue(undefined);
   const config = { limits: { messageMaxLength: maxLength } } as AppConfig;
-  // The real access rules over the same room and user look-ups the tests stub.
-  const accessRepository = {
-    memberRole: (roomId: string, userId: string) => rooms.memberRole(roomId, userId) as Promise<'owner' | 'member' | undefined>,
-    standing: async (roomId: string, userId: string) => {
-      const room = (await rooms.findById(roomId)) as { visibility: 'public' | 'private' } | undefined;
-      if (!room) return undefined;
-      const role = (await rooms.memberRole(roomId, userId)) as 'owner' | 'member' | undefined;
-      return role ? { visibility: room.visibility, role, invited: false } : { visibility: room.visibility, invited: false };
-    },
-    userExists: (id: string) => users.exists(id),
-  };
   const service = new MessagesService(
     messages as unknown as MessagesRepository,
     rooms as unknown as RoomsRepository,
     users as unknown as UsersService,
-    new AccessService(accessRepository as unknown as AccessRepository),
+    new AccessService(access as unknown as AccessRepository),
     realtime as unknown as RealtimeService,
     config,
   );
-  return { service, messages, rooms, users, realtime };
+  return { service, messages, rooms, access, users, realtime };
 }
 
 async function failure(promise: Promise<unknown> | (() => unknown)): Promise<AppError> {
@@ -92,19 +82,19 @@ describe('MessagesService', () => {
     });
 
     it('emits a room message once, to the socket.io room, after checking membership', async () => {
-      const { service, rooms, realtime } = setup();
-      rooms.memberRole.mockResolvedValue('member');
+      const { service, access, realtime } = setup();
+      access.memberRole.mockResolvedValue('member');
       const message = await service.send(alice, 's', { roomId: 'r1', content: 'yo' });
-      expect(rooms.memberRole).toHaveBeenCalledWith('r1', 'a');
+      expect(access.memberRole).toHaveBeenCalledWith('r1', 'a');
       expect(realtime.emit).toHaveBeenCalledTimes(1);
       expect(realtime.emit).toHaveBeenCalledWith('room:r1', 'message:new', message, 's');
     });
 
     it('refuses a public room not joined (FORBIDDEN), a private one and an unknown one alike (NOT_FOUND), without storing', async () => {
-      const { service, rooms, messages } = setup();
-      rooms.memberRole.mockResolvedValue(undefined);
-      rooms.findById.mockImplementation(async (id: string) =>
-        id === 'pub' ? { id, visibility: 'public' } : id === 'priv' ? { id, visibility: 'private' } : undefined,
+      const { service, access, messages } = setup();
+      access.memberRole.mockResolvedValue(undefined);
+      access.standing.mockImplementation(async (id) =>
+        id === 'pub' ? { visibility: 'public', invited: false } : id === 'priv' ? { visibility: 'private', invited: false } : undefined,
       );
       expect((await failure(service.send(alice, 's', { roomId: 'pub', content: 'x' }))).code).toBe('FORBIDDEN');
       const hidden = await failure(service.send(alice, 's', { roomId: 'priv', content: 'x' }));
@@ -115,18 +105,18 @@ describe('MessagesService', () => {
     });
 
     it('costs a member one membership lookup, as before', async () => {
-      const { service, rooms } = setup();
-      rooms.memberRole.mockResolvedValue('member');
+      const { service, access } = setup();
+      access.memberRole.mockResolvedValue('member');
       await service.send(alice, 's', { roomId: 'priv', content: 'x' });
-      expect(rooms.memberRole).toHaveBeenCalledTimes(1);
-      expect(rooms.findById).not.toHaveBeenCalled();
+      expect(access.memberRole).toHaveBeenCalledTimes(1);
+      expect(access.standing).not.toHaveBeenCalled();
     });
 
     it('answers NOT_FOUND for an unknown recipient; allows a note to self', async () => {
-      const { service, users, messages } = setup();
+      const { service, access, messages } = setup();
       expect((await failure(service.send(alice, 's', { to: 'ghost', content: 'x' }))).code).toBe('NOT_FOUND');
       await service.send(alice, 's', { to: 'a', content: 'note' });
-      expect(users.exists).toHaveBeenCalledTimes(1);
+      expect(access.userExists).toHaveBeenCalledTimes(1);
       expect(messages.append).toHaveBeenCalledWith(expect.objectContaining({ id: 'dm:a:a' }), expect.anything());
     });
 
@@ -170,9 +160,9 @@ describe('MessagesService', () => {
     });
 
     it("stores one socket's sends in call order even when the first is slower", async () => {
-      const { service, messages, users } = setup();
+      const { service, messages, access } = setup();
       const order: string[] = [];
-      users.exists.mockImplementationOnce(async () => {
+      access.userExists.mockImplementationOnce(async () => {
         await new Promise((r) => setTimeout(r, 20));
         return true;
       });
@@ -191,7 +181,7 @@ describe('MessagesService', () => {
   describe('markRead', () => {
     it('refuses a seq beyond the last message', async () => {
       const { service, messages } = setup();
-      messages.findConversation.mockResolvedValue({ id: 'dm:a:b', last_seq: 3 });
+      messages.findConversation.mockResolvedValue(conversation('dm:a:b', 3));
       const error = await failure(service.markRead(alice, 's', 'dm:a:b', 4));
       expect(error).toMatchObject({ code: 'BAD_REQUEST', details: [{ field: 'seq' }] });
       expect(messages.advanceReadPointer).not.toHaveBeenCalled();
@@ -199,7 +189,7 @@ describe('MessagesService', () => {
 
     it('tells the participants when the pointer moved, and nobody when it did not', async () => {
       const { service, messages, realtime } = setup();
-      messages.findConversation.mockResolvedValue({ id: 'dm:a:b', last_seq: 3 });
+      messages.findConversation.mockResolvedValue(conversation('dm:a:b', 3));
       messages.advanceReadPointer.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
       messages.readPointer.mockResolvedValue(3);
       expect(await service.markRead(alice, 's', 'dm:a:b', 3)).toEqual({ conversationId: 'dm:a:b', seq: 3 });
@@ -218,7 +208,7 @@ describe('MessagesService', () => {
     it('is 400 for a malformed id; one NOT_FOUND for a third party, existing conversation or not, decided without a lookup', async () => {
       const { service, messages } = setup();
       expect((await failure(service.history(alice, 'dm:b:a', {}))).code).toBe('BAD_REQUEST');
-      messages.findConversation.mockImplementation(async (id: string) => (id === 'dm:b:c' ? { id, last_seq: 1 } : undefined));
+      messages.findConversation.mockImplementation(async (id: string) => (id === 'dm:b:c' ? conversation(id, 1) : undefined));
       const existing = await failure(service.history(alice, 'dm:b:c', {}));
       const never = await failure(service.markRead(alice, 's', 'dm:b:d', 1));
       expect([existing.code, existing.message]).toEqual(['NOT_FOUND', 'Conversation not found']);
@@ -230,11 +220,11 @@ describe('MessagesService', () => {
     });
 
     it('answers a private room conversation as an unknown one, and a public one not joined with FORBIDDEN', async () => {
-      const { service, messages, rooms } = setup();
-      rooms.memberRole.mockResolvedValue(undefined);
-      messages.findConversation.mockImplementation(async (id: string) => (id === 'room:nope' ? undefined : { id, last_seq: 1 }));
-      rooms.findById.mockImplementation(async (id: string) =>
-        id === 'pub' ? { id, visibility: 'public' } : id === 'priv' ? { id, visibility: 'private' } : undefined,
+      const { service, messages, access } = setup();
+      access.memberRole.mockResolvedValue(undefined);
+      messages.findConversation.mockImplementation(async (id: string) => (id === 'room:nope' ? undefined : conversation(id, 1)));
+      access.standing.mockImplementation(async (id) =>
+        id === 'pub' ? { visibility: 'public', invited: false } : id === 'priv' ? { visibility: 'private', invited: false } : undefined,
       );
       const hidden = await failure(service.history(alice, 'room:priv', {}));
       const unknown = await failure(service.markRead(alice, 's', 'room:nope', 1));
@@ -245,7 +235,7 @@ describe('MessagesService', () => {
 
     it('reads a page with the default limit of 50', async () => {
       const { service, messages } = setup();
-      messages.findConversation.mockResolvedValue({ id: 'dm:a:b', last_seq: 1 });
+      messages.findConversation.mockResolvedValue(conversation('dm:a:b', 1));
       messages.history.mockResolvedValue({ rows: [row()], hasMore: false });
       const page = await service.history(alice, 'dm:a:b', { after: 0 });
       expect(messages.history).toHaveBeenCalledWith('dm:a:b', { before: undefined, after: 0, limit: 50 });
@@ -253,7 +243,7 @@ describe('MessagesService', () => {
     });
   });
   describe('listConversations', () => {
-    const listRow = (id: string, activity: string, overrides: Record<string, unknown> = {}) => ({
+    const listRow = (id: string, activity: string, overrides: Partial<ConversationListRow> = {}): ConversationListRow => ({
       id,
       kind: 'dm',
       room_id: null,

@@ -1,8 +1,11 @@
 import type { User } from '../contracts';
-import type { RealtimeService } from '../realtime/realtime.service';
+import { AccessRepository } from '../access/access.repository';
+import { AccessService } from '../access/access.service';
+import { RealtimeService } from '../realtime/realtime.service';
 import type { PresenceQuery } from '../access/presence-query';
-import type { UsersService } from '../users/users.service';
-import type { RoomAccess, RoomRow, RoomsRepository } from './rooms.repository';
+import { automock } from '../testing/automock';
+import { UsersService } from '../users/users.service';
+import { RoomsRepository, type RoomRow } from './rooms.repository';
 import { AppError } from '../common/errors/app-error';
 import { loadConfig } from '../config/app-config';
 import { encodeMemberCursor } from '../access/member-cursor';
@@ -16,28 +19,30 @@ function roomRow(overrides: Partial<RoomRow> = {}): RoomRow {
 }
 
 function setup() {
-  const rooms = {
-    create: jest.fn(async () => ({ added: [] as string[], invited: [] as string[] })),
-    findById: jest.fn(async () => roomRow() as RoomRow | undefined),
-    access: jest.fn(async (): Promise<RoomAccess | undefined> => ({ room: roomRow(), invited: false })),
-    memberRole: jest.fn(),
-    requireMember: jest.fn(async () => 'member'),
-    addMember: jest.fn(async () => true),
-    addInvite: jest.fn(async () => true),
-    removeMember: jest.fn(),
-    memberPage: jest.fn(async () => ({ items: [], hasMore: false })),
-  };
-  const users = { findByIds: jest.fn(async () => [] as User[]), findById: jest.fn() };
-  const realtime = { emit: jest.fn(), join: jest.fn(), leave: jest.fn() };
+  const rooms = automock(RoomsRepository);
+  rooms.create.mockResolvedValue({ added: [], invited: [] });
+  rooms.findById.mockResolvedValue(roomRow());
+  rooms.addMember.mockResolvedValue(true);
+  rooms.addInvite.mockResolvedValue(true);
+  rooms.memberPage.mockResolvedValue({ items: [], hasMore: false });
+  // The real access rules, over a public room the caller is not in unless a test says otherwise.
+  const access = automock(AccessRepository);
+  access.memberRole.mockResolvedValue(undefined);
+  access.standing.mockResolvedValue({ visibility: 'public', invited: false });
+  const users = automock(UsersService);
+  users.findByIds.mockResolvedValue([]);
+  const realtime = automock(RealtimeService);
+  for (const call of [realtime.emit, realtime.join, realtime.leave]) call.mockReturnValue(undefined);
   const presence: PresenceQuery = { presenceOf: jest.fn(async () => new Map()) };
   const service = new RoomsService(
     rooms as unknown as RoomsRepository,
     users as unknown as UsersService,
+    new AccessService(access as unknown as AccessRepository),
     realtime as unknown as RealtimeService,
     presence,
     loadConfig({ MAX_ROOMS_PER_USER: '2' }),
   );
-  return { service, rooms, users, realtime };
+  return { service, rooms, access, users, realtime };
 }
 
 describe('RoomsService', () => {
@@ -77,10 +82,10 @@ describe('RoomsService', () => {
   });
 
   it('answers a private room to a non-invitee exactly as an unknown room', async () => {
-    const { service, rooms, realtime } = setup();
-    rooms.access.mockResolvedValueOnce({ room: roomRow({ visibility: 'private' }), invited: false });
+    const { service, rooms, access, realtime } = setup();
+    access.standing.mockResolvedValueOnce({ visibility: 'private', invited: false });
     const hidden = await service.join(guest, 's', 'r1').catch((e: AppError) => e.toBody());
-    rooms.access.mockResolvedValueOnce(undefined);
+    access.standing.mockResolvedValueOnce(undefined);
     const unknown = await service.join(guest, 's', 'nope').catch((e: AppError) => e.toBody());
     expect(hidden).toEqual({ code: 'NOT_FOUND', message: 'Room not found' });
     expect(unknown).toEqual(hidden);
@@ -89,8 +94,9 @@ describe('RoomsService', () => {
   });
 
   it('lets an invitee join a private room and tells the members', async () => {
-    const { service, rooms, realtime } = setup();
-    rooms.access.mockResolvedValue({ room: roomRow({ visibility: 'private' }), invited: true });
+    const { service, rooms, access, realtime } = setup();
+    rooms.findById.mockResolvedValue(roomRow({ visibility: 'private' }));
+    access.standing.mockResolvedValue({ visibility: 'private', invited: true });
     await service.join(guest, 's', 'r1');
     expect(rooms.addMember).toHaveBeenCalledWith('r1', 'g', expect.any(String), 2);
     expect(realtime.join).toHaveBeenCalledWith('user:g', 'room:r1');
@@ -98,9 +104,10 @@ describe('RoomsService', () => {
   });
 
   it('answers a member at once: no write, no event, the first page of members', async () => {
-    const { service, rooms, realtime } = setup();
-    rooms.access.mockResolvedValue({ room: roomRow({ member_count: 120 }), role: 'member', invited: false });
-    rooms.memberPage.mockResolvedValue({ items: [], hasMore: true, next: 'n1' } as never);
+    const { service, rooms, access, realtime } = setup();
+    rooms.findById.mockResolvedValue(roomRow({ member_count: 120 }));
+    access.standing.mockResolvedValue({ visibility: 'public', role: 'member', invited: false });
+    rooms.memberPage.mockResolvedValue({ items: [], hasMore: true, next: 'n1' });
     expect(await service.join(guest, 's', 'r1')).toEqual({
       room: expect.objectContaining({ memberCount: 120 }),
       members: [],
@@ -114,10 +121,11 @@ describe('RoomsService', () => {
   });
 
   it('pages members from a cursor and refuses a malformed one before reading anything', async () => {
-    const { service, rooms } = setup();
+    const { service, rooms, access } = setup();
+    access.memberRole.mockResolvedValue('member');
     const after = encodeMemberCursor({ joinedAt: '2026-01-01T00:00:00.000Z', userId: 'u9' });
     await service.members(guest, 'r1', after, 10);
-    expect(rooms.requireMember).toHaveBeenCalledWith('r1', 'g', expect.any(String));
+    expect(access.memberRole).toHaveBeenCalledWith('r1', 'g');
     expect(rooms.memberPage).toHaveBeenCalledWith('r1', { joinedAt: '2026-01-01T00:00:00.000Z', userId: 'u9' }, 10);
     rooms.memberPage.mockClear();
     for (const bad of ['not a cursor', 'e30', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["a"]').toString('base64url')]) {
@@ -135,19 +143,19 @@ describe('RoomsService', () => {
   });
 
   it('refuses to let a non-member leave: FORBIDDEN for a public room, NOT_FOUND for a hidden one', async () => {
-    const { service, rooms, realtime } = setup();
+    const { service, rooms, access, realtime } = setup();
     rooms.removeMember.mockResolvedValue({ removed: false });
     await expect(service.leave(guest, 's', 'r1')).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    rooms.access.mockResolvedValueOnce({ room: roomRow({ visibility: 'private' }), invited: false });
+    access.standing.mockResolvedValueOnce({ visibility: 'private', invited: false });
     await expect(service.leave(guest, 's', 'r1')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Room not found' });
     expect(realtime.leave).not.toHaveBeenCalled();
   });
 
   it('only lets members invite, bounds pending invites, and tells only the invitee', async () => {
-    const { service, rooms, users, realtime } = setup();
-    users.findById.mockResolvedValue(guest);
+    const { service, rooms, access, realtime } = setup();
+    access.userExists.mockResolvedValue(true);
     await expect(service.invite(guest, 'r1', 'x')).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    rooms.access.mockResolvedValueOnce({ room: roomRow(), role: 'owner', invited: false });
+    access.memberRole.mockResolvedValueOnce('owner');
     rooms.memberRole.mockResolvedValueOnce(undefined);
     expect(await service.invite(owner, 'r1', 'g')).toEqual({ roomId: 'r1', userId: 'g' });
     expect(rooms.addInvite).toHaveBeenCalledWith('r1', 'g', 'o', expect.any(String), 2);

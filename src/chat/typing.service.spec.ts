@@ -1,23 +1,22 @@
 import type { User } from '../contracts';
+import { AccessService } from '../access/access.service';
 import { AppError } from '../common/errors/app-error';
-import type { RealtimeService } from '../realtime/realtime.service';
-import type { UsersService } from '../users/users.service';
-import type { RoomsRepository } from './rooms.repository';
+import { RealtimeService } from '../realtime/realtime.service';
+import { automock } from '../testing/automock';
 import { TypingService } from './typing.service';
 
 const alice: User = { id: 'a', username: 'alice', displayName: 'Alice', createdAt: 't' };
 
 function setup() {
-  const rooms = { requireMember: jest.fn() };
-  const users = { findById: jest.fn(async (id: string) => (id === 'b' ? { id } : undefined)) };
-  const realtime = { emit: jest.fn() };
-  const service = new TypingService(
-    rooms as unknown as RoomsRepository,
-    users as unknown as UsersService,
-    realtime as unknown as RealtimeService,
-    5000,
-  );
-  return { service, rooms, realtime };
+  // The access rules have specs of their own: here only whom they let through matters.
+  const access = automock(AccessService);
+  access.requireUser.mockImplementation(async (id) => {
+    if (id !== 'b') throw AppError.of('USER_NOT_FOUND');
+  });
+  const realtime = automock(RealtimeService);
+  realtime.emit.mockReturnValue(undefined);
+  const service = new TypingService(access as unknown as AccessService, realtime as unknown as RealtimeService, 5000);
+  return { service, access, realtime };
 }
 
 describe('TypingService', () => {
@@ -53,9 +52,9 @@ describe('TypingService', () => {
   });
 
   it('needs room membership and clears its timers on shutdown', async () => {
-    const { service, rooms, realtime } = setup();
-    rooms.requireMember
-      .mockRejectedValueOnce(new AppError('FORBIDDEN', 'Only members may type in this room'))
+    const { service, access, realtime } = setup();
+    access.requireRoomMember
+      .mockRejectedValueOnce(AppError.of('NOT_A_MEMBER', 'Only members may type in this room'))
       .mockResolvedValueOnce('member');
     await expect(service.typing(alice, { roomId: 'r', isTyping: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(service.typing(alice, { to: 'ghost', isTyping: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });

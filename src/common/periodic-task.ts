@@ -35,7 +35,8 @@ export class PeriodicTask {
   /** Runs the job now, or joins the run in progress; never rejects. */
   runNow(): Promise<void> {
     if (this.halted) return Promise.resolve();
-    this.running ??= this.job(() => this.halted)
+    // Through an async function, so a job that throws at once is caught like one that rejects.
+    this.running ??= (async () => this.job(() => this.halted))()
       .catch((err: unknown) => {
         this.options.logger.error({ err }, `${this.options.name} failed`);
       })

@@ -1,9 +1,10 @@
 import { loadConfig } from '../config/app-config';
-import type { RealtimeService } from '../realtime/realtime.service';
-import type { AppSocket } from '../realtime/socket.types';
+import { RealtimeService } from '../realtime/realtime.service';
 import { InMemoryConnectionStore } from '../realtime/connections/in-memory-connection-store';
 import { GracePeriods } from '../realtime/grace/grace-periods';
 import { InMemoryGraceDeadlines } from '../realtime/grace/in-memory-grace-deadlines';
+import { automock } from '../testing/automock';
+import { fakeSocket } from '../testing/fake-socket';
 import { InMemoryModalStore } from './in-memory-modal.store';
 import { ModalsService } from './modals.service';
 
@@ -15,14 +16,13 @@ describe('ModalsService', () => {
     jest.useFakeTimers();
     const connections = new InMemoryConnectionStore();
     const store = new InMemoryModalStore();
-    const realtime = { emit: jest.fn() };
+    const realtime = automock(RealtimeService);
+    realtime.emit.mockReturnValue(undefined);
     const config = loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_OPEN_MODALS: '2' });
     const grace = new GracePeriods(new InMemoryGraceDeadlines(), config);
     const service = new ModalsService(store, connections, config, realtime as unknown as RealtimeService, grace);
-    const socket = (id: string, sessionId: string, resumed = false) =>
-      ({ id, data: { user: alice, sessionId, resumed, tokenExpiresAt: 0 }, emit: jest.fn() }) as unknown as AppSocket;
     const connect = async (id: string, sessionId: string, resumed = false) => {
-      const s = socket(id, sessionId, resumed);
+      const s = fakeSocket(id, { user: alice, sessionId, resumed });
       await service.connected(s, await connections.add({ socketId: id, userId: 'u1', sessionId }));
       return s;
     };

@@ -1,19 +1,19 @@
+import { AccessService } from '../access/access.service';
+import type { Presence } from '../contracts';
 import { loadConfig } from '../config/app-config';
-import type { RealtimeService } from '../realtime/realtime.service';
-import type { AppSocket } from '../realtime/socket.types';
+import { RealtimeService } from '../realtime/realtime.service';
 import { InMemoryConnectionStore } from '../realtime/connections/in-memory-connection-store';
 import { GracePeriods } from '../realtime/grace/grace-periods';
 import { InMemoryGraceDeadlines } from '../realtime/grace/in-memory-grace-deadlines';
 import { automock } from '../testing/automock';
+import { fakeSocket, fakeSocketUser as alice } from '../testing/fake-socket';
 import { UsersRepository } from '../users/users.repository';
 import { type PresenceStore } from './presence.store';
 import { InMemoryPresenceStore } from './in-memory-presence.store';
 import { LastSeenRecorder } from './last-seen.recorder';
 import { PresenceService, view } from './presence.service';
-import type { PresenceSubscriptions } from './presence-subscriptions';
-import type { RoomMembership } from './room-membership';
+import { SocketRoomPresenceSubscriptions } from './presence-subscriptions';
 
-const alice = { id: 'u1', username: 'alice', displayName: 'alice', createdAt: '2026-01-01T00:00:00.000Z' };
 const row = (id: string, username: string, last_seen_at: string | null = null) => ({
   id,
   username,
@@ -22,10 +22,6 @@ const row = (id: string, username: string, last_seen_at: string | null = null) =
   created_at: 'x',
   last_seen_at,
 });
-
-function fakeSocket(id: string, sessionId = `s-${id}`): AppSocket {
-  return { id, data: { user: alice, sessionId, resumed: false, tokenExpiresAt: 0 }, emit: jest.fn() } as unknown as AppSocket;
-}
 
 describe('PresenceService', () => {
   const setup = (store: PresenceStore = new InMemoryPresenceStore()) => {
@@ -36,20 +32,21 @@ describe('PresenceService', () => {
     users.findByIds.mockImplementation(async (ids) => ids.filter((id) => id === 'u1').map(() => row('u1', 'alice')));
     users.setLastSeen.mockResolvedValue(undefined);
     const local = new Set<string>();
-    const realtime = { emit: jest.fn(), localUserIds: jest.fn(() => new Set(local)) };
-    const subscriptions: jest.Mocked<PresenceSubscriptions> = {
-      add: jest.fn().mockResolvedValue(1),
-      countAfter: jest.fn().mockReturnValue(1),
-      remove: jest.fn(),
-    };
-    const membership: jest.Mocked<RoomMembership> = { memberIds: jest.fn() };
+    const realtime = automock(RealtimeService);
+    realtime.emit.mockReturnValue(undefined);
+    realtime.localUserIds.mockImplementation(() => new Set(local));
+    const subscriptions = automock(SocketRoomPresenceSubscriptions);
+    subscriptions.add.mockResolvedValue(1);
+    subscriptions.countAfter.mockReturnValue(1);
+    // Whom a room's member page names is AccessService's to decide (its own spec); here only the page matters.
+    const access = automock(AccessService);
     const config = loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_PRESENCE_SUBSCRIPTIONS: '3', LAST_SEEN_FLUSH_MS: '60000' });
     const grace = new GracePeriods(new InMemoryGraceDeadlines(), config);
     const service = new PresenceService(
       connections,
       store,
       subscriptions,
-      membership,
+      access as unknown as AccessService,
       config,
       users as unknown as UsersRepository,
       realtime as unknown as RealtimeService,
@@ -71,8 +68,8 @@ describe('PresenceService', () => {
       const counts = await connections.remove(socketEntry(id));
       await service.disconnected({ socketId: id, userId: alice.id, sessionId: `s-${id}` }, counts);
     };
-    const updates = () => realtime.emit.mock.calls.filter((c) => c[0][0] === 'presence:u1').map((c) => c[2]);
-    return { service, grace, recorder, users, realtime, subscriptions, membership, connect, disconnect, updates, local, store };
+    const updates = () => realtime.emit.mock.calls.filter((c) => c[0][0] === 'presence:u1').map((c) => c[2] as Presence);
+    return { service, grace, recorder, users, realtime, subscriptions, access, connect, disconnect, updates, local, store };
   };
   afterEach(() => jest.useRealTimers());
 
@@ -143,7 +140,7 @@ describe('PresenceService', () => {
     ]);
     expect(users.setLastSeen).toHaveBeenCalledTimes(1);
     const selfUpdates = realtime.emit.mock.calls.filter((c) => c[0] === 'user:u1');
-    expect(selfUpdates.map((c) => c[2].statusText)).toEqual(['lunch', 'hiding', 'still hiding']);
+    expect(selfUpdates.map((c) => (c[2] as Presence).statusText)).toEqual(['lunch', 'hiding', 'still hiding']);
     expect(selfUpdates.every((c) => c[3] === 'a')).toBe(true);
   });
 
@@ -156,15 +153,15 @@ describe('PresenceService', () => {
     await expect(service.subscribe(socket, { userIds: [], all: false })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
-  it('lists a room through RoomMembership and refuses roomId with userIds', async () => {
-    const { service, membership } = setup();
-    membership.memberIds.mockResolvedValue({ ids: ['u1'], hasMore: true, next: 'cursor' });
+  it('lists a room through AccessService and refuses roomId with userIds', async () => {
+    const { service, access } = setup();
+    access.roomMemberIds.mockResolvedValue({ ids: ['u1'], hasMore: true, next: 'cursor' });
     const page = await service.list(alice, { roomId: 'r1' });
     expect(page.users.map((p) => p.userId)).toEqual(['u1']);
     expect(page).toMatchObject({ hasMore: true, next: 'cursor' });
-    expect(membership.memberIds).toHaveBeenCalledWith('r1', 'u1', { after: undefined, limit: 100 });
+    expect(access.roomMemberIds).toHaveBeenCalledWith('u1', 'r1', { after: undefined, limit: 100 });
     await service.list(alice, { roomId: 'r1', after: 'cursor', limit: 7 });
-    expect(membership.memberIds).toHaveBeenLastCalledWith('r1', 'u1', { after: 'cursor', limit: 7 });
+    expect(access.roomMemberIds).toHaveBeenLastCalledWith('u1', 'r1', { after: 'cursor', limit: 7 });
     await expect(service.list(alice, { roomId: 'r1', userIds: ['u1'] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
   it("pages online users: reads only the page's users from the database and points at the next page", async () => {

@@ -1,28 +1,16 @@
-import type { TokenService } from '../auth/token.service';
-import type { AppSocket } from '../realtime/socket.types';
+import { TokenService } from '../auth/token.service';
 import { automock } from '../testing/automock';
+import { fakeSocket, fakeSocketUser as user } from '../testing/fake-socket';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
-
-const user = { id: 'u1', username: 'alice', displayName: 'alice', createdAt: '2026-01-01T00:00:00.000Z' };
-
-function fakeSocket(id: string, sessionId: string): AppSocket {
-  return {
-    id,
-    connected: true,
-    data: { user, sessionId, resumed: false, tokenExpiresAt: Date.now() + 60_000 },
-    join: jest.fn(),
-    on: jest.fn(),
-    emit: jest.fn(),
-    disconnect: jest.fn(),
-  } as unknown as AppSocket;
-}
 
 describe('SessionsService', () => {
   const setup = () => {
     const repo = automock(SessionsRepository);
-    const tokens = { verify: jest.fn() } as unknown as jest.Mocked<TokenService>;
-    const service = new SessionsService(repo as unknown as SessionsRepository, tokens);
+    repo.touch.mockResolvedValue(undefined);
+    repo.insert.mockResolvedValue(undefined);
+    const tokens = automock(TokenService);
+    const service = new SessionsService(repo as unknown as SessionsRepository, tokens as unknown as TokenService);
     return { repo, tokens, service };
   };
 
@@ -49,12 +37,12 @@ describe('SessionsService', () => {
 
   it('announces `session` to a connected socket and joins the broadcast room; a socket gone by then gets nothing', () => {
     const { service } = setup();
-    const socket = fakeSocket('a', 's1');
+    const socket = fakeSocket('a', { sessionId: 's1' });
     service.announce(socket);
     expect(socket.emit).toHaveBeenCalledWith('session', { sessionId: 's1', user });
     expect(socket.join).toHaveBeenCalledWith('authenticated');
-    const gone = fakeSocket('b', 's2');
-    (gone as { connected: boolean }).connected = false;
+    const gone = fakeSocket('b', { sessionId: 's2' });
+    gone.connected = false;
     service.announce(gone);
     expect(gone.emit).not.toHaveBeenCalled();
     service.onApplicationShutdown();
@@ -64,7 +52,7 @@ describe('SessionsService', () => {
     jest.useFakeTimers();
     try {
       const { service } = setup();
-      const socket = fakeSocket('a', 's1');
+      const socket = fakeSocket('a', { sessionId: 's1' });
       socket.data.tokenExpiresAt = Date.now() + 1000;
       service.announce(socket);
       jest.advanceTimersByTime(999);
@@ -80,6 +68,6 @@ describe('SessionsService', () => {
   it('refresh refuses a token of another user', () => {
     const { tokens, service } = setup();
     tokens.verify.mockReturnValue({ userId: 'u2', expiresAt: Date.now() + 1000 });
-    expect(() => service.refresh(fakeSocket('a', 's1'), 't')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    expect(() => service.refresh(fakeSocket('a', { sessionId: 's1' }), 't')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
   });
 });

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { redisAvailable, TEST_REDIS_URL, testRedisPrefix } from '../../test/support/redis';
+import { redisAvailable, TEST_REDIS_URL, testRedisPrefix } from './redis';
 
 export type StoreKind = 'in-memory' | 'redis';
 

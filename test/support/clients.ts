@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type { Ack, AuthResult, ClientEventMap, ClientEventName, ServerEventMap, ServerEventName, User } from '../../src/contracts';
+import { createClient, type ClientOptions, type RealtimeClient } from '../../client';
 
 export const DEFAULT_WAIT_MS = 3000;
 
@@ -141,6 +142,107 @@ export function connectError(
       resolve({ message: err.message, data: (err as { data?: { code: string; message: string } }).data });
     });
   });
+}
+
+/** A registered user and the tabs `ClientTracker.user` connected for them (none for `user(0)`). */
+export interface UserWithTabs extends TestUser {
+  tabs: TestClient[];
+}
+
+/** A tab `ClientTracker.signIn` connected, once presence counted it. */
+export interface SignedIn extends TestUser {
+  client: TestClient;
+  sessionId: string;
+}
+
+/** What a spec opens and must close: test and typed (client/) clients, bare socket.io sockets, RawSockets. */
+type Closable = { close(): void } | { disconnect(): void } | { terminate(): void };
+
+/**
+ * The one way specs keep track of the connections they open: everything connected through it
+ * (or handed to `track`) is closed by `closeAll()`, in afterEach/afterAll, so no test leaves
+ * sockets behind for the next one. Clients connect to the tracker's app; `at(url)` connects to
+ * another one and shares the list.
+ */
+export class ClientTracker {
+  constructor(
+    private readonly url?: () => string,
+    private readonly open: Closable[] = [],
+  ) {}
+
+  /** This tracker for the app at `url` (another instance, a restarted app): one closeAll for both. */
+  at(url: string): ClientTracker {
+    return new ClientTracker(() => url, this.open);
+  }
+
+  /** Closes `client` with the others; returns it. */
+  track<C extends Closable>(client: C): C {
+    this.open.push(client);
+    return client;
+  }
+
+  /** Connects with `token` (undefined: no `auth.token`) and resolves once `session` arrived. */
+  async connect(token: string | undefined, options: ConnectOptions = {}): Promise<TestClient> {
+    return this.track(await connect(this.appUrl(), token, options));
+  }
+
+  /**
+   * A newly registered user with `tabs` connected tabs (0: registered only). No round trip after
+   * connecting: a socket is in its chat rooms before `session` arrives.
+   */
+  async user(tabs = 1): Promise<UserWithTabs> {
+    const registered = await registerUser(this.appUrl());
+    return { ...registered, tabs: await Promise.all(Array.from({ length: tabs }, () => this.connect(registered.token))) };
+  }
+
+  /**
+   * Connects a tab of `who` (a new user when omitted) and waits until presence counted it, so
+   * the test's next step does not race the connect listeners that run after `session`.
+   */
+  async signIn(who?: TestUser, options: ConnectOptions = {}): Promise<SignedIn> {
+    const user = who ?? (await registerUser(this.appUrl()));
+    const client = await this.connect(user.token, options);
+    const { sessionId } = await client.waitFor('session');
+    await untilCounted(client, user.user.id);
+    return { ...user, client, sessionId };
+  }
+
+  /** A typed client (client/), resolved once connected (its first `session` arrived). */
+  async typed(token: string, options: ClientOptions = {}): Promise<RealtimeClient> {
+    const client = this.track(
+      createClient(this.appUrl(), token, { timeoutMs: 5000, ...options, socket: { forceNew: true, ...options.socket } }),
+    );
+    await client.ready();
+    return client;
+  }
+
+  closeAll(): void {
+    for (const client of this.open.splice(0)) {
+      if ('close' in client) client.close();
+      else if ('disconnect' in client) client.disconnect();
+      else client.terminate();
+    }
+  }
+
+  private appUrl(): string {
+    if (!this.url) throw new Error('this ClientTracker has no app: use at(url)');
+    return this.url();
+  }
+}
+
+/**
+ * Presence is announced by a connect listener that runs after `session`; with the Redis stores
+ * that takes a few Redis round trips. Waits until the user shows as connected to themselves, then
+ * one more round trip, so a test's next step does not race the announcement.
+ */
+async function untilCounted(client: TestClient, userId: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const ack = await client.request('presence:list', { userIds: [userId] });
+    if (!ack.ok) return; // e.g. a rate-limit test: nothing to wait for
+    if ((ack.data.users[0]?.connections ?? 0) > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await client.request('presence:list', { userIds: [userId] });
 }
 
 /** Waits long enough for an event that should NOT come to have arrived if it were sent. */

@@ -1,20 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import { createClient, type ClientOptions, type RealtimeClient } from '../../client';
 import { buildAsyncApiDocument, channelId } from './contract';
-
-/** A `createClient` client that is connected (its first `session` arrived); closed by `closeAll`. */
-const open: RealtimeClient[] = [];
-
-export async function connectClient(url: string, token: string, options: ClientOptions = {}): Promise<RealtimeClient> {
-  const client = createClient(url, token, { timeoutMs: 5000, ...options, socket: { forceNew: true, ...options.socket } });
-  open.push(client);
-  await client.ready();
-  return client;
-}
-
-export function closeAllClients(): void {
-  for (const client of open.splice(0)) client.disconnect();
-}
 
 /**
  * Validates real traffic against the AsyncAPI document's schemas (ajv), so the documented

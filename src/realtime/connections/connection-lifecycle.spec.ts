@@ -1,35 +1,16 @@
-import { EventEmitter } from 'node:events';
 import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { loadConfig } from '../../config/app-config';
+import { fakeSocket, type FakeSocket } from '../../testing/fake-socket';
 import type { AppSocket } from '../socket.types';
 import { ConnectionLifecycle, type DisconnectedSocket } from './connection-lifecycle';
 import type { ConnectionCounts } from './connection-store';
 import { InMemoryConnectionStore } from './in-memory-connection-store';
 
-const user = { id: 'u1', username: 'alice', displayName: 'alice', createdAt: '2026-01-01T00:00:00.000Z' };
-
-type FakeConn = EventEmitter & { readyState: string; close: jest.Mock };
-
 /** A connected socket (socket.io's `connection` event has fired). */
-function connectedSocket(id: string, sessionId: string): AppSocket & { conn: FakeConn } {
-  const conn: FakeConn = Object.assign(new EventEmitter(), { readyState: 'open', close: jest.fn() });
-  return {
-    id,
-    connected: true,
-    conn,
-    data: { user, sessionId, resumed: false, tokenExpiresAt: Date.now() + 60_000 },
-    join: jest.fn(),
-    on: jest.fn(),
-    emit: jest.fn(),
-  } as unknown as AppSocket & { conn: FakeConn };
-}
+const connectedSocket = (id: string, sessionId: string): FakeSocket => fakeSocket(id, { sessionId });
 
 /** A socket between socket.io's middleware and its connection. */
-function admittedSocket(id: string, sessionId: string): AppSocket & { conn: FakeConn } {
-  const socket = connectedSocket(id, sessionId);
-  (socket as { connected: boolean }).connected = false;
-  return socket;
-}
+const admittedSocket = (id: string, sessionId: string): FakeSocket => fakeSocket(id, { sessionId, connected: false });
 
 describe('ConnectionLifecycle', () => {
   const setup = (connectionsPerUser = 5) => {
@@ -77,7 +58,7 @@ describe('ConnectionLifecycle', () => {
   it('never registers a socket that left before the prepare listeners finished', async () => {
     const { lifecycle, store } = setup();
     const socket = connectedSocket('a', 's1');
-    lifecycle.listen('prepare', 10, () => void ((socket as { connected: boolean }).connected = false));
+    lifecycle.listen('prepare', 10, () => void (socket.connected = false));
     const disconnected = jest.fn();
     lifecycle.listen('disconnect', 10, disconnected);
     await lifecycle.connect(socket);
@@ -150,7 +131,7 @@ describe('ConnectionLifecycle', () => {
     lifecycle.listen('connect', 10, (_s: AppSocket, counts: ConnectionCounts) => void seen.push(counts.user));
     const socket = admittedSocket('a', 's1');
     await lifecycle.admit(socket);
-    (socket as { connected: boolean }).connected = true;
+    socket.connected = true;
     await lifecycle.connect(socket);
     expect(seen).toEqual([1]);
     expect(await store.countByUser(['u1'])).toEqual(new Map([['u1', 1]]));
@@ -174,7 +155,7 @@ describe('ConnectionLifecycle', () => {
     const staying = admittedSocket('kept', 's2');
     await lifecycle.admit(vanishing);
     await lifecycle.admit(staying);
-    (staying as { connected: boolean }).connected = true;
+    staying.connected = true;
     await lifecycle.connect(staying);
     // socket.io never emits connect or disconnect for it: only its transport closes.
     vanishing.conn.readyState = 'closed';
