@@ -130,7 +130,7 @@ describe('chat: history, read pointers, conversation list', () => {
       await request(t.url).get(path).set('authorization', 'Bearer not-a-token').expect(401);
       const carol = await pool.user();
       const notTheirs = await request(t.url).get(path).set('authorization', `Bearer ${carol.token}`).expect(404);
-      expect(notTheirs.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+      expect(notTheirs.body).toEqual({ error: { code: 'NOT_FOUND', reason: 'CONVERSATION_NOT_FOUND', message: expect.any(String) } });
       const missing = await request(t.url)
         .get('/conversations/room:unknown/messages')
         .set('authorization', `Bearer ${carol.token}`)

@@ -30,7 +30,8 @@ describe('chat: no existence oracle for conversations', () => {
     await t.close();
   });
 
-  const error = <T>(ack: Ack<T>) => (ack.ok ? { ok: true } : { code: ack.error.code, message: ack.error.message });
+  const error = <T>(ack: Ack<T>) =>
+    ack.ok ? { ok: true } : { code: ack.error.code, reason: ack.error.reason, message: ack.error.message };
   const rest = async (token: string, conversationId: string) => {
     const res = await request(t.url)
       .get(`/conversations/${encodeURIComponent(conversationId)}/messages`)
@@ -45,7 +46,7 @@ describe('chat: no existence oracle for conversations', () => {
       error(await m.request('message:history', { conversationId: neverTalked })),
       error(await m.request('message:history', { conversationId: dmConversationId(alice.user.id, 'no-such-user') })),
     ];
-    expect(history[0]).toEqual({ code: 'NOT_FOUND', message: expect.any(String) });
+    expect(history[0]).toEqual({ code: 'NOT_FOUND', reason: 'CONVERSATION_NOT_FOUND', message: expect.any(String) });
     expect(history).toEqual([history[0], history[0], history[0]]);
 
     const read = [
@@ -56,7 +57,10 @@ describe('chat: no existence oracle for conversations', () => {
     expect(read).toEqual([history[0], history[0], history[0]]);
 
     const overRest = [await rest(mallory.token, talked), await rest(mallory.token, neverTalked)];
-    expect(overRest[0]).toEqual({ status: 404, body: { error: { code: 'NOT_FOUND', message: history[0].message } } });
+    expect(overRest[0]).toEqual({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND', reason: 'CONVERSATION_NOT_FOUND', message: history[0].message } },
+    });
     expect(overRest[1]).toEqual(overRest[0]);
 
     // The participants are served as before, and nobody was told anything.
@@ -73,7 +77,7 @@ describe('chat: no existence oracle for conversations', () => {
     await send(alice.tabs[0], { roomId: secret.id, content: 'hush' });
     const m = mallory.tabs[0];
     const unknown = error(await m.request('message:history', { conversationId: 'room:no-such-room' }));
-    expect(unknown).toEqual({ code: 'NOT_FOUND', message: expect.any(String) });
+    expect(unknown).toEqual({ code: 'NOT_FOUND', reason: 'CONVERSATION_NOT_FOUND', message: expect.any(String) });
     expect(error(await m.request('message:history', { conversationId: `room:${secret.id}` }))).toEqual(unknown);
     expect(error(await m.request('message:read', { conversationId: `room:${secret.id}`, seq: 1 }))).toEqual(unknown);
     expect(error(await m.request('message:read', { conversationId: 'room:no-such-room', seq: 1 }))).toEqual(unknown);
@@ -84,7 +88,7 @@ describe('chat: no existence oracle for conversations', () => {
 
     // Sending to it: a private room is an unknown room.
     const sendUnknown = error(await m.request('message:send', { roomId: 'no-such-room', content: 'x' }));
-    expect(sendUnknown).toEqual({ code: 'NOT_FOUND', message: expect.any(String) });
+    expect(sendUnknown).toEqual({ code: 'NOT_FOUND', reason: 'ROOM_NOT_FOUND', message: expect.any(String) });
     expect(error(await m.request('message:send', { roomId: secret.id, content: 'x' }))).toEqual(sendUnknown);
 
     // A public room is listed openly: not being a member may say so.

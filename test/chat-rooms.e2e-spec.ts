@@ -114,7 +114,7 @@ describe('chat: rooms', () => {
       const room = await createRoom(owner.tabs[0], 'secret', { visibility: 'private', members: [member.user.id] });
       expect(await outsider.tabs[0].request('room:join', { roomId: room.id })).toEqual({
         ok: false,
-        error: { code: 'NOT_FOUND', message: 'Room not found' },
+        error: { code: 'NOT_FOUND', reason: 'ROOM_NOT_FOUND', message: 'Room not found' },
       });
       // A private room is not revealed to an outsider: sending to it is answered as to an unknown room.
       expect(await outsider.tabs[0].request('message:send', { roomId: room.id, content: 'let me in' })).toMatchObject({

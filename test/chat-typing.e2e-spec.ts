@@ -76,7 +76,7 @@ describe('chat: typing', () => {
     }
     // A private room one is not in answers exactly as an unknown one; a public one is FORBIDDEN.
     const hidden = await c.request('typing', { roomId: room.id, isTyping: true });
-    expect(hidden).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'Room not found' } });
+    expect(hidden).toEqual({ ok: false, error: { code: 'NOT_FOUND', reason: 'ROOM_NOT_FOUND', message: 'Room not found' } });
     expect(await c.request('typing', { roomId: 'ghost', isTyping: true })).toEqual(hidden);
     const open = await createRoom(owner.tabs[0], 'open but not joined');
     expect(await c.request('typing', { roomId: open.id, isTyping: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

@@ -8,7 +8,7 @@ const TTL_MS = 1500;
 
 /**
  * Three real server processes behind no load balancer (clients pick an instance), sharing Redis and
- * PostgreSQL: everything in PROTOCOL.md must behave as on one instance, through kill -9 and SIGTERM.
+ * PostgreSQL: everything the README documents must behave as on one instance, through kill -9 and SIGTERM.
  * The tests run in order on one cluster: the last two take instances away.
  */
 describe('a cluster of server processes (node dist/main.js) sharing Redis and PostgreSQL', () => {

@@ -8,10 +8,10 @@ import { ClientTracker, connect, connectError, registerUser, settle, type TestCl
 
 /**
  * The authorization matrix: an outsider (Mallory) tries every event and endpoint against
- * Alice and Bob's things and is refused with the documented code (PROTOCOL §4: existing but
+ * Alice and Bob's things and is refused with the documented code (the access rules: existing but
  * not yours → FORBIDDEN, unknown → NOT_FOUND; what an outsider must not learn exists, such as
  * another pair's DM or a private room's conversation, is NOT_FOUND like an unknown one). Two listening sockets of Mallory must then see
- * none of Alice and Bob's traffic, except what PROTOCOL sends to everyone (modal:opened/closed).
+ * none of Alice and Bob's traffic, except what goes to everyone (modal:opened/closed).
  */
 describe('hardening: authorization matrix', () => {
   let t: TestApp;
@@ -196,7 +196,9 @@ describe('hardening: authorization matrix', () => {
     }
     const asMallory = (url: string) => request(t.url).get(url).set('authorization', `Bearer ${mallory.token}`);
     expect((await asMallory(path(dm))).status).toBe(404);
-    expect((await asMallory(path(`room:${privateRoom.id}`))).body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+    expect((await asMallory(path(`room:${privateRoom.id}`))).body).toEqual({
+      error: { code: 'NOT_FOUND', reason: 'CONVERSATION_NOT_FOUND', message: expect.any(String) },
+    });
     expect((await asMallory(path(`room:${publicRoom.id}`))).status).toBe(403);
     expect((await asMallory(path('room:no-such-room'))).status).toBe(404);
     expect((await asMallory(path(dmConversationId(mallory.user.id, 'ghost')))).status).toBe(404);
@@ -234,7 +236,7 @@ describe('hardening: authorization matrix', () => {
       // Even the broadcasts name no conversation content.
       expect(JSON.stringify(socket.received)).not.toMatch(/dm (before|after)|room (before|after)|secret plans|in a meeting/);
     }
-    // The modal broadcasts did reach her, as PROTOCOL §6 promises.
+    // The modal broadcasts did reach her: they go to every connected user.
     expect(mListener.all('modal:closed').map((e) => e.modalId)).toContain('invoice-42');
   });
 });

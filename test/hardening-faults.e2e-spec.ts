@@ -88,12 +88,12 @@ describePg('hardening faults: PostgreSQL goes away and comes back', () => {
     expect(down.body).toEqual({ status: 'error', checks: { database: { status: 'down', error: expect.any(String) }, ...redisCheck } });
 
     const failed = await timedSend(a, { to: bob.user.id, content: 'during' });
-    expect(failed.ack).toEqual({ ok: false, error: { code: 'INTERNAL', message: expect.any(String) } });
+    expect(failed.ack).toEqual({ ok: false, error: { code: 'INTERNAL', reason: 'INTERNAL', message: expect.any(String) } });
     expect(failed.ms).toBeLessThan(FAST_MS);
     // REST: a clean INTERNAL body, nothing of the driver or the stack.
     const rest = await request(t.url).get('/users/me').set('authorization', `Bearer ${alice.token}`).timeout(FAST_MS);
     expect(rest.status).toBe(500);
-    expect(rest.body).toEqual({ error: { code: 'INTERNAL', message: expect.any(String) } });
+    expect(rest.body).toEqual({ error: { code: 'INTERNAL', reason: 'INTERNAL', message: expect.any(String) } });
     expect(rest.text).not.toMatch(/ECONNREFUSED|at .*\.(js|ts):\d+|127\.0\.0\.1|postgres/i);
     // A new connection is refused cleanly rather than left hanging.
     const refused = await connectError(t.url, { auth: { token: bob.token } });
@@ -258,7 +258,7 @@ describe('hardening faults: kill -9 under send load', () => {
     const lost = acked.filter((m) => !storedIds.has(m.id));
     console.log(`kill -9: ${acked.length} acknowledged, ${stored.length} stored after restart, ${lost.length} lost`);
     expect(lost).toEqual([]);
-    // Gap-free sequence, as PROTOCOL §4 promises.
+    // Gap-free sequence, as the README promises (seq goes up by one per conversation).
     expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Socket } from 'socket.io-client';
-import { ERROR_CODES, type ClientEventName } from '../src/contracts';
+import { ERROR_CODES, ERROR_REASONS, type ClientEventName, type ErrorReason } from '../src/contracts';
 import { encodeConversationCursor } from '../src/chat/conversation-cursor';
 import { dmConversationId } from '../src/access/conversation-id';
 import { startApp, type TestApp } from './support/app';
@@ -8,7 +8,7 @@ import { ClientTracker, registerUser, settle, type TestClient, type TestUser } f
 import { fuzzCase, fuzzSeed, RAW_PACKETS, Rng, type FuzzCase, type PayloadSpec } from './support/fuzz';
 
 /**
- * Every client event gets thousands of generated bad payloads (PROTOCOL §1: bad input of any kind
+ * Every client event gets thousands of generated bad payloads (the README: bad input of any kind
  * gets a clear error and never crashes or stalls the server, nor affects other users).
  * Replay a failure with FUZZ_SEED=<printed seed>; FUZZ_CASES_PER_EVENT scales the run.
  */
@@ -78,7 +78,7 @@ const EVENTS = Object.keys(SPECS) as ClientEventName[];
 /** What a bystander (in no conversation, room or subscription of the fuzzer) may receive. */
 const BROADCAST_TO_EVERYONE = new Set(['session', 'modal:state', 'modal:opened', 'modal:closed']);
 
-type Envelope = { ok: boolean; data?: unknown; error?: { code?: unknown; message?: unknown; details?: unknown } };
+type Envelope = { ok: boolean; data?: unknown; error?: { code?: unknown; reason?: unknown; message?: unknown; details?: unknown } };
 
 /** Why an answer is not a well-formed envelope for a case, or undefined when it is fine. */
 function problemWith(answer: unknown, verdict: FuzzCase['verdict']): string | undefined {
@@ -94,8 +94,11 @@ function problemWith(answer: unknown, verdict: FuzzCase['verdict']): string | un
   if (Object.keys(a).some((k) => k !== 'ok' && k !== 'error')) return 'extra envelope keys';
   const e = a.error;
   if (!e || typeof e !== 'object') return 'no error object';
-  if (Object.keys(e).some((k) => !['code', 'message', 'details'].includes(k))) return 'extra error keys';
+  if (Object.keys(e).some((k) => !['code', 'reason', 'message', 'details'].includes(k))) return 'extra error keys';
   if (!ERROR_CODES.includes(e.code as never)) return `code ${String(e.code)} not in the catalogue`;
+  const reason = ERROR_REASONS[e.reason as ErrorReason] as { code: string } | undefined;
+  if (!reason) return `reason ${String(e.reason)} not in the catalogue`;
+  if (reason.code !== e.code) return `reason ${String(e.reason)} does not go with code ${String(e.code)}`;
   if (typeof e.message !== 'string' || e.message.length === 0 || e.message.length > 1000) return 'bad message';
   if (/\n\s+at /.test(e.message) || /\.ts:\d+|node_modules/.test(e.message)) return 'stack in message';
   if (e.code === 'INTERNAL') return 'INTERNAL for client input';

@@ -63,10 +63,17 @@ describe('hardening: CORS allow-list, security headers, clean errors', () => {
   it('answers malformed bodies, unknown routes and wrong methods with a clean error body, no stack', async () => {
     const malformed = await request(t.url).post('/auth/login').set('content-type', 'application/json').send('{"username": "a", ');
     expect(malformed.status).toBe(400);
-    expect(malformed.body).toEqual({ error: { code: 'BAD_REQUEST', message: expect.any(String) } });
+    expect(malformed.body).toEqual({
+      error: {
+        code: 'BAD_REQUEST',
+        reason: 'INVALID_PAYLOAD',
+        message: expect.any(String),
+        details: [{ field: '(root)', errors: [expect.any(String)] }],
+      },
+    });
     const notFound = await request(t.url).get('/no/such/route');
     expect(notFound.status).toBe(404);
-    expect(notFound.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+    expect(notFound.body).toEqual({ error: { code: 'NOT_FOUND', reason: 'ROUTE_NOT_FOUND', message: expect.any(String) } });
     const wrongType = await request(t.url)
       .post('/auth/login')
       .send({ username: ['a'], password: { $gt: '' } });

@@ -253,7 +253,7 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER', () => {
       expect(o).toEqual({
         ok: false,
         message: 'forbidden',
-        data: { code: 'FORBIDDEN', message: expect.any(String), details: { limit: 5 } },
+        data: { code: 'FORBIDDEN', reason: 'LIMIT_REACHED', message: expect.any(String), details: { limit: 5 } },
       });
     }
     // A refused handshake never gets `session`.

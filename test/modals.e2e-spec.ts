@@ -69,7 +69,10 @@ describe('modals: open, close, list, snapshot and release', () => {
 
     for (const exclusive of [false, true]) {
       const ack = await bob.client.request('modal:open', { modalId: id, exclusive });
-      expect(ack).toEqual({ ok: false, error: { code: 'CONFLICT', message: expect.any(String), details: { holder: held.viewers[0] } } });
+      expect(ack).toEqual({
+        ok: false,
+        error: { code: 'CONFLICT', reason: 'MODAL_HELD', message: expect.any(String), details: { holder: held.viewers[0] } },
+      });
     }
     // Alice's other tab is the same user: it may open it too (and is listed as its own viewer).
     const aliceTab2 = await clients.signIn(alice);

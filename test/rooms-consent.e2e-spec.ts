@@ -113,7 +113,7 @@ describe('rooms: consent and caps', () => {
     // The oldest invite is gone: that private room is hidden again; the newer ones can be joined.
     expect(await victim.tabs[0].request('room:join', { roomId: rooms[0].id })).toEqual({
       ok: false,
-      error: { code: 'NOT_FOUND', message: 'Room not found' },
+      error: { code: 'NOT_FOUND', reason: 'ROOM_NOT_FOUND', message: 'Room not found' },
     });
     for (const room of rooms.slice(1)) expect((await victim.tabs[0].ok('room:join', { roomId: room.id })).room.memberCount).toBe(2);
     // Inviting again works as before (a fresh invite).

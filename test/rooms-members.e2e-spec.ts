@@ -138,10 +138,10 @@ describe('rooms: member pages', () => {
 
     expect(await outsider.tabs[0].request('room:members', { roomId: room.id })).toEqual({
       ok: false,
-      error: { code: 'FORBIDDEN', message: 'Only members see who is in this room' },
+      error: { code: 'FORBIDDEN', reason: 'NOT_A_MEMBER', message: 'Only members see who is in this room' },
     });
     const hidden = await outsider.tabs[0].request('room:members', { roomId: privateRoom.id });
-    expect(hidden).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'Room not found' } });
+    expect(hidden).toEqual({ ok: false, error: { code: 'NOT_FOUND', reason: 'ROOM_NOT_FOUND', message: 'Room not found' } });
     expect(await outsider.tabs[0].request('room:members', { roomId: 'no-such-room' })).toEqual(hidden);
 
     await settle();
@@ -262,7 +262,7 @@ describe('rooms: hidden private rooms', () => {
       ['presence:list', (roomId) => ({ roomId })],
       ['typing', (roomId) => ({ roomId, isTyping: true })],
     ];
-    const notFound = { ok: false, error: { code: 'NOT_FOUND', message: 'Room not found' } };
+    const notFound = { ok: false, error: { code: 'NOT_FOUND', reason: 'ROOM_NOT_FOUND', message: 'Room not found' } };
     for (const [event, payload] of probes) {
       const unknown = await stranger.tabs[0].request(event, payload('no-such-room'));
       const hidden = await stranger.tabs[0].request(event, payload(privateRoom.id));

@@ -23,7 +23,7 @@ describe('socket.io plumbing: acks, errors, unknown events', () => {
 
   it('answers an unknown event sent with an ack with NOT_FOUND', async () => {
     const ack = await client.request('no:such-event' as never, {});
-    expect(ack).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'Unknown event "no:such-event"' } });
+    expect(ack).toEqual({ ok: false, error: { code: 'NOT_FOUND', reason: 'UNKNOWN_EVENT', message: 'Unknown event "no:such-event"' } });
   });
 
   it('emits `exception` when a failing event had no ack callback', async () => {

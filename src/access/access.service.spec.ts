@@ -26,7 +26,7 @@ function setup(world: World = {}) {
   return { repo, access: new AccessService(repo as unknown as AccessRepository) };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+async function refusal(promise: Promise<unknown>): Promise<{ code: string; reason: string; message: string }> {
   try {
     await promise;
   } catch (error) {
@@ -46,25 +46,33 @@ describe('AccessService', () => {
 
     it('refuses a non-member of a public room with FORBIDDEN and the caller’s message', async () => {
       const { access } = setup({ visibility: 'public' });
-      expect(await refusal(access.requireRoomMember('a', 'r1', 'Members only'))).toEqual({ code: 'FORBIDDEN', message: 'Members only' });
+      expect(await refusal(access.requireRoomMember('a', 'r1', 'Members only'))).toEqual({
+        code: 'FORBIDDEN',
+        reason: 'NOT_A_MEMBER',
+        message: 'Members only',
+      });
     });
 
     it('refuses an invitee of a private room with FORBIDDEN: they may know of it', async () => {
       const { access } = setup({ visibility: 'private', invited: ['a'] });
-      expect(await refusal(access.requireRoomMember('a', 'r1', 'Members only'))).toEqual({ code: 'FORBIDDEN', message: 'Members only' });
+      expect(await refusal(access.requireRoomMember('a', 'r1', 'Members only'))).toEqual({
+        code: 'FORBIDDEN',
+        reason: 'NOT_A_MEMBER',
+        message: 'Members only',
+      });
     });
 
     it('answers a private room to a stranger exactly as an unknown room', async () => {
       const { access } = setup({ visibility: 'private', members: { b: 'owner' } });
       const hidden = await refusal(access.requireRoomMember('a', 'r1', 'Members only'));
       const unknown = await refusal(access.requireRoomMember('a', 'nope', 'Members only'));
-      expect(hidden).toEqual({ code: 'NOT_FOUND', message: 'Room not found' });
+      expect(hidden).toEqual({ code: 'NOT_FOUND', reason: 'ROOM_NOT_FOUND', message: 'Room not found' });
       expect(unknown).toEqual(hidden);
       // The same for requireRoomKnown (room:join) and for the room's conversation.
       expect(await refusal(access.requireRoomKnown('a', 'r1'))).toEqual(hidden);
       expect(await refusal(access.requireRoomKnown('a', 'nope'))).toEqual(hidden);
       const hiddenConversation = await refusal(access.requireConversation('a', 'room:r1'));
-      expect(hiddenConversation).toEqual({ code: 'NOT_FOUND', message: 'Conversation not found' });
+      expect(hiddenConversation).toEqual({ code: 'NOT_FOUND', reason: 'CONVERSATION_NOT_FOUND', message: 'Conversation not found' });
       expect(await refusal(access.requireConversation('a', 'room:nope'))).toEqual(hiddenConversation);
     });
 
@@ -86,7 +94,11 @@ describe('AccessService', () => {
 
     it('answers a third party NOT_FOUND for a DM, without any lookup', async () => {
       const { access, repo } = setup();
-      expect(await refusal(access.requireConversation('c', 'dm:a:b'))).toEqual({ code: 'NOT_FOUND', message: 'Conversation not found' });
+      expect(await refusal(access.requireConversation('c', 'dm:a:b'))).toEqual({
+        code: 'NOT_FOUND',
+        reason: 'CONVERSATION_NOT_FOUND',
+        message: 'Conversation not found',
+      });
       expect(repo.userExists).not.toHaveBeenCalled();
       expect(repo.memberRole).not.toHaveBeenCalled();
       expect(repo.standing).not.toHaveBeenCalled();
@@ -96,6 +108,7 @@ describe('AccessService', () => {
       const { access, repo } = setup();
       expect(await refusal(access.requireConversation('a', 'dm:a:ghost'))).toEqual({
         code: 'NOT_FOUND',
+        reason: 'CONVERSATION_NOT_FOUND',
         message: 'Conversation not found',
       });
       expect(await access.requireConversation('a', 'dm:a:b')).toEqual({ kind: 'dm', id: 'dm:a:b', userA: 'a', userB: 'b' });
@@ -132,7 +145,11 @@ describe('AccessService', () => {
       const after = encodeMemberCursor({ joinedAt: '2026-01-01T00:00:00.000Z', userId: 'a' });
       expect(await access.roomMemberIds('a', 'r1', { after, limit: 5 })).toEqual({ ids: ['a'], hasMore: false });
       expect(repo.memberIds).toHaveBeenCalledWith('r1', { joinedAt: '2026-01-01T00:00:00.000Z', userId: 'a' }, 5);
-      expect(await refusal(access.roomMemberIds('b', 'r1', { limit: 5 }))).toEqual({ code: 'NOT_FOUND', message: 'Room not found' });
+      expect(await refusal(access.roomMemberIds('b', 'r1', { limit: 5 }))).toEqual({
+        code: 'NOT_FOUND',
+        reason: 'ROOM_NOT_FOUND',
+        message: 'Room not found',
+      });
       expect(repo.memberIds).toHaveBeenCalledTimes(1);
     });
 

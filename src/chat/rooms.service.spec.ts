@@ -87,7 +87,7 @@ describe('RoomsService', () => {
     const hidden = await service.join(guest, 's', 'r1').catch((e: AppError) => e.toBody());
     access.standing.mockResolvedValueOnce(undefined);
     const unknown = await service.join(guest, 's', 'nope').catch((e: AppError) => e.toBody());
-    expect(hidden).toEqual({ code: 'NOT_FOUND', message: 'Room not found' });
+    expect(hidden).toEqual({ code: 'NOT_FOUND', reason: 'ROOM_NOT_FOUND', message: 'Room not found' });
     expect(unknown).toEqual(hidden);
     expect(rooms.addMember).not.toHaveBeenCalled();
     expect(realtime.emit).not.toHaveBeenCalled();
