@@ -39,6 +39,8 @@ describe.each(engines)('repositories on %s', (engine) => {
     password_hash: 'scrypt$x',
     created_at: new Date().toISOString(),
     last_seen_at: null,
+    external_id: null,
+    deleted_at: null,
   });
 
   it('migrations are idempotent', async () => {

@@ -21,6 +21,8 @@ const row = (id: string, username: string, last_seen_at: string | null = null) =
   password_hash: 'x',
   created_at: 'x',
   last_seen_at,
+  external_id: null,
+  deleted_at: null,
 });
 
 describe('PresenceService', () => {

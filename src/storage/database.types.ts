@@ -12,6 +12,10 @@ export interface UsersTable {
   password_hash: string;
   created_at: string;
   last_seen_at: string | null;
+  /** The identity provider's subject (or the app backend's id) for users from elsewhere (migration 0006). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set when the user was deleted; the row stays for their messages' author id (migration 0006). */
+  deleted_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { sql, type Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../storage/database';
 import type { UsersTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
@@ -15,7 +15,7 @@ export class UsersRepository {
     private readonly writes: WriteBatcher,
   ) {}
 
-  async insert(row: UserRow): Promise<void> {
+  async insert(row: Insertable<UsersTable>): Promise<void> {
     await this.db.insertInto('users').values(row).execute();
   }
 

@@ -11,6 +11,8 @@ const row: UserRow = {
   password_hash: 'scrypt$...',
   created_at: '2026-01-01T00:00:00.000Z',
   last_seen_at: null,
+  external_id: null,
+  deleted_at: null,
 };
 
 describe('UsersService', () => {
