@@ -41,6 +41,7 @@ describe.each(engines)('repositories on %s', (engine) => {
     last_seen_at: null,
     external_id: null,
     deleted_at: null,
+    tokens_valid_after: null,
   });
 
   it('migrations are idempotent', async () => {

@@ -56,6 +56,11 @@ export class AccessRepository {
     return (await this.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()) !== undefined;
   }
 
+  /** The id of the user whose identity-provider subject this is. */
+  async userIdOfSubject(subject: string): Promise<string | undefined> {
+    return (await this.db.selectFrom('users').select('id').where('external_id', '=', subject).executeTakeFirst())?.id;
+  }
+
   /** `limit` member ids after `after`, by (joined_at, user_id): an index range, whatever the room's size. */
   async memberIds(roomId: string, after: MemberCursor | undefined, limit: number): Promise<MemberIdPage> {
     let query = this.db.selectFrom('room_members').select(['user_id', 'joined_at']).where('room_id', '=', roomId);

@@ -23,6 +23,7 @@ function setup(world: World = {}) {
     return role ? { visibility, role, invited: invited.includes(userId) } : { visibility, invited: invited.includes(userId) };
   });
   repo.userExists.mockImplementation(async (id) => users.includes(id));
+  repo.userIdOfSubject.mockImplementation(async (subject) => (subject === 'sub-of-b' ? 'b' : undefined));
   return { repo, access: new AccessService(repo as unknown as AccessRepository) };
 }
 
@@ -135,6 +136,13 @@ describe('AccessService', () => {
       await access.requireUser('late');
       await access.requireUser('late');
       expect(repo.userExists).toHaveBeenCalledTimes(2);
+    });
+
+    it('requireUser takes an identity-provider subject for the user it names', async () => {
+      const { access } = setup();
+      expect(await access.requireUser('b')).toBe('b');
+      expect(await access.requireUser('sub-of-b')).toBe('b');
+      await expect(access.requireUser('sub-of-nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
   });
 

@@ -63,9 +63,15 @@ export class AccessService {
     return parsed;
   }
 
-  /** NOT_FOUND unless the user exists (anyone may message or invite an existing user). */
-  async requireUser(userId: string): Promise<void> {
-    if (!(await this.userExists(userId))) throw AppError.of('USER_NOT_FOUND');
+  /**
+   * The id of an existing user, given our own id or else an identity-provider subject
+   * (`externalId`); NOT_FOUND when neither names a user (anyone may message or invite an existing user).
+   */
+  async requireUser(idOrSubject: string): Promise<string> {
+    if (await this.userExists(idOrSubject)) return idOrSubject;
+    const id = await this.access.userIdOfSubject(idOrSubject);
+    if (!id) throw AppError.of('USER_NOT_FOUND');
+    return id;
   }
 
   /** A page of a room's member ids, for its members only. */

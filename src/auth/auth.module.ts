@@ -1,9 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
+import { AccountController } from './account.controller';
+import { AuthSessionsRepository } from './auth-sessions.repository';
+import { AuthSessionsService } from './auth-sessions.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { BearerAuthGuard } from './bearer-auth.guard';
 import { LoginThrottle } from './login-throttle';
+import { ProviderTokens } from './provider-tokens';
 import { RegisterThrottle } from './register-throttle';
 import { TokenService } from './token.service';
 
@@ -11,8 +15,17 @@ import { TokenService } from './token.service';
 @Global()
 @Module({
   imports: [UsersModule],
-  controllers: [AuthController],
-  providers: [AuthService, TokenService, BearerAuthGuard, LoginThrottle, RegisterThrottle],
+  controllers: [AuthController, AccountController],
+  providers: [
+    AuthService,
+    AuthSessionsService,
+    AuthSessionsRepository,
+    TokenService,
+    ProviderTokens,
+    BearerAuthGuard,
+    LoginThrottle,
+    RegisterThrottle,
+  ],
   exports: [TokenService, BearerAuthGuard],
 })
 export class AuthModule {}

@@ -14,7 +14,8 @@ describe('TokenService', () => {
     const payload = decoded.payload as jwt.JwtPayload;
     expect(payload.sub).toBe('user-1');
     expect(payload.exp! - payload.iat!).toBe(900);
-    expect(service.verify(token)).toEqual({ userId: 'user-1', expiresAt: payload.exp! * 1000 });
+    expect(service.verify(token)).toEqual({ userId: 'user-1', expiresAt: payload.exp! * 1000, issuedAt: payload.iat });
+    expect(service.verify(service.sign('user-1', 'login-1')).authSessionId).toBe('login-1');
   });
 
   it.each([

@@ -8,6 +8,10 @@ export interface VerifiedToken {
   userId: string;
   /** Epoch milliseconds. */
   expiresAt: number;
+  /** Epoch seconds (`iat`). */
+  issuedAt: number;
+  /** The login (`sid`) the token belongs to; absent in tokens from before version 0.2. */
+  authSessionId?: string;
 }
 
 /**
@@ -26,8 +30,10 @@ export class TokenService {
     return this.config.jwt.expiresInSeconds;
   }
 
-  sign(userId: string): string {
-    return jwt.sign({}, this.key, { algorithm: 'HS256', subject: userId, expiresIn: this.expiresInSeconds });
+  /** An access token of the login `authSessionId` (claim `sid`), which logout and refresh-token reuse end. */
+  sign(userId: string, authSessionId?: string): string {
+    const claims = authSessionId ? { sid: authSessionId } : {};
+    return jwt.sign(claims, this.key, { algorithm: 'HS256', subject: userId, expiresIn: this.expiresInSeconds });
   }
 
   /** Throws TOKEN_EXPIRED for an expired token and UNAUTHORIZED for anything else wrong. */
@@ -45,7 +51,9 @@ export class TokenService {
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || !payload.sub || typeof payload.exp !== 'number') {
       throw AppError.of('TOKEN_INVALID');
     }
-    return { userId: payload.sub, expiresAt: payload.exp * 1000 };
+    const verified: VerifiedToken = { userId: payload.sub, expiresAt: payload.exp * 1000, issuedAt: payload.iat ?? 0 };
+    if (typeof payload.sid === 'string' && payload.sid) verified.authSessionId = payload.sid;
+    return verified;
   }
 }
 

@@ -85,8 +85,10 @@ export class MessagesService {
       }
       let conversation: ConversationKey;
       if (target.kind === 'user') {
-        if (target.userId !== sender.id) await this.access.requireUser(target.userId);
-        const [a, b] = [sender.id, target.userId].sort();
+        // `to` is a user id or an identity-provider subject (see AccessService.requireUser).
+        const recipient = target.userId === sender.id ? sender.id : await this.access.requireUser(target.userId);
+        target.userId = recipient;
+        const [a, b] = [sender.id, recipient].sort();
         conversation = { id: dmConversationId(a, b), kind: 'dm', room_id: null, user_a: a, user_b: b };
       } else {
         await this.access.requireRoomMember(sender.id, target.roomId, 'Only members may send to this room');

@@ -12,6 +12,7 @@ function setup() {
   const access = automock(AccessService);
   access.requireUser.mockImplementation(async (id) => {
     if (id !== 'b') throw AppError.of('USER_NOT_FOUND');
+    return id;
   });
   const realtime = automock(RealtimeService);
   realtime.emit.mockReturnValue(undefined);

@@ -35,7 +35,7 @@ export class TypingService implements OnApplicationShutdown {
     let conversationId: string;
     let to: string;
     if (target.kind === 'user') {
-      if (target.userId !== user.id) await this.access.requireUser(target.userId);
+      if (target.userId !== user.id) target.userId = await this.access.requireUser(target.userId);
       conversationId = dmConversationId(user.id, target.userId);
       to = rooms.user(target.userId);
     } else {

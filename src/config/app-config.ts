@@ -13,7 +13,15 @@ export interface AppConfig {
     /** True when no JWT_SECRET was given and one was generated for this process. */
     generated: boolean;
     expiresInSeconds: number;
+    /** Lifetime of a refresh token (JWT_REFRESH_EXPIRES_IN); each use gives a new one. */
+    refreshExpiresInSeconds: number;
+    /** The deployment's identity provider (JWT_JWKS_URL or JWT_PUBLIC_KEY); unset: own tokens only. */
+    provider?: ProviderConfig;
+    /** JWT_JWKS_REFETCH_MS: fewest milliseconds between two JWKS fetches (an unknown `kid` asks for one). */
+    jwksRefetchMs: number;
   };
+  /** AUTH_LOCAL: the service's own /auth/register and /auth/login (false: both answer 404). */
+  authLocal: boolean;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   redisUrl?: string;
   /** Prefix of every Redis key and channel, so deployments (or test runs) can share one Redis. */
@@ -84,6 +92,21 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
 }
 
+/** Signature algorithms a provider token may use; `none` is never one of them. */
+export const PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+const SECRET_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+
+export interface ProviderConfig {
+  jwksUrl?: string;
+  /** PEM (SPKI) public key, instead of a JWKS. */
+  publicKey?: string;
+  issuer?: string;
+  audience?: string[];
+  /** JWT_ALGORITHMS; HS* only when JWT_SECRET is set (the provider then signs with that secret). */
+  algorithms: string[];
+  claims: { user: string; username: string; name: string };
+}
+
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -150,6 +173,14 @@ export function loadConfig(env: Env): AppConfig {
     problems.push(`JWT_EXPIRES_IN must be a positive duration like 3600, 15m, 1h or 7d (got "${expiresRaw}")`);
   }
 
+  const refreshRaw = str('JWT_REFRESH_EXPIRES_IN') ?? '30d';
+  const refreshExpiresInSeconds = parseDurationSeconds(refreshRaw);
+  if (refreshExpiresInSeconds === undefined) {
+    problems.push(`JWT_REFRESH_EXPIRES_IN must be a positive duration like 3600, 15m, 1h or 30d (got "${refreshRaw}")`);
+  }
+  const provider = loadProvider(str, !generated, problems);
+  const authLocal = oneOf('AUTH_LOCAL', ['true', 'false'] as const, 'true') === 'true';
+
   const databaseUrl = str('DATABASE_URL') ?? 'sqlite:./data/realtime.db';
   let database: AppConfig['database'] = { kind: 'sqlite', path: './data/realtime.db' };
   if (databaseUrl.startsWith('sqlite:')) {
@@ -188,7 +219,15 @@ export function loadConfig(env: Env): AppConfig {
     trustProxy,
     nodeEnv,
     port,
-    jwt: { secret, generated, expiresInSeconds: expiresInSeconds ?? 3600 },
+    jwt: {
+      secret,
+      generated,
+      expiresInSeconds: expiresInSeconds ?? 3600,
+      refreshExpiresInSeconds: refreshExpiresInSeconds ?? 30 * 86400,
+      provider,
+      jwksRefetchMs: int('JWT_JWKS_REFETCH_MS', 30_000, 0, 86_400_000),
+    },
+    authLocal,
     database,
     redisUrl,
     redisKeyPrefix: str('REDIS_KEY_PREFIX') ?? 'realtime',
@@ -236,4 +275,50 @@ export function loadConfig(env: Env): AppConfig {
   };
   if (problems.length) throw new ConfigValidationError(problems);
   return config;
+}
+
+/** The JWT_* variables of an identity provider; undefined when neither JWT_JWKS_URL nor JWT_PUBLIC_KEY is set. */
+function loadProvider(str: (name: string) => string | undefined, hasSecret: boolean, problems: string[]): ProviderConfig | undefined {
+  const jwksUrl = str('JWT_JWKS_URL');
+  // A PEM in one environment line usually comes with literal "\n"s.
+  const publicKey = str('JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n');
+  const algorithmsRaw = str('JWT_ALGORITHMS');
+  if (!jwksUrl && !publicKey) {
+    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_ALGORITHMS'])
+      if (str(name)) problems.push(`${name} needs JWT_JWKS_URL or JWT_PUBLIC_KEY (an identity provider) to mean anything`);
+    return undefined;
+  }
+  if (jwksUrl && publicKey) problems.push('set JWT_JWKS_URL or JWT_PUBLIC_KEY, not both');
+  if (jwksUrl && !/^https?:\/\/\S+$/.test(jwksUrl)) problems.push(`JWT_JWKS_URL must be an http(s) URL (got "${jwksUrl}")`);
+  if (publicKey && !publicKey.includes('-----BEGIN PUBLIC KEY-----')) problems.push('JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+  const algorithms = (algorithmsRaw ?? 'RS256,ES256,EdDSA')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  for (const algorithm of algorithms) {
+    if ((SECRET_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      if (!hasSecret) problems.push(`JWT_ALGORITHMS: ${algorithm} needs JWT_SECRET (the secret the provider signs with)`);
+    } else if (!(PROVIDER_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      problems.push(`JWT_ALGORITHMS: "${algorithm}" is not allowed (one of ${[...PROVIDER_ALGORITHMS, ...SECRET_ALGORITHMS].join(', ')}; never none)`);
+    }
+  }
+  const issuer = str('JWT_ISSUER');
+  // Own tokens are HS256 too: a provider's HS* token is told apart by its issuer.
+  if (!issuer && algorithms.some((a) => a.startsWith('HS'))) problems.push('JWT_ALGORITHMS with HS* needs JWT_ISSUER');
+  const audience = str('JWT_AUDIENCE')
+    ?.split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  return {
+    jwksUrl,
+    publicKey,
+    issuer,
+    audience: audience?.length ? audience : undefined,
+    algorithms,
+    claims: {
+      user: str('JWT_USER_CLAIM') ?? 'sub',
+      username: str('JWT_USERNAME_CLAIM') ?? 'preferred_username',
+      name: str('JWT_NAME_CLAIM') ?? 'name',
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { Global, Inject, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { loadConfig, type AppConfig } from './app-config';
 
-export type { AppConfig } from './app-config';
+export type { AppConfig, ProviderConfig } from './app-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 /** Injects the typed, validated `AppConfig`. */

@@ -65,9 +65,29 @@ export const ERROR_REASONS = {
   CREDENTIALS_INVALID: {
     code: 'UNAUTHORIZED',
     message: 'Invalid username or password',
-    summary: 'login failed (the same answer whether the user exists or not)',
+    summary: 'login failed (the same answer whether the user exists or not, or has no local password)',
+  },
+  PASSWORD_INVALID: {
+    code: 'FORBIDDEN',
+    message: 'Current password is wrong',
+    summary: '`POST /users/me/password` with a wrong `currentPassword`, or for a user from the identity provider (no local password)',
   },
   TOKEN_EXPIRED: { code: 'TOKEN_EXPIRED', message: 'Token expired', summary: 'the token is past its expiry: get a new one' },
+  SESSION_ENDED: {
+    code: 'UNAUTHORIZED',
+    message: 'Session ended',
+    summary: 'the token belongs to a session that was ended (logout, `DELETE /auth/sessions`, password change, refresh token reuse): log in again',
+  },
+  REFRESH_INVALID: {
+    code: 'UNAUTHORIZED',
+    message: 'Invalid refresh token',
+    summary: 'the refresh token is unknown, expired, or its session ended',
+  },
+  REFRESH_REUSED: {
+    code: 'UNAUTHORIZED',
+    message: 'Refresh token already used; the session is ended',
+    summary: 'a refresh token was used a second time: its whole session (token family) is ended',
+  },
   NOT_A_MEMBER: {
     code: 'FORBIDDEN',
     message: 'Not allowed',
@@ -89,6 +109,11 @@ export const ERROR_REASONS = {
     code: 'NOT_FOUND',
     message: 'Conversation not found',
     summary: 'no such conversation, or one that is not yours (the same answer on purpose)',
+  },
+  SESSION_NOT_FOUND: {
+    code: 'NOT_FOUND',
+    message: 'Session not found',
+    summary: '`DELETE /auth/sessions/{sessionId}` for a session that is not a live one of yours',
   },
   USER_NOT_FOUND: { code: 'NOT_FOUND', message: 'User not found', summary: 'no such user' },
   USERS_NOT_FOUND: { code: 'NOT_FOUND', message: 'Some users do not exist', summary: '`details.userIds` lists the unknown ones' },

@@ -17,8 +17,10 @@ import type {
   ServerEventMap,
   ServerEventName,
 } from './events';
+import { SESSION_END_REASONS } from './events';
 import type {
   AuthResult,
+  AuthSession,
   ConversationSummary,
   Message,
   MessageAuthor,
@@ -39,6 +41,7 @@ interface Models {
   Presence: Presence;
   UserWithPresence: UserWithPresence;
   AuthResult: AuthResult;
+  AuthSession: AuthSession;
   MessageAuthor: MessageAuthor;
   Message: Message;
   MessagePage: MessagePage;
@@ -91,7 +94,20 @@ export const MODEL_SCHEMAS: { [K in ModelName]: Schema<Models[K]> } = {
     accessToken: req(str('JWT: send it as `auth.token` on connect or `Authorization: Bearer` on REST')),
     tokenType: req(oneOfValues(['Bearer'] as const)),
     expiresIn: req(int('lifetime of accessToken in seconds')),
+    refreshToken: req(str('opaque, single use: exchange it at `POST /auth/refresh`; a second use ends the session')),
+    refreshExpiresIn: req(int('lifetime of refreshToken in seconds')),
   }),
+  AuthSession: objectOf<AuthSession>(
+    {
+      sessionId: req(id('the login; `DELETE /auth/sessions/{sessionId}` ends it')),
+      createdAt: req(dateTime()),
+      lastSeenAt: req(dateTime('the login or its last refresh')),
+      online: req(bool('a socket opened with its tokens is connected')),
+      userAgent: opt(str('User-Agent of the login', { maxLength: 256 })),
+      current: req(bool('the session of the token that asked')),
+    },
+    'One login of the service’s own auth: its access and refresh tokens, and the sockets opened with them.',
+  ),
   MessageAuthor: objectOf<MessageAuthor>({ id: req(id()), username: req(str()) }),
   Message: objectOf<Message>(
     {
@@ -346,9 +362,10 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
     payload: objectOf({ sessionId: req(id()), user: req(ref('User')) }),
   },
   'session:expired': {
-    summary: 'The token expired without `session:refresh`; the server disconnects right after.',
-    receivers: 'the expiring socket',
-    payload: objectOf({ reason: req(oneOfValues(['token_expired'] as const)) }),
+    summary:
+      'The connection ends, the server disconnects right after. `reason`: `token_expired` (no `session:refresh` in time), `logout` (`POST /auth/logout`), `revoked` (`DELETE /auth/sessions/{id}`, or a refresh token used twice), `password_changed` (`POST /users/me/password` from another session).',
+    receivers: 'the expiring socket; for an ended session, every socket opened with its tokens (on every instance), and no other',
+    payload: objectOf({ reason: req(oneOfValues(SESSION_END_REASONS)) }),
   },
   exception: {
     summary: 'A client event emitted without an ack callback failed.',

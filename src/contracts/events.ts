@@ -163,8 +163,12 @@ export interface SessionEvent {
   sessionId: string;
   user: User;
 }
+/** Why a connection was ended by the server (`session:expired`). */
+export const SESSION_END_REASONS = ['token_expired', 'logout', 'revoked', 'password_changed'] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
+
 export interface SessionExpiredEvent {
-  reason: 'token_expired';
+  reason: SessionEndReason;
 }
 export interface MessageReadEvent {
   conversationId: string;
@@ -271,4 +275,6 @@ export interface SocketData {
   resumed: boolean;
   /** Token expiry, epoch milliseconds. */
   tokenExpiresAt: number;
+  /** The login (`GET /auth/sessions`) the token belongs to; absent for identity-provider tokens. */
+  authSessionId?: string;
 }

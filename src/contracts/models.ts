@@ -33,6 +33,24 @@ export interface AuthResult {
   tokenType: 'Bearer';
   /** Lifetime of `accessToken` in seconds. */
   expiresIn: number;
+  /** Opaque and single use: `POST /auth/refresh` exchanges it for new tokens (stored only hashed). */
+  refreshToken: string;
+  /** Lifetime of `refreshToken` in seconds. */
+  refreshExpiresIn: number;
+}
+
+/** One login (register, login, and every refresh after them), as `GET /auth/sessions` lists it. */
+export interface AuthSession {
+  sessionId: string;
+  createdAt: string;
+  /** The login or the last refresh. */
+  lastSeenAt: string;
+  /** Whether a socket opened with this login's tokens is connected. */
+  online: boolean;
+  /** The User-Agent header of the login. */
+  userAgent?: string;
+  /** True for the session of the token that asked. */
+  current: boolean;
 }
 
 export interface MessageAuthor {

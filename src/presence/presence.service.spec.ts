@@ -23,6 +23,7 @@ const row = (id: string, username: string, last_seen_at: string | null = null) =
   last_seen_at,
   external_id: null,
   deleted_at: null,
+  tokens_valid_after: null,
 });
 
 describe('PresenceService', () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ServerEventMap, ServerEventName, SocketData } from '../contracts';
+import type { ServerEventMap, ServerEventName, SessionEndReason, SocketData } from '../contracts';
 import { IoServer } from './io-server';
 import type { AppServer } from './socket.types';
 
@@ -21,6 +21,16 @@ export class RealtimeService {
     if (except !== undefined && except.length) target = target.except(except);
     // The typed emit needs a tuple spread; the map guarantees the payload shape.
     (target.emit as (event: string, payload: unknown) => boolean)(event, payload);
+  }
+
+  /**
+   * Ends every socket in `of` (minus `except`), on every instance: `session:expired { reason }`,
+   * then a disconnect. Both go through the adapter in that order, so the event arrives first.
+   */
+  endConnections(of: string | string[], reason: SessionEndReason, except?: string): void {
+    this.emit(of, 'session:expired', { reason }, except);
+    const target = except ? this.io.in(of).except(except) : this.io.in(of);
+    target.disconnectSockets(true);
   }
 
   /** Makes every socket in room `of` join `roomsToJoin` (on every instance). */

@@ -11,7 +11,7 @@ export class SessionsGateway {
   constructor(private readonly sessions: SessionsService) {}
 
   @OnClientEvent('session:refresh', SessionRefreshDto)
-  refresh(@ConnectedSocket() socket: AppSocket, @MessageBody() body: SessionRefreshDto): SessionRefreshResult {
+  refresh(@ConnectedSocket() socket: AppSocket, @MessageBody() body: SessionRefreshDto): Promise<SessionRefreshResult> {
     return this.sessions.refresh(socket, body.token);
   }
 }

@@ -65,11 +65,11 @@ export class SessionsRepository {
   }
 
   /** Last use: on resume (`connected` true) and when its last socket went (false); group-committed. */
-  async touch(id: string, at: string, connected: boolean): Promise<void> {
+  async touch(id: string, at: string, connected: boolean, authSessionId?: string | null): Promise<void> {
     await this.writes.transaction((trx) =>
       trx
         .updateTable('sessions')
-        .set({ last_seen_at: at, connected: connected ? 1 : 0 })
+        .set(authSessionId === undefined ? { last_seen_at: at, connected: connected ? 1 : 0 } : { last_seen_at: at, connected: 1, auth_session_id: authSessionId })
         .where('id', '=', id)
         .execute(),
     );

@@ -1,4 +1,4 @@
-import { TokenService } from '../auth/token.service';
+import { BearerAuthGuard } from '../auth/bearer-auth.guard';
 import { automock } from '../testing/automock';
 import { fakeSocket, fakeSocketUser as user } from '../testing/fake-socket';
 import { SessionsRepository } from './sessions.repository';
@@ -9,18 +9,18 @@ describe('SessionsService', () => {
     const repo = automock(SessionsRepository);
     repo.touch.mockResolvedValue(undefined);
     repo.insert.mockResolvedValue(undefined);
-    const tokens = automock(TokenService);
-    const service = new SessionsService(repo as unknown as SessionsRepository, tokens as unknown as TokenService);
-    return { repo, tokens, service };
+    const guard = automock(BearerAuthGuard);
+    const service = new SessionsService(repo as unknown as SessionsRepository, guard as unknown as BearerAuthGuard);
+    return { repo, guard, service };
   };
 
   it('resumes a session of the same user and issues a new one otherwise', async () => {
     const { repo, service } = setup();
-    repo.findResumable.mockResolvedValueOnce({ id: 's1', user_id: 'u1', created_at: 'x', last_seen_at: 'x', connected: 0 });
+    repo.findResumable.mockResolvedValueOnce({ id: 's1', user_id: 'u1', created_at: 'x', last_seen_at: 'x', connected: 0, auth_session_id: null });
     expect(await service.resolve('u1', 's1')).toEqual({ sessionId: 's1', resumed: true });
-    expect(repo.touch).toHaveBeenCalledWith('s1', expect.any(String), true);
+    expect(repo.touch).toHaveBeenCalledWith('s1', expect.any(String), true, null);
 
-    repo.findResumable.mockResolvedValueOnce({ id: 's1', user_id: 'someone-else', created_at: 'x', last_seen_at: 'x', connected: 0 });
+    repo.findResumable.mockResolvedValueOnce({ id: 's1', user_id: 'someone-else', created_at: 'x', last_seen_at: 'x', connected: 0, auth_session_id: null });
     const foreign = await service.resolve('u1', 's1');
     expect(foreign.resumed).toBe(false);
     expect(foreign.sessionId).not.toBe('s1');
@@ -40,7 +40,7 @@ describe('SessionsService', () => {
     const socket = fakeSocket('a', { sessionId: 's1' });
     service.announce(socket);
     expect(socket.emit).toHaveBeenCalledWith('session', { sessionId: 's1', user });
-    expect(socket.join).toHaveBeenCalledWith('authenticated');
+    expect(socket.join).toHaveBeenCalledWith(['authenticated', 'provider-tokens:u1']);
     const gone = fakeSocket('b', { sessionId: 's2' });
     gone.connected = false;
     service.announce(gone);
@@ -65,9 +65,9 @@ describe('SessionsService', () => {
     }
   });
 
-  it('refresh refuses a token of another user', () => {
-    const { tokens, service } = setup();
-    tokens.verify.mockReturnValue({ userId: 'u2', expiresAt: Date.now() + 1000 });
-    expect(() => service.refresh(fakeSocket('a', { sessionId: 's1' }), 't')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+  it('refresh refuses a token of another user', async () => {
+    const { guard, service } = setup();
+    guard.authenticate.mockResolvedValue({ user: { ...user, id: 'u2' }, expiresAt: Date.now() + 1000 });
+    await expect(service.refresh(fakeSocket('a', { sessionId: 's1' }), 't')).rejects.toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
   });
 });

@@ -3,7 +3,7 @@ import type { SessionEvent, SessionRefreshResult } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../realtime/rooms';
 import type { AppSocket } from '../realtime/socket.types';
-import { TokenService } from '../auth/token.service';
+import { BearerAuthGuard } from '../auth/bearer-auth.guard';
 import { uuidV7 } from '../storage/uuid-v7';
 import { LISTENER_ORDER } from '../realtime/connections/listener-order';
 import { OnConnection } from '../realtime/connections/on-connection.decorator';
@@ -21,25 +21,32 @@ export class SessionsService implements OnApplicationShutdown {
 
   constructor(
     private readonly sessions: SessionsRepository,
-    private readonly tokens: TokenService,
+    private readonly guard: BearerAuthGuard,
   ) {}
 
   /**
    * The session to use for this handshake: the requested one if it is this user's and was used
    * within SESSION_TTL_DAYS, else a new one (which may prune the user's least recently used).
    */
-  async resolve(userId: string, requested?: string): Promise<{ sessionId: string; resumed: boolean }> {
+  async resolve(userId: string, requested?: string, authSessionId?: string): Promise<{ sessionId: string; resumed: boolean }> {
     const at = new Date();
     const now = at.toISOString();
     if (requested && requested.length <= 64) {
       const row = await this.sessions.findResumable(requested, at);
       if (row && row.user_id === userId) {
-        await this.sessions.touch(row.id, now, true);
+        await this.sessions.touch(row.id, now, true, authSessionId ?? null);
         return { sessionId: row.id, resumed: true };
       }
     }
     const sessionId = uuidV7();
-    await this.sessions.insert({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now, connected: 1 });
+    await this.sessions.insert({
+      id: sessionId,
+      user_id: userId,
+      created_at: now,
+      last_seen_at: now,
+      connected: 1,
+      auth_session_id: authSessionId ?? null,
+    });
     return { sessionId, resumed: false };
   }
 
@@ -55,17 +62,28 @@ export class SessionsService implements OnApplicationShutdown {
   @OnConnection('prepare', LISTENER_ORDER.prepare.announceSession)
   announce(socket: AppSocket): void {
     if (!socket.connected) return;
-    const { sessionId, user } = socket.data;
-    void socket.join(rooms.everyone);
+    const { sessionId, user, authSessionId } = socket.data;
+    // The room that logout, DELETE /auth/sessions and a password change end.
+    void socket.join([rooms.everyone, authSessionId ? rooms.authSession(authSessionId) : rooms.providerTokens(user.id)]);
     socket.emit('session', { sessionId, user } satisfies SessionEvent);
     this.scheduleExpiry(socket);
     socket.on('disconnect', () => this.clearExpiry(socket.id));
   }
 
-  /** `session:refresh`: a fresh token for the same user moves this connection's expiry. */
-  refresh(socket: AppSocket, token: string): SessionRefreshResult {
-    const verified = this.tokens.verify(token);
-    if (verified.userId !== socket.data.user.id) throw AppError.of('NOT_YOUR_TOKEN');
+  /**
+   * `session:refresh`: a fresh token for the same user (judged like any token: an ended session's
+   * is refused) moves this connection's expiry, and binds it to the token's login.
+   */
+  async refresh(socket: AppSocket, token: string): Promise<SessionRefreshResult> {
+    const principal = await this.guard.authenticate(token);
+    if (principal.user.id !== socket.data.user.id) throw AppError.of('NOT_YOUR_TOKEN');
+    const before = socket.data.authSessionId;
+    if (before !== principal.authSessionId) {
+      void socket.leave(before ? rooms.authSession(before) : rooms.providerTokens(principal.user.id));
+      void socket.join(principal.authSessionId ? rooms.authSession(principal.authSessionId) : rooms.providerTokens(principal.user.id));
+      socket.data.authSessionId = principal.authSessionId;
+    }
+    const verified = principal;
     socket.data.tokenExpiresAt = verified.expiresAt;
     this.scheduleExpiry(socket);
     return { expiresAt: new Date(verified.expiresAt).toISOString() };

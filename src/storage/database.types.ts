@@ -16,6 +16,8 @@ export interface UsersTable {
   external_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Set when the user was deleted; the row stays for their messages' author id (migration 0006). */
   deleted_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Tokens without a login (`sid`) issued at or before this are refused (migration 0007). */
+  tokens_valid_after: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {
@@ -26,6 +28,30 @@ export interface SessionsTable {
   last_seen_at: string;
   /** 1 while the session (as far as the database knows) has an open socket, else 0; defaults to 0. */
   connected: ColumnType<number, number | undefined, number>;
+  /** The login (auth_sessions) the session was last opened with; null for provider tokens (migration 0007). */
+  auth_session_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One login: what refresh rotates within and logout ends (migration 0007). */
+export interface AuthSessionsTable {
+  id: string;
+  user_id: string;
+  created_at: string;
+  /** Moves on every refresh. */
+  last_seen_at: string;
+  /** When its last refresh token runs out; past it the row is swept. */
+  expires_at: string;
+  user_agent: string | null;
+  ended_at: string | null;
+  ended_reason: string | null;
+}
+
+/** Refresh tokens, by the SHA-256 of the opaque token; never the token itself (migration 0007). */
+export interface RefreshTokensTable {
+  token_hash: string;
+  auth_session_id: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 export interface RoomsTable {
@@ -90,6 +116,8 @@ export interface ConversationReadsTable {
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  auth_sessions: AuthSessionsTable;
+  refresh_tokens: RefreshTokensTable;
   rooms: RoomsTable;
   room_members: RoomMembersTable;
   room_invites: RoomInvitesTable;

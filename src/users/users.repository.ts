@@ -28,6 +28,20 @@ export class UsersRepository {
     return inBatches(ids, (chunk) => this.db.selectFrom('users').selectAll().where('id', 'in', chunk).execute());
   }
 
+  findByExternalId(externalId: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('external_id', '=', externalId).executeTakeFirst();
+  }
+
+  /** Which of these usernames are taken (one query for a provisioning's candidates). */
+  async takenUsernames(usernames: readonly string[]): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('users').select('username').where('username', 'in', [...usernames]).execute();
+    return new Set(rows.map((r) => r.username));
+  }
+
+  async update(id: string, changes: { display_name?: string; password_hash?: string; tokens_valid_after?: string }): Promise<void> {
+    await this.db.updateTable('users').set(changes).where('id', '=', id).execute();
+  }
+
   findByUsername(username: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   }

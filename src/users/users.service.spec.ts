@@ -13,6 +13,7 @@ const row: UserRow = {
   last_seen_at: null,
   external_id: null,
   deleted_at: null,
+  tokens_valid_after: null,
 };
 
 describe('UsersService', () => {

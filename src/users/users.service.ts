@@ -1,16 +1,27 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { PasswordHasher } from './password-hasher';
 import { toUser } from './users.mapper';
-import { UsersRepository } from './users.repository';
+import { UsersRepository, type UserRow } from './users.repository';
 
 export interface NewUser {
   username: string;
   password: string;
   displayName?: string;
 }
+
+/** What an identity provider's token says about a user (see ProviderTokens). */
+export interface ExternalIdentity {
+  subject: string;
+  username?: string;
+  name?: string;
+}
+
+/** The password hash of users from an identity provider: no password ever matches it. */
+const NO_LOCAL_PASSWORD = '!external';
+const USERNAME = /^[a-z0-9_.-]{3,32}$/;
 
 @Injectable()
 export class UsersService {
@@ -44,9 +55,73 @@ export class UsersService {
   /** The user for these credentials, or UNAUTHORIZED with one message whatever was wrong. */
   async authenticate(username: string, password: string): Promise<User> {
     const row = await this.users.findByUsername(username.toLowerCase());
-    const valid = row ? await this.passwords.verify(password, row.password_hash) : await this.passwords.verifyNothing(password);
+    // A user from the identity provider has no password here: the same work and answer as an unknown user.
+    const local = row && row.password_hash !== NO_LOCAL_PASSWORD ? row : undefined;
+    const valid = local ? await this.passwords.verify(password, local.password_hash) : await this.passwords.verifyNothing(password);
     if (!row || !valid) throw AppError.of('CREDENTIALS_INVALID');
     return toUser(row);
+  }
+
+  /**
+   * The user of an identity-provider subject, created on first sight (just in time) with an id of
+   * our own and the subject as `external_id`. The username is the first free one of
+   * `usernameCandidates`; two first connections of one subject at once end with the same user.
+   */
+  async provision(identity: ExternalIdentity): Promise<UserRow> {
+    const existing = await this.users.findByExternalId(identity.subject);
+    if (existing) return existing;
+    const candidates = usernameCandidates(identity);
+    const taken = await this.users.takenUsernames(candidates);
+    const username = candidates.find((c) => !taken.has(c)) ?? candidates[candidates.length - 1];
+    const row = {
+      id: randomUUID(),
+      username,
+      display_name: (identity.name?.trim() || identity.username?.trim() || username).slice(0, 64),
+      password_hash: NO_LOCAL_PASSWORD,
+      created_at: new Date().toISOString(),
+      last_seen_at: null,
+      external_id: identity.subject,
+    };
+    try {
+      await this.users.insert(row);
+    } catch (error) {
+      // The same subject's other first connection won the unique index (or a name was taken meanwhile).
+      const raced = await this.users.findByExternalId(identity.subject);
+      if (raced) return raced;
+      throw error;
+    }
+    return { ...row, deleted_at: null, tokens_valid_after: null };
+  }
+
+  /**
+   * A user id as a client gave it: our own id, or else an identity-provider subject (`external_id`).
+   * Undefined when neither names a user.
+   */
+  async resolveId(idOrSubject: string): Promise<string | undefined> {
+    const byId = await this.users.findById(idOrSubject);
+    if (byId) return byId.id;
+    return (await this.users.findByExternalId(idOrSubject))?.id;
+  }
+
+  async updateDisplayName(id: string, displayName: string): Promise<User> {
+    await this.users.update(id, { display_name: displayName.trim() });
+    const row = await this.users.findById(id);
+    if (!row) throw AppError.of('USER_NOT_FOUND');
+    return toUser(row);
+  }
+
+  /** Checks the current password, then stores the new one; PASSWORD_INVALID when wrong or when the user has none here. */
+  async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
+    const row = await this.users.findById(id);
+    const local = row && row.password_hash !== NO_LOCAL_PASSWORD ? row : undefined;
+    const valid = local ? await this.passwords.verify(currentPassword, local.password_hash) : await this.passwords.verifyNothing(currentPassword);
+    if (!local || !valid) throw AppError.of('PASSWORD_INVALID');
+    await this.users.update(id, { password_hash: await this.passwords.hash(newPassword) });
+  }
+
+  /** Tokens without a login issued at or before `at` are refused from now on (logout of every session). */
+  async refuseTokensIssuedBefore(id: string, at: Date): Promise<void> {
+    await this.users.update(id, { tokens_valid_after: at.toISOString() });
   }
 
   async findById(id: string): Promise<User | undefined> {
@@ -61,4 +136,22 @@ export class UsersService {
   async search(prefix: string, limit: number): Promise<User[]> {
     return (await this.users.search(prefix.toLowerCase(), limit)).map(toUser);
   }
+}
+
+/**
+ * Usernames tried for a provider subject, in order, all valid (3–32 of a-z 0-9 _ . -):
+ * the JWT_USERNAME_CLAIM lower-cased with other characters as `_` (or `user` without one), then
+ * that base cut to 25 characters + `-` + 6 hex characters of SHA-256(subject), then + 12 of them,
+ * then `u-` + 30 of them. The same subject always gets the same list, so the outcome depends only on
+ * which names are taken; the last one is taken only if SHA-256 collides.
+ */
+export function usernameCandidates(identity: ExternalIdentity): string[] {
+  const digest = createHash('sha256').update(identity.subject).digest('hex');
+  let base = (identity.username ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, '_')
+    .slice(0, 32);
+  if (!USERNAME.test(base)) base = base.length > 0 ? base.padEnd(3, '_') : 'user';
+  const short = base.slice(0, 25);
+  return [base, `${short}-${digest.slice(0, 6)}`, `${base.slice(0, 19)}-${digest.slice(0, 12)}`, `u-${digest.slice(0, 30)}`];
 }
