@@ -26,6 +26,7 @@ import { TokenService } from './token.service';
     LoginThrottle,
     RegisterThrottle,
   ],
-  exports: [TokenService, BearerAuthGuard],
+  // What a `@UseGuards(BearerAuthGuard)` in another module needs to build the guard there.
+  exports: [TokenService, BearerAuthGuard, ProviderTokens, AuthSessionsRepository],
 })
 export class AuthModule {}

@@ -113,3 +113,29 @@ describe('parseDurationSeconds', () => {
     for (const name of ['MAX_OPEN_MODALS_PER_USER', 'MAX_EXCLUSIVE_MODALS_PER_USER', 'LAST_SEEN_FLUSH_MS']) expect(bad).toThrow(name);
   });
 });
+
+describe('loadConfig: identity provider', () => {
+  const jwks = { JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json' };
+
+  it('is off without JWT_JWKS_URL / JWT_PUBLIC_KEY, with the claim defaults when on', () => {
+    expect(loadConfig({}).jwt.provider).toBeUndefined();
+    expect(loadConfig({}).authLocal).toBe(true);
+    expect(loadConfig({ ...jwks, AUTH_LOCAL: 'false' })).toMatchObject({
+      authLocal: false,
+      jwt: { provider: { jwksUrl: jwks.JWT_JWKS_URL, algorithms: ['RS256', 'ES256', 'EdDSA'], claims: { user: 'sub', username: 'preferred_username', name: 'name' } } },
+    });
+  });
+
+  it.each([
+    [{ ...jwks, JWT_ALGORITHMS: 'none' }, 'JWT_ALGORITHMS: "none" is not allowed'],
+    [{ ...jwks, JWT_ALGORITHMS: 'HS256', JWT_ISSUER: 'i' }, 'HS256 needs JWT_SECRET'],
+    [{ ...jwks, JWT_ALGORITHMS: 'HS256', JWT_SECRET: 's'.repeat(32) }, 'HS* needs JWT_ISSUER'],
+    [{ JWT_ISSUER: 'https://idp.example' }, 'JWT_ISSUER needs JWT_JWKS_URL or JWT_PUBLIC_KEY'],
+    [{ ...jwks, JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----x' }, 'not both'],
+    [{ JWT_JWKS_URL: 'ftp://x' }, 'JWT_JWKS_URL must be an http(s) URL'],
+    [{ AUTH_LOCAL: 'maybe' }, 'AUTH_LOCAL must be one of true, false'],
+    [{ JWT_REFRESH_EXPIRES_IN: 'soon' }, 'JWT_REFRESH_EXPIRES_IN must be a positive duration'],
+  ])('refuses %j', (env, problem) => {
+    expect(() => loadConfig(env)).toThrow(problem);
+  });
+});
