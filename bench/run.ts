@@ -31,16 +31,17 @@ import {
   type RunningServer,
 } from './harness';
 import type { BenchUser, LoadSpec } from './load';
+import { ProviderBench } from './provider-handshake';
 
 /** `before`: the service built from another checkout (`--before=<dir>`), to measure a change in one run. */
 type ServerName = 'service' | 'baseline' | 'before';
-type ScenarioName = 'presence' | 'handshake' | 'dm' | 'fanout' | 'memory';
+type ScenarioName = 'presence' | 'handshake' | 'handshake-rs256' | 'dm' | 'fanout' | 'memory';
 type Result = Record<string, unknown> & { error?: string };
 
 const args = parseArgs(process.argv.slice(2));
 const smoke = args.has('smoke');
 const rounds = Number(args.get('rounds') ?? (smoke ? 1 : 3));
-const ALL: ScenarioName[] = ['presence', 'handshake', 'dm', 'fanout', 'memory'];
+const ALL: ScenarioName[] = ['presence', 'handshake', 'handshake-rs256', 'dm', 'fanout', 'memory'];
 const scenarios = (args.get('scenarios')?.split(',') as ScenarioName[] | undefined) ?? ALL;
 const outName = args.get('out') ?? (smoke ? 'smoke' : 'latest');
 const graceMs = 1000;
@@ -49,6 +50,7 @@ const password = 'bench-password-1';
 const params: Record<ScenarioName, Record<string, number>> = smoke
   ? {
       handshake: { connects: 200, concurrency: 50 },
+      'handshake-rs256': { connects: 200, concurrency: 50 },
       dm: { users: 50, rate: 200, durationMs: 1000, inflight: 32, throughputMs: 1000 },
       fanout: { roomSize: 50, messages: 10, senders: 5, window: 4 },
       memory: { conns: 200 },
@@ -56,6 +58,7 @@ const params: Record<ScenarioName, Record<string, number>> = smoke
     }
   : {
       handshake: { connects: 5000, concurrency: 100 },
+      'handshake-rs256': { connects: 5000, concurrency: 100 },
       dm: { users: 1000, rate: Number(args.get('dm-rate') ?? 500), durationMs: 5000, inflight: 256, throughputMs: 5000 },
       fanout: { roomSize: 1000, messages: 100, senders: 20, window: 8 },
       memory: { conns: Number(args.get('mem-conns') ?? 5000) },
@@ -71,7 +74,8 @@ function startServer(name: ServerName, tmp: string, secret: string): Promise<Run
         ? join(resolve(args.get('before')!), 'dist', 'main.js')
         : join(benchDist, 'baseline-server.js');
   const prof = args.get('cpu-prof') === name ? ['--cpu-prof', `--cpu-prof-dir=${join(tmp, 'prof')}`] : [];
-  return startNode({ name, script, tmp, secret, nodeArgs: prof, env: { PRESENCE_GRACE_MS: String(graceMs) } });
+  const idp = name === 'service' ? provider?.env : {};
+  return startNode({ name, script, tmp, secret, nodeArgs: prof, env: { PRESENCE_GRACE_MS: String(graceMs), ...idp } });
 }
 
 /**
@@ -215,6 +219,8 @@ interface Metric {
 const METRICS: Metric[] = [
   { scenario: 'handshake', key: 'perSec', label: 'JWT handshakes/s', better: 'higher', target: 0.95 },
   { scenario: 'handshake', key: 'latencyP99Ms', label: 'handshake p99 (ms, 100 concurrent)', better: 'info' },
+  { scenario: 'handshake-rs256', key: 'perSec', label: 'provider RS256 handshakes/s (service only)', better: 'info' },
+  { scenario: 'handshake-rs256', key: 'latencyP99Ms', label: 'provider RS256 handshake p99 (ms, 100 concurrent)', better: 'info' },
   { scenario: 'dm', key: 'ackP50Ms', label: 'DM ack p50 (ms, open loop)', better: 'lower' },
   { scenario: 'dm', key: 'ackP99Ms', label: 'DM ack p99 (ms, open loop)', better: 'lower', target: 1.2 },
   { scenario: 'dm', key: 'deliveryP50Ms', label: 'DM delivery p50 (ms, open loop)', better: 'lower' },
@@ -243,8 +249,12 @@ const fmt = (v: number | null | undefined) =>
       ? Math.round(v).toLocaleString('en-US')
       : String(Math.round(v * 100) / 100);
 
+/** The identity provider of the `handshake-rs256` scenario, when it runs. */
+let provider: ProviderBench | undefined;
+
 async function main(): Promise<void> {
   const started = Date.now();
+  if (scenarios.includes('handshake-rs256')) provider = await ProviderBench.start();
   const servers = (args.get('servers')?.split(',') as ServerName[] | undefined) ?? ['service', 'baseline'];
   if (args.has('before') && !servers.includes('before')) servers.push('before');
   const tmp = mkdtempSync(join(tmpdir(), 'realtime-bench-'));
@@ -269,6 +279,7 @@ async function main(): Promise<void> {
       2,
     );
     const { usersFile, roomId } = await createUsers(running.service, [running.baseline, running.before], needed, secret, tmp);
+    const rs256UsersFile = provider && running.service ? await provider.users(running.service.dbPath, usersFile) : undefined;
     log(`bench: ${needed} users ready`);
 
     for (const name of servers) {
@@ -280,6 +291,8 @@ async function main(): Promise<void> {
       for (const scenario of scenarios) {
         const order = round % 2 ? servers : [...servers].reverse();
         for (const name of order) {
+          // Only the service knows identity providers.
+          if (scenario === 'handshake-rs256' && name !== 'service') continue;
           // Let the previous scenario's disconnects (and their offline grace timers) settle.
           await sleep(scenario === 'presence' ? graceMs + 500 : 100);
           // RSS only means something in a fresh process: one that ran the other scenarios keeps
@@ -291,7 +304,10 @@ async function main(): Promise<void> {
           await waitIdle(Object.values(running));
           const t = Date.now();
           const cpuBefore = await cpuMicros(running[name]!);
-          const result = await runLoad(running[name]!, scenario, usersFile, params[scenario], roomId);
+          const result =
+            scenario === 'handshake-rs256'
+              ? await runLoad(running[name]!, 'handshake', rs256UsersFile!, params[scenario])
+              : await runLoad(running[name]!, scenario, usersFile, params[scenario], roomId);
           result.serverCpuSecWholeScenario = Math.round((await cpuMicros(running[name]!)) - cpuBefore) / 1e6;
           (raw[name][scenario] ??= []).push(result);
           log(
@@ -304,6 +320,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const server of Object.values(running)) if (server) await stopServer(server);
+    await provider?.close();
   }
 
   // Medians over the rounds that succeeded; the ratio is service / baseline.

@@ -45,7 +45,10 @@ describe('sessions across instances', () => {
     expect(await endingOnA.waitFor('session:expired')).toEqual({ reason: 'logout' });
     await request(b).get('/users/me').set(bearer(ending.accessToken)).expect(401);
     expect(await connectError(b, { auth: { token: ending.accessToken } })).toMatchObject({ data: { code: 'UNAUTHORIZED' } });
-    expect(await stayingOnB.request('session:refresh', { token: ending.accessToken })).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    expect(await stayingOnB.request('session:refresh', { token: ending.accessToken })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHORIZED' },
+    });
     await request(b).post('/auth/refresh').send({ refreshToken: ending.refreshToken }).expect(401);
 
     await stayingOnB.ok('session:refresh', { token: staying.accessToken });

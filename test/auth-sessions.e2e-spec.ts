@@ -20,9 +20,14 @@ describe('sessions, refresh and logout', () => {
     const username = uniqueUsername();
     const all: AuthResult[] = [(await request(t.url).post('/auth/register').send({ username, password: PASSWORD }).expect(201)).body];
     for (let i = 1; i < logins; i++) {
-      all.push((await request(t.url).post('/auth/login').set('user-agent', `device-${i}`).send({ username, password: PASSWORD }).expect(200)).body);
+      all.push(
+        (await request(t.url).post('/auth/login').set('user-agent', `device-${i}`).send({ username, password: PASSWORD }).expect(200)).body,
+      );
     }
-    return { username, logins: await Promise.all(all.map(async (login) => ({ ...login, socket: await clients.connect(login.accessToken) }))) };
+    return {
+      username,
+      logins: await Promise.all(all.map(async (login) => ({ ...login, socket: await clients.connect(login.accessToken) }))),
+    };
   }
 
   /** The ack of a round trip: everything the server sent this socket before it has arrived. */
@@ -52,13 +57,20 @@ describe('sessions, refresh and logout', () => {
     const reuse = await request(t.url).post('/auth/refresh').send({ refreshToken: victim.refreshToken }).expect(401);
     expect(reuse.body.error).toMatchObject({ code: 'UNAUTHORIZED', reason: 'REFRESH_REUSED' });
     expect(await victim.socket.waitFor('session:expired')).toEqual({ reason: 'revoked' });
-    await new Promise<void>((resolve) => (victim.socket.socket.connected ? victim.socket.socket.once('disconnect', () => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      victim.socket.socket.connected ? victim.socket.socket.once('disconnect', () => resolve()) : resolve(),
+    );
 
     // Every token of that family is refused now: the newer refresh token and both access tokens.
-    expect((await request(t.url).post('/auth/refresh').send({ refreshToken: rotated.refreshToken }).expect(401)).body.error.reason).toBe('REFRESH_INVALID');
+    expect((await request(t.url).post('/auth/refresh').send({ refreshToken: rotated.refreshToken }).expect(401)).body.error.reason).toBe(
+      'REFRESH_INVALID',
+    );
     for (const token of [victim.accessToken, rotated.accessToken]) {
       expect((await request(t.url).get('/users/me').set(bearer(token)).expect(401)).body.error.reason).toBe('SESSION_ENDED');
-      expect(await connectError(t.url, { auth: { token } })).toMatchObject({ message: 'unauthorized', data: { code: 'UNAUTHORIZED', reason: 'SESSION_ENDED' } });
+      expect(await connectError(t.url, { auth: { token } })).toMatchObject({
+        message: 'unauthorized',
+        data: { code: 'UNAUTHORIZED', reason: 'SESSION_ENDED' },
+      });
     }
     await roundTrip(other.socket, other.accessToken);
     expect(other.socket.all('session:expired')).toEqual([]);
@@ -125,7 +137,14 @@ describe('sessions, refresh and logout', () => {
     const res = await request(t.url).patch('/users/me').set(bearer(token)).send({ displayName: '  Ada L.  ' }).expect(200);
     expect(res.body).toMatchObject({ id: logins[0].user.id, displayName: 'Ada L.' });
     expect((await request(t.url).get('/users/me').set(bearer(token)).expect(200)).body.displayName).toBe('Ada L.');
-    for (const body of [{}, { displayName: '' }, { displayName: '   ' }, { displayName: 'x'.repeat(65) }, { displayName: 42 }, { displayName: 'ok', username: 'root' }]) {
+    for (const body of [
+      {},
+      { displayName: '' },
+      { displayName: '   ' },
+      { displayName: 'x'.repeat(65) },
+      { displayName: 42 },
+      { displayName: 'ok', username: 'root' },
+    ]) {
       expect((await request(t.url).patch('/users/me').set(bearer(token)).send(body).expect(400)).body.error.code).toBe('BAD_REQUEST');
     }
     await request(t.url).patch('/users/me').send({ displayName: 'nobody' }).expect(401);
@@ -134,11 +153,23 @@ describe('sessions, refresh and logout', () => {
   it('a password change ends every other session and keeps this one', async () => {
     const { username, logins } = await devices(2);
     const [here, elsewhere] = logins;
-    const wrong = await request(t.url).post('/users/me/password').set(bearer(here.accessToken)).send({ currentPassword: 'not it at all', newPassword: 'a brand new secret' }).expect(403);
+    const wrong = await request(t.url)
+      .post('/users/me/password')
+      .set(bearer(here.accessToken))
+      .send({ currentPassword: 'not it at all', newPassword: 'a brand new secret' })
+      .expect(403);
     expect(wrong.body.error.reason).toBe('PASSWORD_INVALID');
-    await request(t.url).post('/users/me/password').set(bearer(here.accessToken)).send({ currentPassword: PASSWORD, newPassword: 'short' }).expect(400);
+    await request(t.url)
+      .post('/users/me/password')
+      .set(bearer(here.accessToken))
+      .send({ currentPassword: PASSWORD, newPassword: 'short' })
+      .expect(400);
 
-    await request(t.url).post('/users/me/password').set(bearer(here.accessToken)).send({ currentPassword: PASSWORD, newPassword: 'a brand new secret' }).expect(204);
+    await request(t.url)
+      .post('/users/me/password')
+      .set(bearer(here.accessToken))
+      .send({ currentPassword: PASSWORD, newPassword: 'a brand new secret' })
+      .expect(204);
     expect(await elsewhere.socket.waitFor('session:expired')).toEqual({ reason: 'password_changed' });
     await request(t.url).get('/users/me').set(bearer(elsewhere.accessToken)).expect(401);
     await request(t.url).post('/auth/refresh').send({ refreshToken: elsewhere.refreshToken }).expect(401);
@@ -154,10 +185,18 @@ describe('sessions, refresh and logout', () => {
   it('answers bad input with the contract’s errors', async () => {
     const { logins } = await devices(1);
     const token = logins[0].accessToken;
-    for (const body of [{}, { refreshToken: 42 }, { refreshToken: '' }, { refreshToken: 'x', extra: 1 }, { refreshToken: 'x'.repeat(513) }]) {
+    for (const body of [
+      {},
+      { refreshToken: 42 },
+      { refreshToken: '' },
+      { refreshToken: 'x', extra: 1 },
+      { refreshToken: 'x'.repeat(513) },
+    ]) {
       expect((await request(t.url).post('/auth/refresh').send(body).expect(400)).body.error.code).toBe('BAD_REQUEST');
     }
-    expect((await request(t.url).post('/auth/refresh').send({ refreshToken: 'not-a-token' }).expect(401)).body.error.reason).toBe('REFRESH_INVALID');
+    expect((await request(t.url).post('/auth/refresh').send({ refreshToken: 'not-a-token' }).expect(401)).body.error.reason).toBe(
+      'REFRESH_INVALID',
+    );
     await request(t.url).post('/auth/logout').send({}).expect(401);
     await request(t.url).post('/auth/logout').set(bearer(token)).send({ allSessions: 'yes' }).expect(400);
     await request(t.url).post('/auth/logout').set(bearer(token)).send({ everything: true }).expect(400);

@@ -17,6 +17,8 @@ describe('REST: auth and users', () => {
     expect(res.body).toEqual({
       user: { id: expect.any(String), username: username.toLowerCase(), displayName: 'Reg User', createdAt: expect.any(String) },
       accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+      refreshExpiresIn: 2592000,
       tokenType: 'Bearer',
       expiresIn: 3600,
     });

@@ -71,7 +71,8 @@ describe('OpenAPI at /docs-json and /docs', () => {
   it('marks the guarded routes with the bearer scheme and a 401', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const op of Object.values(ops)) {
-        const guarded = path.startsWith('/users') || path.startsWith('/conversations');
+        const guarded =
+          path.startsWith('/users') || path.startsWith('/conversations') || path === '/auth/logout' || path.startsWith('/auth/sessions');
         expect([path, Boolean(op.security?.some((s) => 'bearer' in s))]).toEqual([path, guarded]);
         if (guarded) expect(op.responses['401']).toBeDefined();
       }

@@ -91,7 +91,8 @@ describe('identity provider tokens (JWT_JWKS_URL)', () => {
     expect(created.username).toBe(`${local.user.username.slice(0, 25)}-${digest.slice(0, 6)}`);
     expect(created.id).not.toBe(local.user.id);
 
-    const odd = (await me(t.url, await idp.sign({ sub: `sub-${randomUUID()}`, preferred_username: 'Ünïcode Name!' })).expect(200)).body as User;
+    const odd = (await me(t.url, await idp.sign({ sub: `sub-${randomUUID()}`, preferred_username: 'Ünïcode Name!' })).expect(200))
+      .body as User;
     expect(odd.username).toBe('_n_code_name_');
 
     for (const password of ['', 'anything at all', '!external']) {
@@ -157,7 +158,10 @@ describe('identity provider: limits and AUTH_LOCAL', () => {
 
   it('AUTH_LOCAL=false turns /auth/register and /auth/login into 404; provider tokens still work', async () => {
     t = await startApp({ env: idp.env({ AUTH_LOCAL: 'false' }) });
-    const register = await request(t.url).post('/auth/register').send({ username: uniqueUsername(), password: 'correct horse battery' }).expect(404);
+    const register = await request(t.url)
+      .post('/auth/register')
+      .send({ username: uniqueUsername(), password: 'correct horse battery' })
+      .expect(404);
     expect(register.body.error.code).toBe('NOT_FOUND');
     await request(t.url).post('/auth/login').send({ username: 'someone', password: 'whatever1' }).expect(404);
     await me(t.url, await idp.sign({ sub: `sub-${randomUUID()}` })).expect(200);
@@ -170,7 +174,11 @@ describe('identity provider: limits and AUTH_LOCAL', () => {
     });
     await me(t.url, await idp.sign({ sub: `sub-${randomUUID()}` }, idp.keys[0], { kid: 'whatever' })).expect(200);
     const now = Math.floor(Date.now() / 1000);
-    const hs = hmacToken({ alg: 'HS256' }, { sub: `sub-${randomUUID()}`, iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 60 }, TEST_JWT_SECRET);
+    const hs = hmacToken(
+      { alg: 'HS256' },
+      { sub: `sub-${randomUUID()}`, iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 60 },
+      TEST_JWT_SECRET,
+    );
     const provided = (await me(t.url, hs).expect(200)).body as User;
     expect(provided.username).toMatch(/^user(-[0-9a-f]{6})?$/); // the first subject without a username took "user"
     // Own tokens (no issuer) still go the own way.

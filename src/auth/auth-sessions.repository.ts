@@ -35,7 +35,10 @@ export class AuthSessionsRepository {
   async start(row: Insertable<AuthSessionsTable>, tokenHash: string, keep: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('auth_sessions').values(row).execute();
-      await trx.insertInto('refresh_tokens').values({ token_hash: tokenHash, auth_session_id: row.id, expires_at: row.expires_at }).execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ token_hash: tokenHash, auth_session_id: row.id, expires_at: row.expires_at })
+        .execute();
       await sql`delete from auth_sessions where id in (
         select id from auth_sessions where user_id = ${row.user_id} order by last_seen_at desc limit 100 offset ${keep})`.execute(trx);
     });
@@ -63,8 +66,15 @@ export class AuthSessionsRepository {
         .where('used_at', 'is', null)
         .executeTakeFirst();
       if (Number(marked.numUpdatedRows) !== 1) return false;
-      await trx.insertInto('refresh_tokens').values({ token_hash: next.hash, auth_session_id: next.authSessionId, expires_at: next.expiresAt }).execute();
-      await trx.updateTable('auth_sessions').set({ last_seen_at: now, expires_at: next.expiresAt }).where('id', '=', next.authSessionId).execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ token_hash: next.hash, auth_session_id: next.authSessionId, expires_at: next.expiresAt })
+        .execute();
+      await trx
+        .updateTable('auth_sessions')
+        .set({ last_seen_at: now, expires_at: next.expiresAt })
+        .where('id', '=', next.authSessionId)
+        .execute();
       await sql`delete from refresh_tokens where token_hash in (
         select token_hash from refresh_tokens where auth_session_id = ${next.authSessionId} and used_at is not null
         order by used_at desc limit 1000 offset ${USED_TOKENS_KEPT})`.execute(trx);
@@ -75,7 +85,12 @@ export class AuthSessionsRepository {
   /** Ends logins (their refresh tokens go with them); the ids that belonged to `userId` and existed. */
   async end(userId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.deleteFrom('auth_sessions').where('user_id', '=', userId).where('id', 'in', [...ids]).returning('id').execute();
+    const rows = await this.db
+      .deleteFrom('auth_sessions')
+      .where('user_id', '=', userId)
+      .where('id', 'in', [...ids])
+      .returning('id')
+      .execute();
     return rows.map((r) => r.id);
   }
 
@@ -96,7 +111,13 @@ export class AuthSessionsRepository {
         's.last_seen_at',
         's.user_agent',
         eb
-          .exists(eb.selectFrom('sessions').select('sessions.id').whereRef('sessions.auth_session_id', '=', 's.id').where('sessions.connected', '=', 1))
+          .exists(
+            eb
+              .selectFrom('sessions')
+              .select('sessions.id')
+              .whereRef('sessions.auth_session_id', '=', 's.id')
+              .where('sessions.connected', '=', 1),
+          )
           .as('online'),
       ])
       .where('s.user_id', '=', userId)

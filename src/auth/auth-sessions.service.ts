@@ -68,7 +68,11 @@ export class AuthSessionsService {
       throw AppError.of('REFRESH_REUSED');
     }
     const next = newRefreshToken();
-    const rotated = await this.repository.rotate(hash, { hash: next.hash, authSessionId: row.auth_session_id, expiresAt: this.refreshExpiry(now) }, now.toISOString());
+    const rotated = await this.repository.rotate(
+      hash,
+      { hash: next.hash, authSessionId: row.auth_session_id, expiresAt: this.refreshExpiry(now) },
+      now.toISOString(),
+    );
     if (!rotated) {
       // Another use of this very token won the race: that is a reuse too.
       await this.end(row.user_id, [row.auth_session_id], 'revoked');

@@ -95,7 +95,9 @@ export class AuthController {
   @UseGuards(BearerAuthGuard)
   @ApiBearer()
   @ApiOperation({ summary: 'Your live sessions (logins), most recently used first, at most 100' })
-  @ApiOkResponse({ schema: { type: 'object', required: ['sessions'], properties: { sessions: { type: 'array', items: model('AuthSession') } } } })
+  @ApiOkResponse({
+    schema: { type: 'object', required: ['sessions'], properties: { sessions: { type: 'array', items: model('AuthSession') } } },
+  })
   async list(@CurrentPrincipal() principal: Principal): Promise<{ sessions: AuthSession[] }> {
     return { sessions: await this.sessions.list(principal) };
   }

@@ -34,6 +34,8 @@ export class ProviderKeys {
 
   /** The key for this `kid` (a token without `kid` takes the only key), or undefined. */
   async keyFor(kid: string | undefined): Promise<KeyObject | undefined> {
+    // Handshakes that arrive while a fetch runs (the first one above all) wait for its keys.
+    if (this.inflight) await this.inflight;
     if (this.attemptedAt === 0) await this.fetch();
     else if (Date.now() - this.fetchedAt > this.options.maxAgeMs) void this.fetch();
     const known = this.lookup(kid);
@@ -58,7 +60,10 @@ export class ProviderKeys {
         this.fetchedAt = Date.now();
       })
       .catch((error: unknown) => {
-        this.logger.warn({ err: error instanceof Error ? error.message : String(error), known: this.keys.size }, 'JWKS fetch failed; keeping the keys already known');
+        this.logger.warn(
+          { err: error instanceof Error ? error.message : String(error), known: this.keys.size },
+          'JWKS fetch failed; keeping the keys already known',
+        );
       })
       .finally(() => {
         this.inflight = undefined;
@@ -67,7 +72,10 @@ export class ProviderKeys {
   }
 
   private async load(): Promise<Map<string, KeyObject>> {
-    const response = await fetch(this.options.url, { signal: AbortSignal.timeout(this.options.timeoutMs), headers: { accept: 'application/json' } });
+    const response = await fetch(this.options.url, {
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+      headers: { accept: 'application/json' },
+    });
     if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
     const text = await response.text();
     if (text.length > MAX_JWKS_BYTES) throw new Error('JWKS too large');

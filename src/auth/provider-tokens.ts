@@ -84,7 +84,8 @@ export class ProviderTokens {
       throw AppError.of('TOKEN_INVALID');
     }
     const subject = payload[provider.claims.user];
-    if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) throw AppError.of('TOKEN_INVALID', 'Token has no subject');
+    if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255)
+      throw AppError.of('TOKEN_INVALID', 'Token has no subject');
     const text = (name: string) => (typeof payload[name] === 'string' ? (payload[name] as string) : undefined);
     return {
       subject,

@@ -122,7 +122,13 @@ describe('loadConfig: identity provider', () => {
     expect(loadConfig({}).authLocal).toBe(true);
     expect(loadConfig({ ...jwks, AUTH_LOCAL: 'false' })).toMatchObject({
       authLocal: false,
-      jwt: { provider: { jwksUrl: jwks.JWT_JWKS_URL, algorithms: ['RS256', 'ES256', 'EdDSA'], claims: { user: 'sub', username: 'preferred_username', name: 'name' } } },
+      jwt: {
+        provider: {
+          jwksUrl: jwks.JWT_JWKS_URL,
+          algorithms: ['RS256', 'ES256', 'EdDSA'],
+          claims: { user: 'sub', username: 'preferred_username', name: 'name' },
+        },
+      },
     });
   });
 

@@ -284,13 +284,14 @@ function loadProvider(str: (name: string) => string | undefined, hasSecret: bool
   const publicKey = str('JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n');
   const algorithmsRaw = str('JWT_ALGORITHMS');
   if (!jwksUrl && !publicKey) {
-    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_ALGORITHMS'])
+    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'])
       if (str(name)) problems.push(`${name} needs JWT_JWKS_URL or JWT_PUBLIC_KEY (an identity provider) to mean anything`);
     return undefined;
   }
   if (jwksUrl && publicKey) problems.push('set JWT_JWKS_URL or JWT_PUBLIC_KEY, not both');
   if (jwksUrl && !/^https?:\/\/\S+$/.test(jwksUrl)) problems.push(`JWT_JWKS_URL must be an http(s) URL (got "${jwksUrl}")`);
-  if (publicKey && !publicKey.includes('-----BEGIN PUBLIC KEY-----')) problems.push('JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+  if (publicKey && !publicKey.includes('-----BEGIN PUBLIC KEY-----'))
+    problems.push('JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
   const algorithms = (algorithmsRaw ?? 'RS256,ES256,EdDSA')
     .split(',')
     .map((a) => a.trim())
@@ -299,7 +300,9 @@ function loadProvider(str: (name: string) => string | undefined, hasSecret: bool
     if ((SECRET_ALGORITHMS as readonly string[]).includes(algorithm)) {
       if (!hasSecret) problems.push(`JWT_ALGORITHMS: ${algorithm} needs JWT_SECRET (the secret the provider signs with)`);
     } else if (!(PROVIDER_ALGORITHMS as readonly string[]).includes(algorithm)) {
-      problems.push(`JWT_ALGORITHMS: "${algorithm}" is not allowed (one of ${[...PROVIDER_ALGORITHMS, ...SECRET_ALGORITHMS].join(', ')}; never none)`);
+      problems.push(
+        `JWT_ALGORITHMS: "${algorithm}" is not allowed (one of ${[...PROVIDER_ALGORITHMS, ...SECRET_ALGORITHMS].join(', ')}; never none)`,
+      );
     }
   }
   const issuer = str('JWT_ISSUER');

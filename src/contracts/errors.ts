@@ -76,7 +76,8 @@ export const ERROR_REASONS = {
   SESSION_ENDED: {
     code: 'UNAUTHORIZED',
     message: 'Session ended',
-    summary: 'the token belongs to a session that was ended (logout, `DELETE /auth/sessions`, password change, refresh token reuse): log in again',
+    summary:
+      'the token belongs to a session that was ended (logout, `DELETE /auth/sessions`, password change, refresh token reuse): log in again',
   },
   REFRESH_INVALID: {
     code: 'UNAUTHORIZED',

@@ -69,7 +69,11 @@ export class SessionsRepository {
     await this.writes.transaction((trx) =>
       trx
         .updateTable('sessions')
-        .set(authSessionId === undefined ? { last_seen_at: at, connected: connected ? 1 : 0 } : { last_seen_at: at, connected: 1, auth_session_id: authSessionId })
+        .set(
+          authSessionId === undefined
+            ? { last_seen_at: at, connected: connected ? 1 : 0 }
+            : { last_seen_at: at, connected: 1, auth_session_id: authSessionId },
+        )
         .where('id', '=', id)
         .execute(),
     );

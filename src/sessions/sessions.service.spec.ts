@@ -16,11 +16,25 @@ describe('SessionsService', () => {
 
   it('resumes a session of the same user and issues a new one otherwise', async () => {
     const { repo, service } = setup();
-    repo.findResumable.mockResolvedValueOnce({ id: 's1', user_id: 'u1', created_at: 'x', last_seen_at: 'x', connected: 0, auth_session_id: null });
+    repo.findResumable.mockResolvedValueOnce({
+      id: 's1',
+      user_id: 'u1',
+      created_at: 'x',
+      last_seen_at: 'x',
+      connected: 0,
+      auth_session_id: null,
+    });
     expect(await service.resolve('u1', 's1')).toEqual({ sessionId: 's1', resumed: true });
     expect(repo.touch).toHaveBeenCalledWith('s1', expect.any(String), true, null);
 
-    repo.findResumable.mockResolvedValueOnce({ id: 's1', user_id: 'someone-else', created_at: 'x', last_seen_at: 'x', connected: 0, auth_session_id: null });
+    repo.findResumable.mockResolvedValueOnce({
+      id: 's1',
+      user_id: 'someone-else',
+      created_at: 'x',
+      last_seen_at: 'x',
+      connected: 0,
+      auth_session_id: null,
+    });
     const foreign = await service.resolve('u1', 's1');
     expect(foreign.resumed).toBe(false);
     expect(foreign.sessionId).not.toBe('s1');
@@ -68,6 +82,8 @@ describe('SessionsService', () => {
   it('refresh refuses a token of another user', async () => {
     const { guard, service } = setup();
     guard.authenticate.mockResolvedValue({ user: { ...user, id: 'u2' }, expiresAt: Date.now() + 1000 });
-    await expect(service.refresh(fakeSocket('a', { sessionId: 's1' }), 't')).rejects.toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    await expect(service.refresh(fakeSocket('a', { sessionId: 's1' }), 't')).rejects.toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN' }),
+    );
   });
 });

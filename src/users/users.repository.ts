@@ -34,7 +34,11 @@ export class UsersRepository {
 
   /** Which of these usernames are taken (one query for a provisioning's candidates). */
   async takenUsernames(usernames: readonly string[]): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('users').select('username').where('username', 'in', [...usernames]).execute();
+    const rows = await this.db
+      .selectFrom('users')
+      .select('username')
+      .where('username', 'in', [...usernames])
+      .execute();
     return new Set(rows.map((r) => r.username));
   }
 

@@ -114,7 +114,9 @@ export class UsersService {
   async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
     const row = await this.users.findById(id);
     const local = row && row.password_hash !== NO_LOCAL_PASSWORD ? row : undefined;
-    const valid = local ? await this.passwords.verify(currentPassword, local.password_hash) : await this.passwords.verifyNothing(currentPassword);
+    const valid = local
+      ? await this.passwords.verify(currentPassword, local.password_hash)
+      : await this.passwords.verifyNothing(currentPassword);
     if (!local || !valid) throw AppError.of('PASSWORD_INVALID');
     await this.users.update(id, { password_hash: await this.passwords.hash(newPassword) });
   }

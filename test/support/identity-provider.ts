@@ -86,7 +86,11 @@ export class TestIdentityProvider {
   confused(claims: JWTPayload, key: SigningKey = this.keys[0]): string {
     const now = Math.floor(Date.now() / 1000);
     const pem = key.publicKey.export({ format: 'pem', type: 'spki' }).toString();
-    return hmacToken({ alg: 'HS256', typ: 'JWT', kid: key.kid }, { iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims }, pem);
+    return hmacToken(
+      { alg: 'HS256', typ: 'JWT', kid: key.kid },
+      { iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims },
+      pem,
+    );
   }
 
   /** An unsigned token (`alg: none`). */
