@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,18 +17,19 @@ const KID = 'bench-rsa-1';
  * user creation (that happens once per user).
  */
 export class ProviderBench {
-  private readonly keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly keys: { publicKey: KeyObject; privateKey: KeyObject },
+  ) {}
 
   static async start(): Promise<ProviderBench> {
-    let bench: ProviderBench | undefined;
+    const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = { ...keys.publicKey.export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' };
     const server = createServer((_, res) => {
-      const jwk = { ...bench!.keys.publicKey.export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    bench = new ProviderBench(server);
-    return bench;
+    return new ProviderBench(server, keys);
   }
 
   /** The service's environment for trusting this provider. */

@@ -86,7 +86,10 @@ export class ProviderTokens {
     const subject = payload[provider.claims.user];
     if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255)
       throw AppError.of('TOKEN_INVALID', 'Token has no subject');
-    const text = (name: string) => (typeof payload[name] === 'string' ? (payload[name] as string) : undefined);
+    const text = (name: string): string | undefined => {
+      const value = payload[name];
+      return typeof value === 'string' ? value : undefined;
+    };
     return {
       subject,
       username: text(provider.claims.username),

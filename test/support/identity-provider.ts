@@ -39,24 +39,25 @@ export class TestIdentityProvider {
   ) {}
 
   static async start(): Promise<TestIdentityProvider> {
-    let provider: TestIdentityProvider | undefined;
+    const state: { provider?: TestIdentityProvider } = {};
     const server = createServer((req, res) => {
-      provider!.fetches += 1;
-      if (provider!.down || req.url !== '/.well-known/jwks.json') {
-        res.writeHead(provider!.down ? 503 : 404).end();
+      const provider = state.provider!;
+      provider.fetches += 1;
+      if (provider.down || req.url !== '/.well-known/jwks.json') {
+        res.writeHead(provider.down ? 503 : 404).end();
         return;
       }
-      const keys = provider!.keys.map((k) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: k.kid, alg: k.alg, use: 'sig' }));
+      const keys = provider.keys.map((k) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: k.kid, alg: k.alg, use: 'sig' }));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    provider = new TestIdentityProvider(server, `http://127.0.0.1:${port}/.well-known/jwks.json`);
-    return provider;
+    state.provider = new TestIdentityProvider(server, `http://127.0.0.1:${port}/.well-known/jwks.json`);
+    return state.provider;
   }
 
   /** A new signing key, published in the JWKS from now on. */
-  addKey(alg: Algorithm = 'RS256', kid = randomUUID()): SigningKey {
+  addKey(alg: Algorithm = 'RS256', kid: string = randomUUID()): SigningKey {
     const pair = alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const key = { kid, alg, ...pair };
     this.keys.push(key);
