@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config/app-config';
 import { closeDatabase, migrateToLatest, openDatabase, type Db } from '../src/storage/database';
 import { WriteBatcher } from '../src/storage/write-batcher';
+import { AuthSessionsRepository } from '../src/auth/auth-sessions.repository';
 import { SessionsRepository } from '../src/sessions/sessions.repository';
 import { UsersRepository, type UserRow } from '../src/users/users.repository';
 import { createTestDatabase, postgresAvailable, type Engine, type TestDatabase } from './support/databases';
@@ -97,6 +98,7 @@ describe.each(engines)('repositories on %s', (engine) => {
       created_at: '2026-01-01T00:00:00.000Z',
       last_seen_at: '2026-02-01T00:00:00.000Z',
       connected: 0,
+      auth_session_id: null,
     });
   });
   it('keeps at most MAX_SESSIONS_PER_USER sessions per user, dropping the least recently used idle ones first', async () => {
@@ -154,5 +156,32 @@ describe.each(engines)('repositories on %s', (engine) => {
     expect(await sessions.findById(ids[0])).toBeUndefined();
     expect(await sessions.findById(ids[1])).toMatchObject({ last_seen_at: now.toISOString(), connected: 1 });
     expect(await sessions.deleteExpired([], cutoff)).toBe(0);
+  });
+
+  it('rotates a refresh token once even when two uses race; the prune keeps the newest logins', async () => {
+    if (skip) return;
+    const row = user('gus_repo');
+    await users.insert(row);
+    const logins = new AuthSessionsRepository(db);
+    const at = (minute: number) => `2026-01-01T00:${String(minute).padStart(2, '0')}:00.000Z`;
+    const start = (id: string, minute: number) =>
+      logins.start(
+        { id, user_id: row.id, created_at: at(minute), last_seen_at: at(minute), expires_at: '2999-01-01T00:00:00.000Z', user_agent: null },
+        `hash-${id}`,
+        2,
+      );
+    await start(`a-${row.id}`, 1);
+    const next = (n: number) => ({ hash: `next-${n}-${row.id}`, authSessionId: `a-${row.id}`, expiresAt: '2999-01-01T00:00:00.000Z' });
+    const results = await Promise.all([1, 2, 3].map((n) => logins.rotate(`hash-a-${row.id}`, next(n), at(2))));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await logins.findToken(`hash-a-${row.id}`)).toMatchObject({ used_at: at(2), user_id: row.id });
+
+    await start(`b-${row.id}`, 3);
+    await start(`c-${row.id}`, 4);
+    expect((await logins.list(row.id, 10)).map((l) => l.id)).toEqual([`c-${row.id}`, `b-${row.id}`]);
+    expect(await logins.findToken(`hash-a-${row.id}`)).toBeUndefined(); // its tokens went with it
+    expect((await logins.principal(row.id, `b-${row.id}`))?.auth_session_user_id).toBe(row.id);
+    expect((await logins.principal(row.id, `a-${row.id}`))?.auth_session_user_id).toBeNull();
+    expect(await logins.end(row.id, [`b-${row.id}`, 'not-a-login'])).toEqual([`b-${row.id}`]);
   });
 });
