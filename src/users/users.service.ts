@@ -93,16 +93,6 @@ export class UsersService {
     return { ...row, deleted_at: null, tokens_valid_after: null };
   }
 
-  /**
-   * A user id as a client gave it: our own id, or else an identity-provider subject (`external_id`).
-   * Undefined when neither names a user.
-   */
-  async resolveId(idOrSubject: string): Promise<string | undefined> {
-    const byId = await this.users.findById(idOrSubject);
-    if (byId) return byId.id;
-    return (await this.users.findByExternalId(idOrSubject))?.id;
-  }
-
   async updateDisplayName(id: string, displayName: string): Promise<User> {
     await this.users.update(id, { display_name: displayName.trim() });
     const row = await this.users.findById(id);
