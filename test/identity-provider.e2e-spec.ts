@@ -111,6 +111,18 @@ describe('identity provider tokens (JWT_JWKS_URL)', () => {
     const sent = await sender.tabs[0].ok('message:send', { to: subject, content: 'hello by subject' });
     expect(sent.to).toBe(providedUser.id);
     expect((await provided.waitFor('message:new')).content).toBe('hello by subject');
+    // REST: `dm:<subject>` names the caller's DM with that user.
+    const page = await request(t.url)
+      .get(`/conversations/dm:${subject}/messages`)
+      .set('authorization', `Bearer ${sender.token}`)
+      .expect(200);
+    expect(page.body.messages.map((m: { id: string }) => m.id)).toEqual([sent.id]);
+    const byId = await request(t.url)
+      .get(`/conversations/dm:${providedUser.id}/messages`)
+      .set('authorization', `Bearer ${sender.token}`)
+      .expect(200);
+    expect(byId.body).toEqual(page.body);
+    await request(t.url).get(`/conversations/dm:sub-${randomUUID()}/messages`).set('authorization', `Bearer ${sender.token}`).expect(404);
     const ghost = await sender.tabs[0].request('message:send', { to: `sub-${randomUUID()}`, content: 'x' });
     expect(ghost).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
