@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { createClient, RealtimeError, type Message, type RealtimeClient, type ServerEventMap } from '../client';
+import { createClient, RealtimeError, type Message, type RealtimeClient, type ServerEventMap } from '@realtime-backend/client';
 import { startApp, type TestApp } from './support/app';
 import { ClientTracker, registerUser, type TestUser } from './support/clients';
 import { ContractValidator } from './support/typed-client';
@@ -18,7 +18,7 @@ function next<E extends keyof ServerEventMap>(client: RealtimeClient, event: E, 
   });
 }
 
-describe('typed client (client/)', () => {
+describe('typed client (@realtime-backend/client)', () => {
   let app: TestApp;
   let alice: TestUser;
   let bob: TestUser;
@@ -31,15 +31,15 @@ describe('typed client (client/)', () => {
   afterEach(() => clients.closeAll());
   afterAll(() => app?.close());
 
-  it('builds on its own, from client/ and src/contracts only', async () => {
+  it('builds on its own, from packages/client and the contract types only', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [require.resolve('typescript/bin/tsc'), '-p', 'client/tsconfig.json', '--noEmit', '--listFilesOnly'],
+      [require.resolve('typescript/bin/tsc'), '-p', 'packages/client/tsconfig.json', '--noEmit', '--listFilesOnly'],
       { cwd: `${__dirname}/..`, timeout: 120_000 },
     );
     const own = stdout.split('\n').filter((f) => f && !f.includes('node_modules'));
     expect(own.length).toBeGreaterThan(2);
-    for (const file of own) expect(file).toMatch(/\/(client|src\/contracts)\/[^/]+\.ts$/);
+    for (const file of own) expect(file).toMatch(/\/(packages\/client\/src\/[^/]+|src\/contracts\/(errors|models|events))\.ts$/);
   }, 120_000);
 
   it('request resolves with the typed ack data; on() delivers typed server events', async () => {

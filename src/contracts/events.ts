@@ -162,6 +162,8 @@ export interface ModalListResult {
 export interface SessionEvent {
   sessionId: string;
   user: User;
+  /** When this connection's token expires (ISO 8601): send `session:refresh` before then. */
+  expiresAt: string;
 }
 export interface SessionExpiredEvent {
   reason: 'token_expired';

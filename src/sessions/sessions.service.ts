@@ -55,9 +55,9 @@ export class SessionsService implements OnApplicationShutdown {
   @OnConnection('prepare', LISTENER_ORDER.prepare.announceSession)
   announce(socket: AppSocket): void {
     if (!socket.connected) return;
-    const { sessionId, user } = socket.data;
+    const { sessionId, user, tokenExpiresAt } = socket.data;
     void socket.join(rooms.everyone);
-    socket.emit('session', { sessionId, user } satisfies SessionEvent);
+    socket.emit('session', { sessionId, user, expiresAt: new Date(tokenExpiresAt).toISOString() } satisfies SessionEvent);
     this.scheduleExpiry(socket);
     socket.on('disconnect', () => this.clearExpiry(socket.id));
   }
