@@ -56,7 +56,10 @@ describe('typed client (@realtime-backend/client)', () => {
   it('session carries the token expiry; ready() resolves with it', async () => {
     const a = await clients.typed(alice.token);
     const { exp } = jwt.decode(alice.token) as { exp: number };
-    expect(a.status).toMatchObject({ state: 'connected', session: { sessionId: a.sessionId, expiresAt: new Date(exp * 1000).toISOString() } });
+    expect(a.status).toMatchObject({
+      state: 'connected',
+      session: { sessionId: a.sessionId, expiresAt: new Date(exp * 1000).toISOString() },
+    });
     expect(await a.ready()).toBe(a.status.session);
   });
 

@@ -60,17 +60,13 @@ export function usePresence(userId: string | undefined): Presence | undefined {
       if (client.socket.connected) client.request('presence:unsubscribe', { userIds: [userId] }).catch(() => undefined);
     };
   }, [client, userId]);
-  useEverySession(
-    client,
-    () => {
-      if (!userId) return;
-      client
-        .request('presence:subscribe', { userIds: [userId] })
-        .then(({ users }) => users.forEach((p) => p.userId === userId && setPresence(p)))
-        .catch(() => undefined);
-    },
-    [userId],
-  );
+  useEverySession(client, () => {
+    if (!userId) return;
+    client
+      .request('presence:subscribe', { userIds: [userId] })
+      .then(({ users }) => users.forEach((p) => p.userId === userId && setPresence(p)))
+      .catch(() => undefined);
+  }, [userId]);
   return presence;
 }
 
@@ -113,18 +109,14 @@ export function useConversation(target: ConversationTarget | undefined, { limit 
     if (!conversationId) return;
     return client.on('message:new', (m) => m.conversationId === conversationId && merge([m]));
   }, [client, conversationId, merge]);
-  useEverySession(
-    client,
-    () => {
-      if (!conversationId) return;
-      client
-        .request('message:history', { conversationId, limit })
-        .then(({ messages: page }) => merge(page))
-        .catch((err: Error) => setError(err))
-        .finally(() => setLoading(false));
-    },
-    [conversationId, limit],
-  );
+  useEverySession(client, () => {
+    if (!conversationId) return;
+    client
+      .request('message:history', { conversationId, limit })
+      .then(({ messages: page }) => merge(page))
+      .catch((err: Error) => setError(err))
+      .finally(() => setLoading(false));
+  }, [conversationId, limit]);
   const to = target?.to;
   const roomId = target?.roomId;
   const send = useCallback(
@@ -158,7 +150,10 @@ export function useModalViewers(modalId: string | undefined, { exclusive }: { ex
     setError(undefined);
     if (!modalId) return;
     const offs = [
-      client.on('modal:opened', (e) => e.modalId === modalId && setViewers((v) => [...v.filter((x) => x.sessionId !== e.viewer.sessionId), e.viewer])),
+      client.on(
+        'modal:opened',
+        (e) => e.modalId === modalId && setViewers((v) => [...v.filter((x) => x.sessionId !== e.viewer.sessionId), e.viewer]),
+      ),
       client.on('modal:closed', (e) => e.modalId === modalId && setViewers((v) => v.filter((x) => x.sessionId !== e.sessionId))),
       client.on('modal:state', (e) => {
         const state = e.modals.find((m) => m.modalId === modalId);
@@ -170,17 +165,13 @@ export function useModalViewers(modalId: string | undefined, { exclusive }: { ex
       if (client.socket.connected) client.request('modal:close', { modalId }).catch(() => undefined);
     };
   }, [client, modalId]);
-  useEverySession(
-    client,
-    () => {
-      if (!modalId) return;
-      client
-        .request('modal:open', exclusive ? { modalId, exclusive } : { modalId })
-        .then((state) => setViewers(state.viewers))
-        .catch((err: Error) => setError(err));
-    },
-    [modalId, exclusive],
-  );
+  useEverySession(client, () => {
+    if (!modalId) return;
+    client
+      .request('modal:open', exclusive ? { modalId, exclusive } : { modalId })
+      .then((state) => setViewers(state.viewers))
+      .catch((err: Error) => setError(err));
+  }, [modalId, exclusive]);
   return { viewers, error };
 }
 

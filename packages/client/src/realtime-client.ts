@@ -151,7 +151,9 @@ export function createClient(url: string, token: string, options: ClientOptions 
     try {
       currentToken = await options.refreshToken();
     } catch (err) {
-      return refuse(new RealtimeError(cause.code, `refreshToken failed: ${(err as Error).message}`, cause.details, undefined, cause.reason));
+      return refuse(
+        new RealtimeError(cause.code, `refreshToken failed: ${(err as Error).message}`, cause.details, undefined, cause.reason),
+      );
     }
     if (!closedByUser) socket.connect();
   };

@@ -243,7 +243,9 @@ function renderConversations() {
               'data-conversation': conversationTitle(c),
               onclick: () => void (c.type === 'room' ? openRoom(c.room!) : openDm(c.peer!.id, c.peer!.username)),
             },
-            c.type === 'room' ? el('span', { class: 'avatar' }, '#') : avatar(c.peer!.username, shownStatus(state.presence.get(c.peer!.id))),
+            c.type === 'room'
+              ? el('span', { class: 'avatar' }, '#')
+              : avatar(c.peer!.username, shownStatus(state.presence.get(c.peer!.id))),
             el(
               'span',
               { class: 'name' },
@@ -310,8 +312,10 @@ async function openConversation(target: Target) {
   state.typing.clear();
   const { messages } = await client().request('message:history', { conversationId: target.conversationId, limit: 50 });
   state.messages = messages;
-  $<HTMLInputElement>('message-input').disabled = $<HTMLButtonElement>('send').disabled = $<HTMLButtonElement>('open-details').disabled =
-    false;
+  $<HTMLInputElement>('message-input').disabled =
+    $<HTMLButtonElement>('send').disabled =
+    $<HTMLButtonElement>('open-details').disabled =
+      false;
   document.body.classList.add('chatting'); // narrow screens: the chat pane comes first
   renderHeader();
   renderMessages();
@@ -429,7 +433,10 @@ async function closeDetails() {
   const modalId = state.modal;
   state.modal = null;
   $('modal').hidden = true;
-  if (modalId) await client().request('modal:close', { modalId }).catch(() => undefined);
+  if (modalId)
+    await client()
+      .request('modal:close', { modalId })
+      .catch(() => undefined);
 }
 
 async function refreshViewers() {
