@@ -6,7 +6,19 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'packages/*/dist/', 'public/app.js', 'bench/dist/', 'coverage/', 'data/', 'test/artifacts/', 'node_modules/'] },
+  {
+    ignores: [
+      'dist/',
+      'packages/*/dist/',
+      'public/app.js',
+      'scripts/client-consumer/',
+      'bench/dist/',
+      'coverage/',
+      'data/',
+      'test/artifacts/',
+      'node_modules/',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
