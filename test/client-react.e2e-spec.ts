@@ -11,7 +11,7 @@ import {
 import { act, cleanup, fireEvent, render, waitFor } from '@testing-library/react';
 import { createElement, StrictMode } from 'react';
 import { startApp, type TestApp } from './support/app';
-import { ClientTracker, registerUser, type TestUser } from './support/clients';
+import { ClientTracker, type TestUser } from './support/clients';
 
 /**
  * The React binding (`@realtime-backend/client/react`, its built CJS) rendered by react-dom in
@@ -52,13 +52,12 @@ function Panel({ peerId, modalId }: { peerId: string; modalId?: string }) {
 
 describe('React binding (@realtime-backend/client/react)', () => {
   let app: TestApp;
-  let alice: TestUser;
-  let bob: TestUser;
   const clients = new ClientTracker(() => app.url);
+  let [alice, bob]: TestUser[] = [];
 
   beforeAll(async () => {
     app = await startApp();
-    [alice, bob] = await Promise.all([registerUser(app.url), registerUser(app.url)]);
+    [alice, bob] = await Promise.all([clients.user(0), clients.user(0)]); // registered, not connected
   });
   afterEach(() => {
     cleanup();

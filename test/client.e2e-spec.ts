@@ -114,6 +114,11 @@ describe('typed client (@realtime-backend/client)', () => {
     const client = createClient(app.url, 'not-a-jwt', { socket: { forceNew: true } });
     try {
       await expect(client.ready()).rejects.toMatchObject({ name: 'RealtimeError', code: 'UNAUTHORIZED' });
+      expect(client.status).toMatchObject({ state: 'refused', error: { code: 'UNAUTHORIZED' } });
+      // socket.io does not retry it; with a good token the app connects again.
+      await client.setToken(alice.token);
+      client.socket.connect();
+      await expect(client.ready()).resolves.toMatchObject({ user: { id: alice.user.id } });
     } finally {
       client.disconnect();
     }

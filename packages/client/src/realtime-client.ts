@@ -233,7 +233,8 @@ export function createClient(url: string, token: string, options: ClientOptions 
 
     ready() {
       if (socket.connected && status.state === 'connected' && status.session) return Promise.resolve(status.session);
-      if (status.state === 'refused' && status.error) return Promise.reject(status.error);
+      // Refused and not trying again (until the app calls socket.connect(), e.g. after setToken).
+      if (status.state === 'refused' && status.error && !socket.active) return Promise.reject(status.error);
       return new Promise((resolve, reject) => waiters.add({ resolve, reject }));
     },
 
@@ -261,6 +262,7 @@ export function createClient(url: string, token: string, options: ClientOptions 
 
     async setToken(next) {
       currentToken = next;
+      refreshedSinceSession = false; // a token from the app: a refusal of it may be refreshed again
       if (!socket.connected) return undefined;
       const result = await client.request('session:refresh', { token: next });
       scheduleRefresh(result.expiresAt);
