@@ -104,7 +104,7 @@ export function useConversation(target: ConversationTarget | undefined, { limit 
   );
   useEffect(() => {
     setMessages([]);
-    setLoading(true);
+    setLoading(conversationId !== undefined);
     setError(undefined);
     if (!conversationId) return;
     return client.on('message:new', (m) => m.conversationId === conversationId && merge([m]));
