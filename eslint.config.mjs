@@ -6,7 +6,19 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'bench/dist/', 'coverage/', 'data/', 'test/artifacts/', 'node_modules/'] },
+  {
+    ignores: [
+      'dist/',
+      'packages/*/dist/',
+      'public/app.js',
+      'scripts/client-consumer/',
+      'bench/dist/',
+      'coverage/',
+      'data/',
+      'test/artifacts/',
+      'node_modules/',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -40,6 +52,5 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module' } },
-  { files: ['public/**/*.js'], languageOptions: { sourceType: 'script', globals: { ...globals.browser, io: 'readonly' } } },
   prettier,
 );

@@ -5,9 +5,11 @@ import { startApp, type TestApp } from './support/app';
 import { uniqueUsername } from './support/clients';
 
 /**
- * The demo page at / driven in headless Chromium: two browser contexts (two people) sign up,
- * see each other online, chat directly and in a room, see typing and unread counts, and see
- * who else has a modal open. Screenshots go to test/artifacts/ (gitignored).
+ * The demo page at / (built from @realtime-backend/client by `npm run build`) driven in headless
+ * Chromium: two browser contexts (two people) sign up, see each other online, chat directly and
+ * in a room, see typing and unread counts, and see who else has a modal open, with each viewer's
+ * status; a reload keeps the server's status; offline people can be found; at 390 px (a phone)
+ * the chat pane fits. Screenshots go to test/artifacts/ (gitignored).
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, 'artifacts');
@@ -47,8 +49,11 @@ describeBrowser('demo page in Chromium', () => {
     await app?.close();
   });
 
-  async function signUp(username: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+  const DESKTOP = { width: 1100, height: 700 };
+  const PHONE = { width: 390, height: 844 };
+
+  async function signUp(username: string, viewport = DESKTOP): Promise<Page> {
+    const context = await browser.newContext({ viewport });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
@@ -119,12 +124,56 @@ describeBrowser('demo page in Chromium', () => {
     await bob.waitForSelector(`#modal-viewers li[data-viewer="${aliceName}"]`, WAIT);
     await alice.waitForSelector(`#modal-viewers li[data-viewer="${bobName}"]`, WAIT);
     await shot(alice, '5-alice-modal-with-bob');
+    // Each viewer's dot is their status: Bob is busy.
+    await alice.waitForSelector(`#modal-viewers li[data-viewer="${bobName}"] .dot.busy`, WAIT);
+    await bob.selectOption('#me-status', 'away');
+    await alice.waitForSelector(`#modal-viewers li[data-viewer="${bobName}"] .dot.away`, WAIT);
     await bob.click('#close-details');
     await alice.waitForSelector(`#modal-viewers li[data-viewer="${bobName}"]`, { state: 'detached', ...WAIT });
+
+    // A reload resumes the session and shows the status the server has (away), not "Online".
+    await bob.reload({ waitUntil: 'load' });
+    await bob.waitForSelector('#conn.up', WAIT);
+    await bob.waitForFunction("document.getElementById('me-status').value === 'away'", undefined, WAIT);
+    await bob.waitForSelector('#me-avatar .dot.away', WAIT);
 
     for (const page of [alice, bob]) expect((page as Page & { problems?: string[] }).problems).toEqual([]);
     await shot(bob, '6-bob-final');
   }, 120_000);
+
+  it('at 390 px: lists first, a conversation shows the whole chat pane; offline people can be found to DM', async () => {
+    const carolName = uniqueUsername('carol');
+    const daveName = uniqueUsername('dave');
+    const dave = await signUp(daveName);
+    await dave.context().close(); // Dave is offline now
+    const carol = await signUp(carolName, PHONE);
+    const fits = async (selector: string) => {
+      const box = (await carol.locator(selector).boundingBox())!;
+      expect(box.width).toBeGreaterThan(0);
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+    };
+    await fits('#people-search');
+
+    // Nobody else is online, but a search finds Dave, shown offline.
+    await carol.fill('#people-search', daveName.slice(0, -2));
+    await carol.waitForSelector(`#people li[data-user="${daveName}"] .dot.offline`, WAIT);
+    await carol.click(`#people li[data-user="${daveName}"]`);
+    await carol.waitForSelector(`#chat-title >> text=${daveName}`, WAIT);
+    await carol.waitForSelector('#chat-sub >> text=offline', WAIT);
+    for (const selector of ['.chat', '#chat-title', '#open-details', '#message-input', '#send']) await fits(selector);
+    await carol.fill('#message-input', 'Hi Dave, for when you are back');
+    await carol.click('#send');
+    await carol.waitForSelector('#messages .msg.mine >> text=Hi Dave, for when you are back', WAIT);
+    await shot(carol, '9-phone-chat');
+
+    // ← goes back to the lists, where the conversation is now.
+    await carol.click('#back');
+    await carol.waitForSelector(`#conversations li[data-conversation="${daveName}"]`, WAIT);
+    await fits('#conversations');
+    expect((carol as Page & { problems?: string[] }).problems).toEqual([]);
+    await carol.context().close();
+  }, 60_000);
 
   it('renders /docs (Swagger UI) and /asyncapi under the default CSP, offline', async () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { createClient, RealtimeError, type Message, type RealtimeClient, type ServerEventMap } from '../client';
-import { startApp, type TestApp } from './support/app';
+import { createClient, RealtimeError, type Message, type RealtimeClient, type ServerEventMap } from '@realtime-backend/client';
+import jwt from 'jsonwebtoken';
+import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app';
 import { ClientTracker, registerUser, type TestUser } from './support/clients';
 import { ContractValidator } from './support/typed-client';
 
@@ -18,7 +19,7 @@ function next<E extends keyof ServerEventMap>(client: RealtimeClient, event: E, 
   });
 }
 
-describe('typed client (client/)', () => {
+describe('typed client (@realtime-backend/client)', () => {
   let app: TestApp;
   let alice: TestUser;
   let bob: TestUser;
@@ -31,15 +32,15 @@ describe('typed client (client/)', () => {
   afterEach(() => clients.closeAll());
   afterAll(() => app?.close());
 
-  it('builds on its own, from client/ and src/contracts only', async () => {
+  it('builds on its own, from packages/client and the contract types only', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [require.resolve('typescript/bin/tsc'), '-p', 'client/tsconfig.json', '--noEmit', '--listFilesOnly'],
+      [require.resolve('typescript/bin/tsc'), '-p', 'packages/client/tsconfig.json', '--noEmit', '--listFilesOnly'],
       { cwd: `${__dirname}/..`, timeout: 120_000 },
     );
     const own = stdout.split('\n').filter((f) => f && !f.includes('node_modules'));
     expect(own.length).toBeGreaterThan(2);
-    for (const file of own) expect(file).toMatch(/\/(client|src\/contracts)\/[^/]+\.ts$/);
+    for (const file of own) expect(file).toMatch(/\/(packages\/client\/src\/[^/]+|src\/contracts\/(errors|models|events))\.ts$/);
   }, 120_000);
 
   it('request resolves with the typed ack data; on() delivers typed server events', async () => {
@@ -50,6 +51,30 @@ describe('typed client (client/)', () => {
     const sent: Message = await a.request('message:send', { to: bob.user.id, content: 'hello from the typed client' });
     expect(sent).toMatchObject({ seq: 1, from: { id: alice.user.id }, content: 'hello from the typed client' });
     expect(await incoming).toEqual(sent);
+  });
+
+  it('session carries the token expiry; ready() resolves with it', async () => {
+    const a = await clients.typed(alice.token);
+    const { exp } = jwt.decode(alice.token) as { exp: number };
+    expect(a.status).toMatchObject({
+      state: 'connected',
+      session: { sessionId: a.sessionId, expiresAt: new Date(exp * 1000).toISOString() },
+    });
+    expect(await a.ready()).toBe(a.status.session);
+  });
+
+  it('types message:send and typing with exactly one of to and roomId', async () => {
+    const a = await clients.typed(alice.token);
+    // @ts-expect-error both targets
+    const both = a.request('message:send', { to: bob.user.id, roomId: 'r', content: 'x' });
+    // @ts-expect-error no target
+    const neither = a.request('message:send', { content: 'x' });
+    // @ts-expect-error both targets
+    a.emit('typing', { to: bob.user.id, roomId: 'r', isTyping: true });
+    // The server refuses them as well: the types say what it checks.
+    await expect(both).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(neither).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(a.request('message:send', { roomId: 'no-such-room', content: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('a failed ack rejects with a RealtimeError carrying code, message and details', async () => {
@@ -89,6 +114,11 @@ describe('typed client (client/)', () => {
     const client = createClient(app.url, 'not-a-jwt', { socket: { forceNew: true } });
     try {
       await expect(client.ready()).rejects.toMatchObject({ name: 'RealtimeError', code: 'UNAUTHORIZED' });
+      expect(client.status).toMatchObject({ state: 'refused', error: { code: 'UNAUTHORIZED' } });
+      // socket.io does not retry it; with a good token the app connects again.
+      await client.setToken(alice.token);
+      client.socket.connect();
+      await expect(client.ready()).resolves.toMatchObject({ user: { id: alice.user.id } });
     } finally {
       client.disconnect();
     }
@@ -178,4 +208,74 @@ describe('typed client (client/)', () => {
       ]),
     );
   }, 60_000);
+});
+
+describe('typed client: token refresh (refreshToken option)', () => {
+  let app: TestApp;
+  let carol: TestUser;
+  const clients = new ClientTracker(() => app.url);
+  const login = async () => {
+    const res = await request(app.url).post('/auth/login').send({ username: carol.user.username, password: carol.password }).expect(200);
+    return res.body.accessToken as string;
+  };
+  const expiredToken = () => jwt.sign({ sub: carol.user.id, exp: Math.floor(Date.now() / 1000) - 5 }, TEST_JWT_SECRET);
+
+  beforeAll(async () => {
+    app = await startApp({ env: { JWT_EXPIRES_IN: '4' } }); // 4 s tokens
+    carol = await registerUser(app.url);
+  });
+  afterEach(() => clients.closeAll());
+  afterAll(() => app?.close());
+
+  it('refreshes the live connection before the token expires: the connection outlives its first token', async () => {
+    const refreshed: string[] = [];
+    let thirdRefresh!: () => void;
+    const third = new Promise<void>((resolve) => (thirdRefresh = resolve));
+    const a = await clients.typed(await login(), {
+      refreshToken: async () => {
+        const token = await login();
+        refreshed.push(token);
+        if (refreshed.length === 3) thirdRefresh();
+        return token;
+      },
+    });
+    const first = a.status.session!;
+    const seen: string[] = [];
+    a.socket.onAny((event: string) => seen.push(event));
+    await third; // about 6 s in: past the first token's expiry (4 s)
+    expect(seen).not.toContain('session:expired');
+    expect(seen).not.toContain('session'); // never reconnected
+    expect(a.socket.connected).toBe(true);
+    expect(a.sessionId).toBe(first.sessionId);
+    await expect(a.request('presence:list', { userIds: [carol.user.id] })).resolves.toMatchObject({ users: [{ userId: carol.user.id }] });
+  }, 30_000);
+
+  it('a handshake refused as expired asks refreshToken once and connects with the new token', async () => {
+    const refreshToken = jest.fn(login);
+    const a = await clients.typed(expiredToken(), { refreshToken });
+    expect(refreshToken).toHaveBeenCalledTimes(1);
+    expect(a.status).toMatchObject({ state: 'connected', session: { user: { id: carol.user.id } } });
+  });
+
+  it('a refresh that is refused too is final: ready() rejects, refreshToken was asked once', async () => {
+    const refreshToken = jest.fn(() => Promise.resolve('still-not-a-token'));
+    const a = clients.track(createClient(app.url, expiredToken(), { refreshToken, socket: { forceNew: true } }));
+    await expect(a.ready()).rejects.toMatchObject({ name: 'RealtimeError', code: 'UNAUTHORIZED' });
+    expect(refreshToken).toHaveBeenCalledTimes(1);
+    expect(a.status.state).toBe('refused');
+  });
+
+  it('after session:expired (the refresh failed in time) it reconnects with a fresh token to the same session', async () => {
+    let calls = 0;
+    const a = await clients.typed(await login(), {
+      refreshToken: () => (++calls === 1 ? Promise.reject(new Error('identity provider down')) : login()),
+    });
+    const first = a.sessionId;
+    const expired = next(a, 'session:expired', 15_000);
+    const resumed = new Promise<string>((resolve) => a.socket.once('session', (s) => resolve(s.sessionId)));
+    await expired;
+    expect(await resumed).toBe(first);
+    expect(calls).toBe(2);
+    expect(a.status.state).toBe('connected');
+  }, 30_000);
 });

@@ -81,7 +81,13 @@ describe('socket.io handshake: JWT authentication', () => {
   it('accepts a valid token and sends `session` first', async () => {
     const { user, token } = await registerUser(t.url);
     const client = await clients.connect(token);
-    expect(client.received[0]).toEqual({ event: 'session', payload: { sessionId: expect.any(String), user } });
+    expect(client.received[0]).toEqual({
+      event: 'session',
+      payload: { sessionId: expect.any(String), user, expiresAt: expect.any(String) },
+    });
+    // The token's own expiry (its `exp`), so a client can refresh before it.
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number };
+    expect((client.received[0].payload as { expiresAt: string }).expiresAt).toBe(new Date(exp * 1000).toISOString());
   });
 
   it('accepts the token as an Authorization: Bearer header', async () => {

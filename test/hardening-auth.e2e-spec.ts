@@ -103,7 +103,7 @@ describe('hardening: REST never waits on the threadpool', () => {
   it('serves the demo page and the socket.io client from memory with their types and revalidation', async () => {
     const page = await request(t.url).get('/').expect(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(page.text).toContain('<script src="/vendor/socket.io.min.js"');
+    expect(page.text).toContain('<script src="/app.js"'); // the demo bundle (client package and socket.io-client inside)
     expect(page.headers['cache-control']).toBe('public, max-age=0');
     expect((await request(t.url).get('/index.html').expect(200)).text).toBe(page.text);
     const css = await request(t.url).get('/app.css').expect(200);

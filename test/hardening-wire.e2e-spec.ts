@@ -3,7 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { io, type Socket } from 'socket.io-client';
-import { createClient } from '../client';
+import { createClient } from '@realtime-backend/client';
 import { UserEventBudgets } from '../src/realtime/limits/user-event-budget';
 import { startApp, type TestApp } from './support/app';
 import { ClientTracker, connect, registerUser, type TestClient, type TestUser } from './support/clients';

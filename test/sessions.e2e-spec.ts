@@ -24,7 +24,7 @@ describe('sessions: resume and isolation', () => {
     const restarted = await startApp({ database });
     try {
       const afterRestart = await clients.at(restarted.url).connect(token, { sessionId });
-      expect(await afterRestart.waitFor('session')).toEqual({ sessionId, user });
+      expect(await afterRestart.waitFor('session')).toEqual({ sessionId, user, expiresAt: expect.any(String) });
     } finally {
       await restarted.stop();
     }

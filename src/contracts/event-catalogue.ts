@@ -359,7 +359,11 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
   session: {
     summary: 'First event of every connection: the session id to send back as `auth.sessionId` on reconnect.',
     receivers: 'the connecting socket',
-    payload: objectOf({ sessionId: req(id()), user: req(ref('User')) }),
+    payload: objectOf({
+      sessionId: req(id()),
+      user: req(ref('User')),
+      expiresAt: req(dateTime("when the connection's token expires: send `session:refresh` before then")),
+    }),
   },
   'session:expired': {
     summary:

@@ -162,6 +162,8 @@ export interface ModalListResult {
 export interface SessionEvent {
   sessionId: string;
   user: User;
+  /** When this connection's token expires (ISO 8601): send `session:refresh` before then. */
+  expiresAt: string;
 }
 /** Why a connection was ended by the server (`session:expired`). */
 export const SESSION_END_REASONS = ['token_expired', 'logout', 'revoked', 'password_changed'] as const;

@@ -51,9 +51,9 @@ describe('SessionsService', () => {
 
   it('announces `session` to a connected socket and joins the broadcast room; a socket gone by then gets nothing', () => {
     const { service } = setup();
-    const socket = fakeSocket('a', { sessionId: 's1' });
+    const socket = fakeSocket('a', { sessionId: 's1', tokenExpiresAt: Date.parse('2030-01-01T00:00:00Z') });
     service.announce(socket);
-    expect(socket.emit).toHaveBeenCalledWith('session', { sessionId: 's1', user });
+    expect(socket.emit).toHaveBeenCalledWith('session', { sessionId: 's1', user, expiresAt: '2030-01-01T00:00:00.000Z' });
     expect(socket.join).toHaveBeenCalledWith(['authenticated', 'provider-tokens:u1']);
     const gone = fakeSocket('b', { sessionId: 's2' });
     gone.connected = false;

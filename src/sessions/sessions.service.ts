@@ -62,10 +62,10 @@ export class SessionsService implements OnApplicationShutdown {
   @OnConnection('prepare', LISTENER_ORDER.prepare.announceSession)
   announce(socket: AppSocket): void {
     if (!socket.connected) return;
-    const { sessionId, user, authSessionId } = socket.data;
+    const { sessionId, user, authSessionId, tokenExpiresAt } = socket.data;
     // The room that logout, DELETE /auth/sessions and a password change end.
     void socket.join([rooms.everyone, authSessionId ? rooms.authSession(authSessionId) : rooms.providerTokens(user.id)]);
-    socket.emit('session', { sessionId, user } satisfies SessionEvent);
+    socket.emit('session', { sessionId, user, expiresAt: new Date(tokenExpiresAt).toISOString() } satisfies SessionEvent);
     this.scheduleExpiry(socket);
     socket.on('disconnect', () => this.clearExpiry(socket.id));
   }

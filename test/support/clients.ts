@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type { Ack, AuthResult, ClientEventMap, ClientEventName, ServerEventMap, ServerEventName, User } from '../../src/contracts';
-import { createClient, type ClientOptions, type RealtimeClient } from '../../client';
+import { createClient, type ClientOptions, type RealtimeClient } from '@realtime-backend/client';
 
 export const DEFAULT_WAIT_MS = 3000;
 
@@ -155,7 +155,7 @@ export interface SignedIn extends TestUser {
   sessionId: string;
 }
 
-/** What a spec opens and must close: test and typed (client/) clients, bare socket.io sockets, RawSockets. */
+/** What a spec opens and must close: test and typed (@realtime-backend/client) clients, bare socket.io sockets, RawSockets. */
 type Closable = { close(): void } | { disconnect(): void } | { terminate(): void };
 
 /**
@@ -207,7 +207,7 @@ export class ClientTracker {
     return { ...user, client, sessionId };
   }
 
-  /** A typed client (client/), resolved once connected (its first `session` arrived). */
+  /** A typed client (@realtime-backend/client), resolved once connected (its first `session` arrived). */
   async typed(token: string, options: ClientOptions = {}): Promise<RealtimeClient> {
     const client = this.track(
       createClient(this.appUrl(), token, { timeoutMs: 5000, ...options, socket: { forceNew: true, ...options.socket } }),
