@@ -45,6 +45,7 @@ function setup(maxLength = 4000) {
   // The real access rules, over look-ups the tests stub: alice and bob exist, room standings per test.
   const access = automock(AccessRepository);
   access.userExists.mockImplementation(async (id) => id === 'a' || id === 'b');
+  access.isBlocked.mockResolvedValue(false);
   const realtime = automock(RealtimeService);
   realtime.emit.mockReturnValue(undefined);
   const config = { limits: { messageMaxLength: maxLength } } as AppConfig;

@@ -85,7 +85,7 @@ export class MessagesService {
       }
       let conversation: ConversationKey;
       if (target.kind === 'user') {
-        if (target.userId !== sender.id) await this.access.requireUser(target.userId);
+        await this.access.requireMayMessage(sender.id, target.userId);
         const [a, b] = [sender.id, target.userId].sort();
         conversation = { id: dmConversationId(a, b), kind: 'dm', room_id: null, user_a: a, user_b: b };
       } else {

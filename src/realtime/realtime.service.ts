@@ -23,6 +23,16 @@ export class RealtimeService {
     (target.emit as (event: string, payload: unknown) => boolean)(event, payload);
   }
 
+  /**
+   * Emits `event` to the sockets of room `of` that are also in one of `alsoIn`, on every instance.
+   * It asks every instance for the sockets of `of`: meant for one user's few sockets (`of` a user room).
+   */
+  async emitWhereAlso<E extends ServerEventName>(of: string, alsoIn: readonly string[], event: E, payload: ServerEventMap[E]): Promise<void> {
+    const sockets = await this.io.in(of).fetchSockets();
+    const ids = sockets.filter((socket) => alsoIn.some((room) => socket.rooms.has(room))).map((socket) => socket.id);
+    if (ids.length) this.emit(ids, event, payload);
+  }
+
   /** Makes every socket in room `of` join `roomsToJoin` (on every instance). */
   join(of: string, roomsToJoin: string | string[]): void {
     // With the Redis adapter a cluster-wide join only takes effect after a Redis round trip, even
