@@ -186,8 +186,8 @@ export class RoomsService {
 
   /** `room:set-role` (owner): makes a member an admin or a plain member again; no event (`room:members` shows roles). */
   async setRole(actor: User, roomId: string, userId: string, role: AssignableRoomRole): Promise<Record<string, never>> {
-    if (userId === actor.id) throw AppError.invalid('Invalid payload: the owner keeps their role', [{ field: 'userId', errors: ['userId must not be yourself'] }]);
     await this.access.requireRoomRole(actor.id, roomId, OWNER);
+    if (userId === actor.id) throw AppError.invalid('Invalid payload: the owner keeps their role', [{ field: 'userId', errors: ['userId must not be yourself'] }]);
     const found = await this.rooms.setRole(roomId, userId, role, (current) => {
       if (current === 'owner') throw AppError.of('ROOM_ROLE_REQUIRED');
     });
