@@ -47,10 +47,13 @@ describe('rooms: leaving races connecting tabs', () => {
       const app = apps[round % apps.length];
       const actor = await pool.at(apps[(round + 1) % apps.length].url).connect(victim.token);
       const kick = round % 2 === 1;
-      // The new tab connects while its user leaves (or is kicked), on the same or the other instance.
+      // The new tab connects while its user leaves (or is kicked), on the same or the other instance;
+      // the leave starts a little later each round, so it lands in every phase of the handshake.
       const [tab] = await Promise.all([
         pool.at(app.url).connect(victim.token),
-        kick ? owner.tabs[0].ok('room:kick', { roomId: room.id, userId: victim.user.id }) : actor.ok('room:leave', { roomId: room.id }),
+        settle((round * 3) % 40).then(() =>
+          kick ? owner.tabs[0].ok('room:kick', { roomId: room.id, userId: victim.user.id }) : actor.ok('room:leave', { roomId: room.id }),
+        ),
       ]);
       victimTabs.push(tab, actor);
       const after = await send(owner.tabs[0], { roomId: room.id, content: `after ${round}` });
