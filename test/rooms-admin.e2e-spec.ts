@@ -68,7 +68,9 @@ describe('rooms: administration', () => {
       expect(await member.tabs[0].request('room:update', { roomId: room.id, name: 'mine' })).toMatchObject(
         refused('FORBIDDEN', 'ROOM_ROLE_REQUIRED'),
       );
-      expect(await former.tabs[0].request('room:update', { roomId: room.id, name: 'mine' })).toMatchObject(refused('FORBIDDEN', 'NOT_A_MEMBER'));
+      expect(await former.tabs[0].request('room:update', { roomId: room.id, name: 'mine' })).toMatchObject(
+        refused('FORBIDDEN', 'NOT_A_MEMBER'),
+      );
       expect(await outsider.tabs[0].request('room:update', { roomId: 'no-such-room', name: 'x' })).toMatchObject(refused('NOT_FOUND'));
       const secret = await createRoom(owner.tabs[0], 'secret', { visibility: 'private' });
       expect(await outsider.tabs[0].request('room:update', { roomId: secret.id, name: 'x' })).toMatchObject(
@@ -82,14 +84,29 @@ describe('rooms: administration', () => {
   describe('room:set-role', () => {
     it('lets the owner make admins and plain members again; room:members shows the role', async () => {
       const { owner, admin, member, room } = await cast();
-      const roles = async () => new Map((await member.tabs[0].ok('room:members', { roomId: room.id })).members.map((m) => [m.userId, m.role]));
-      expect(await roles()).toEqual(new Map([[owner.user.id, 'owner'], [admin.user.id, 'admin'], [member.user.id, 'member']]));
+      const roles = async () =>
+        new Map((await member.tabs[0].ok('room:members', { roomId: room.id })).members.map((m) => [m.userId, m.role]));
+      expect(await roles()).toEqual(
+        new Map([
+          [owner.user.id, 'owner'],
+          [admin.user.id, 'admin'],
+          [member.user.id, 'member'],
+        ]),
+      );
       expect(await owner.tabs[0].ok('room:set-role', { roomId: room.id, userId: admin.user.id, role: 'member' })).toEqual({});
       expect(await owner.tabs[0].ok('room:set-role', { roomId: room.id, userId: member.user.id, role: 'admin' })).toEqual({});
-      expect(await roles()).toEqual(new Map([[owner.user.id, 'owner'], [admin.user.id, 'member'], [member.user.id, 'admin']]));
+      expect(await roles()).toEqual(
+        new Map([
+          [owner.user.id, 'owner'],
+          [admin.user.id, 'member'],
+          [member.user.id, 'admin'],
+        ]),
+      );
       // The new admin administers; the former one no longer does.
       await member.tabs[0].ok('room:update', { roomId: room.id, name: 'by the new admin' });
-      expect(await admin.tabs[0].request('room:update', { roomId: room.id, name: 'x' })).toMatchObject(refused('FORBIDDEN', 'ROOM_ROLE_REQUIRED'));
+      expect(await admin.tabs[0].request('room:update', { roomId: room.id, name: 'x' })).toMatchObject(
+        refused('FORBIDDEN', 'ROOM_ROLE_REQUIRED'),
+      );
     });
 
     it('refuses bad input, anyone but the owner, the owner’s own role and a non-member target', async () => {
@@ -136,7 +153,9 @@ describe('rooms: administration', () => {
       for (const tab of [...member.tabs, late]) expect(tab.all('message:new')).toEqual([]);
       expect(admin.tabs[0].all('room:member-left')).toEqual([]); // the acting socket has the ack
       for (const tab of tabsOf(former, outsider)) expect(tab.all('room:member-left')).toEqual([]);
-      expect(await member.tabs[0].request('message:send', { roomId: room.id, content: 'x' })).toMatchObject(refused('FORBIDDEN', 'NOT_A_MEMBER'));
+      expect(await member.tabs[0].request('message:send', { roomId: room.id, content: 'x' })).toMatchObject(
+        refused('FORBIDDEN', 'NOT_A_MEMBER'),
+      );
       expect((await owner.tabs[0].ok('room:join', { roomId: room.id })).room.memberCount).toBe(2);
       // A public room: the kicked user may come back by their own room:join.
       await member.tabs[1].ok('room:join', { roomId: room.id });
@@ -162,7 +181,12 @@ describe('rooms: administration', () => {
 
     it('refuses bad input, a non-member caller and a target who is not a member', async () => {
       const { owner, member, former, outsider, room } = await cast();
-      for (const bad of [{}, { roomId: room.id }, { roomId: room.id, userId: '' }, { roomId: room.id, userId: member.user.id, reason: 'spam' }]) {
+      for (const bad of [
+        {},
+        { roomId: room.id },
+        { roomId: room.id, userId: '' },
+        { roomId: room.id, userId: member.user.id, reason: 'spam' },
+      ]) {
         expect(await owner.tabs[0].request('room:kick', bad)).toMatchObject(refused('BAD_REQUEST'));
       }
       expect(await outsider.tabs[0].request('room:kick', { roomId: room.id, userId: member.user.id })).toMatchObject(
@@ -201,7 +225,8 @@ describe('rooms: administration', () => {
       expect(await member.tabs[0].request('room:join', { roomId: room.id })).toMatchObject(notFound);
       expect(await owner.tabs[0].request('message:history', { conversationId: `room:${room.id}` })).toMatchObject(notFound);
       expect(await owner.tabs[0].request('room:delete', { roomId: room.id })).toMatchObject(notFound);
-      for (const u of [owner, admin, member]) expect((await u.tabs[0].ok('room:list', {})).rooms.map((r: Room) => r.id)).not.toContain(room.id);
+      for (const u of [owner, admin, member])
+        expect((await u.tabs[0].ok('room:list', {})).rooms.map((r: Room) => r.id)).not.toContain(room.id);
       expect((await outsider.tabs[0].ok('room:list', { scope: 'public' })).rooms.map((r: Room) => r.id)).not.toContain(room.id);
     });
 

@@ -51,9 +51,10 @@ describe('rooms: leaving races connecting tabs', () => {
       // the leave starts a little later each round, so it lands in every phase of the handshake.
       const [tab] = await Promise.all([
         pool.at(app.url).connect(victim.token),
-        settle((round * 3) % 40).then(() =>
-          kick ? owner.tabs[0].ok('room:kick', { roomId: room.id, userId: victim.user.id }) : actor.ok('room:leave', { roomId: room.id }),
-        ),
+        settle((round * 3) % 40).then(async () => {
+          if (kick) await owner.tabs[0].ok('room:kick', { roomId: room.id, userId: victim.user.id });
+          else await actor.ok('room:leave', { roomId: room.id });
+        }),
       ]);
       victimTabs.push(tab, actor);
       const after = await send(owner.tabs[0], { roomId: room.id, content: `after ${round}` });

@@ -50,7 +50,11 @@ export class BlocksRepository {
 
   /** True when a block was removed. */
   async remove(blockerId: string, blockedId: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('user_blocks').where('blocker_id', '=', blockerId).where('blocked_id', '=', blockedId).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('user_blocks')
+      .where('blocker_id', '=', blockerId)
+      .where('blocked_id', '=', blockedId)
+      .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 

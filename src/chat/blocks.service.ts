@@ -34,7 +34,8 @@ export class BlocksService {
     const before = await this.seenBy(blocker, blocked.id);
     if (!(await this.blocks.add(blocker.id, blocked.id, new Date().toISOString(), MAX_BLOCKS_PER_USER))) return {};
     // Their subscribed sockets saw the blocker online: from now on they see them offline.
-    if (before.status !== 'offline') await this.tell(blocker, blocked.id, { userId: blocker.id, username: blocker.username, status: 'offline', connections: 0 });
+    if (before.status !== 'offline')
+      await this.tell(blocker, blocked.id, { userId: blocker.id, username: blocker.username, status: 'offline', connections: 0 });
     return {};
   }
 
@@ -55,7 +56,8 @@ export class BlocksService {
   }
 
   private async other(caller: User, userId: string): Promise<User> {
-    if (userId === caller.id) throw AppError.invalid('Invalid payload: you cannot block yourself', [{ field: 'userId', errors: ['userId must not be yourself'] }]);
+    if (userId === caller.id)
+      throw AppError.invalid('Invalid payload: you cannot block yourself', [{ field: 'userId', errors: ['userId must not be yourself'] }]);
     const [user] = await this.users.findByIds([userId]);
     if (!user) throw AppError.of('USER_NOT_FOUND');
     return user;
@@ -68,6 +70,11 @@ export class BlocksService {
 
   /** A `presence:update` of the blocker to those sockets of `viewerId` that watch the blocker. */
   private tell(blocker: User, viewerId: string, presence: Presence): Promise<void> {
-    return this.realtime.emitWhereAlso(rooms.user(viewerId), [presenceRooms.user(blocker.id), presenceRooms.all], 'presence:update', presence);
+    return this.realtime.emitWhereAlso(
+      rooms.user(viewerId),
+      [presenceRooms.user(blocker.id), presenceRooms.all],
+      'presence:update',
+      presence,
+    );
   }
 }

@@ -149,7 +149,12 @@ describe('RoomsService', () => {
     });
     await service.leave(owner, 's', 'r1');
     expect(realtime.leave).toHaveBeenCalledWith('user:o', 'room:r1');
-    expect(realtime.emit).toHaveBeenCalledWith(['room:r1', 'user:o'], 'room:member-left', { roomId: 'r1', userId: 'o', ownerId: 'g', reason: 'left' }, 's');
+    expect(realtime.emit).toHaveBeenCalledWith(
+      ['room:r1', 'user:o'],
+      'room:member-left',
+      { roomId: 'r1', userId: 'o', ownerId: 'g', reason: 'left' },
+      's',
+    );
   });
 
   it('refuses to let a non-member leave: FORBIDDEN for a public room, NOT_FOUND for a hidden one', async () => {

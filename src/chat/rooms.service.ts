@@ -53,7 +53,7 @@ export interface CreateRoomInput {
 
 /**
  * Rooms and their membership. Members' sockets are kept in the socket.io room
- * `room:<id>` (on connect by ChatSubscriptions, on join/leave here), so a room message is
+ * `room:<id>` (on connect by ChatSubscriptions, on every membership change by `applyMembership`), so a room message is
  * one emit to that room, whatever the number of members or tabs.
  */
 @Injectable()
@@ -171,7 +171,8 @@ export class RoomsService {
    * `room:member-left { reason: "kicked" }`.
    */
   async kick(actor: User, socketId: string, roomId: string, userId: string): Promise<Record<string, never>> {
-    if (userId === actor.id) throw AppError.invalid('Invalid payload: use room:leave to leave', [{ field: 'userId', errors: ['userId must not be yourself'] }]);
+    if (userId === actor.id)
+      throw AppError.invalid('Invalid payload: use room:leave to leave', [{ field: 'userId', errors: ['userId must not be yourself'] }]);
     const actorRole = await this.access.requireRoomRole(actor.id, roomId, ADMINISTRATORS);
     const { removed } = await this.rooms.removeMember(roomId, userId, {
       reason: 'kicked',
@@ -187,7 +188,8 @@ export class RoomsService {
   /** `room:set-role` (owner): makes a member an admin or a plain member again; no event (`room:members` shows roles). */
   async setRole(actor: User, roomId: string, userId: string, role: AssignableRoomRole): Promise<Record<string, never>> {
     await this.access.requireRoomRole(actor.id, roomId, OWNER);
-    if (userId === actor.id) throw AppError.invalid('Invalid payload: the owner keeps their role', [{ field: 'userId', errors: ['userId must not be yourself'] }]);
+    if (userId === actor.id)
+      throw AppError.invalid('Invalid payload: the owner keeps their role', [{ field: 'userId', errors: ['userId must not be yourself'] }]);
     const found = await this.rooms.setRole(roomId, userId, role, (current) => {
       if (current === 'owner') throw AppError.of('ROOM_ROLE_REQUIRED');
     });

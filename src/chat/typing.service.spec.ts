@@ -76,7 +76,10 @@ describe('TypingService', () => {
     expect(realtime.emit).not.toHaveBeenCalled();
     access.requireRoomMember.mockResolvedValueOnce('member');
     await service.typing(alice, { roomId: 'r', isTyping: true });
-    expect(realtime.emit).toHaveBeenCalledWith('room:r', 'typing', { conversationId: 'room:r', userId: 'a', isTyping: true }, ['user:a', 'user:c']);
+    expect(realtime.emit).toHaveBeenCalledWith('room:r', 'typing', { conversationId: 'room:r', userId: 'a', isTyping: true }, [
+      'user:a',
+      'user:c',
+    ]);
   });
 
   it('needs room membership and stops its timers on shutdown', async () => {

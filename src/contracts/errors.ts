@@ -81,7 +81,8 @@ export const ERROR_REASONS = {
   ROOM_ROLE_REQUIRED: {
     code: 'FORBIDDEN',
     message: 'Your role in this room does not allow this',
-    summary: 'room administration beyond your role: `room:update`/`room:kick` need owner or admin, `room:set-role`/`room:delete` the owner; an admin cannot kick the owner or another admin',
+    summary:
+      'room administration beyond your role: `room:update`/`room:kick` need owner or admin, `room:set-role`/`room:delete` the owner; an admin cannot kick the owner or another admin',
   },
   USER_BLOCKED: {
     code: 'FORBIDDEN',

@@ -123,7 +123,9 @@ export const MODEL_SCHEMAS: { [K in ModelName]: Schema<Models[K]> } = {
   RoomMember: objectOf<RoomMember>({
     userId: req(id()),
     username: req(str()),
-    role: req(oneOfValues(['owner', 'admin', 'member'] as const, 'owner: all rights; admin: `room:update`, `room:kick` of members; member')),
+    role: req(
+      oneOfValues(['owner', 'admin', 'member'] as const, 'owner: all rights; admin: `room:update`, `room:kick` of members; member'),
+    ),
     online: req(bool()),
     status: req(presenceStatus),
   }),
@@ -431,7 +433,8 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
   },
   'room:member-left': {
     summary: 'A user left a room (`reason: "left"`) or was removed (`"kicked"`); `ownerId` is the new owner when the owner left.',
-    receivers: 'the room’s members and the leaver’s other tabs (kicked: every tab of the removed user and the kicker’s other tabs), not the acting socket',
+    receivers:
+      'the room’s members and the leaver’s other tabs (kicked: every tab of the removed user and the kicker’s other tabs), not the acting socket',
     payload: objectOf({
       roomId: req(id()),
       userId: req(id()),

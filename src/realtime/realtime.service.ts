@@ -27,7 +27,12 @@ export class RealtimeService {
    * Emits `event` to the sockets of room `of` that are also in one of `alsoIn`, on every instance.
    * It asks every instance for the sockets of `of`: meant for one user's few sockets (`of` a user room).
    */
-  async emitWhereAlso<E extends ServerEventName>(of: string, alsoIn: readonly string[], event: E, payload: ServerEventMap[E]): Promise<void> {
+  async emitWhereAlso<E extends ServerEventName>(
+    of: string,
+    alsoIn: readonly string[],
+    event: E,
+    payload: ServerEventMap[E],
+  ): Promise<void> {
     const sockets = await this.io.in(of).fetchSockets();
     const ids = sockets.filter((socket) => alsoIn.some((room) => socket.rooms.has(room))).map((socket) => socket.id);
     if (ids.length) this.emit(ids, event, payload);

@@ -1,4 +1,7 @@
-import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsIn, IsString, Length, ValidateIf } from 'class-validator';
+
+/** Optional, but `null` is refused (it would mean neither "leave as is" nor a value). */
+const IfPresent = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
 import type { AssignableRoomRole, RoomKickPayload, RoomSetRolePayload, RoomUpdatePayload, RoomVisibility } from '../../contracts';
 
 /** `room:update`: at least one of `name` and `visibility` (the service checks). */
@@ -8,12 +11,12 @@ export class RoomUpdateDto implements RoomUpdatePayload {
   roomId: string;
 
   /** 1–64 characters after trimming. */
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @Length(1, 64)
   name?: string;
 
-  @IsOptional()
+  @IfPresent()
   @IsIn(['public', 'private'])
   visibility?: RoomVisibility;
 }
