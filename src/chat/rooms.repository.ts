@@ -174,8 +174,13 @@ export class RoomsRepository {
     });
   }
 
-  async memberRole(roomId: string, userId: string): Promise<RoomRole | undefined> {
-    const row = await this.db
+  memberRole(roomId: string, userId: string): Promise<RoomRole | undefined> {
+    return this.roleIn(this.db, roomId, userId);
+  }
+
+  /** The user's role in the room (undefined: not a member), in `trx` or outside any transaction. */
+  private async roleIn(db: Db | Trx, roomId: string, userId: string): Promise<RoomRole | undefined> {
+    const row = await db
       .selectFrom('room_members')
       .select('role')
       .where('room_id', '=', roomId)
@@ -255,17 +260,12 @@ export class RoomsRepository {
     return this.db.transaction().execute(async (trx) => {
       await this.lockRoom(trx, roomId);
       await this.lockUsers(trx, [userId]);
-      const member = await trx
-        .selectFrom('room_members')
-        .select('role')
-        .where('room_id', '=', roomId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      if (!member) return { removed: false };
-      how.check?.(member.role);
+      const role = await this.roleIn(trx, roomId, userId);
+      if (!role) return { removed: false };
+      how.check?.(role);
       await trx.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
       how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
-      if (member.role !== 'owner') return { removed: true };
+      if (role !== 'owner') return { removed: true };
       // The (room_id, joined_at, user_id) index gives the heir without reading the room.
       const heir = await trx
         .selectFrom('room_members')
@@ -300,14 +300,9 @@ export class RoomsRepository {
   setRole(roomId: string, userId: string, role: 'admin' | 'member', check: (current: RoomRole) => void): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await this.lockRoom(trx, roomId);
-      const member = await trx
-        .selectFrom('room_members')
-        .select('role')
-        .where('room_id', '=', roomId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      if (!member) return false;
-      check(member.role);
+      const current = await this.roleIn(trx, roomId, userId);
+      if (!current) return false;
+      check(current);
       await trx.updateTable('room_members').set({ role }).where('room_id', '=', roomId).where('user_id', '=', userId).execute();
       return true;
     });

@@ -1,8 +1,9 @@
 import { IsIn, IsString, Length, ValidateIf } from 'class-validator';
+import type { AssignableRoomRole, RoomKickPayload, RoomSetRolePayload, RoomUpdatePayload, RoomVisibility } from '../../contracts';
+import { RoomInviteDto } from './room.dto';
 
 /** Optional, but `null` is refused (it would mean neither "leave as is" nor a value). */
 const IfPresent = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
-import type { AssignableRoomRole, RoomKickPayload, RoomSetRolePayload, RoomUpdatePayload, RoomVisibility } from '../../contracts';
 
 /** `room:update`: at least one of `name` and `visibility` (the service checks). */
 export class RoomUpdateDto implements RoomUpdatePayload {
@@ -21,25 +22,10 @@ export class RoomUpdateDto implements RoomUpdatePayload {
   visibility?: RoomVisibility;
 }
 
-export class RoomKickDto implements RoomKickPayload {
-  @IsString()
-  @Length(1, 64)
-  roomId: string;
+/** A room and one of its members: the shape of `room:invite`. */
+export class RoomKickDto extends RoomInviteDto implements RoomKickPayload {}
 
-  @IsString()
-  @Length(1, 64)
-  userId: string;
-}
-
-export class RoomSetRoleDto implements RoomSetRolePayload {
-  @IsString()
-  @Length(1, 64)
-  roomId: string;
-
-  @IsString()
-  @Length(1, 64)
-  userId: string;
-
+export class RoomSetRoleDto extends RoomInviteDto implements RoomSetRolePayload {
   @IsIn(['admin', 'member'])
   role: AssignableRoomRole;
 }
