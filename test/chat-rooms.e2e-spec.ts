@@ -204,8 +204,8 @@ describe('chat: rooms', () => {
       const leaver = await pool.user(2);
       const room = await createRoom(owner.tabs[0], 'temp', { members: [leaver.user.id] });
       expect(await leaver.tabs[0].ok('room:leave', { roomId: room.id })).toEqual({ roomId: room.id });
-      expect(await owner.tabs[0].waitFor('room:member-left')).toEqual({ roomId: room.id, userId: leaver.user.id });
-      expect(await leaver.tabs[1].waitFor('room:member-left')).toEqual({ roomId: room.id, userId: leaver.user.id });
+      expect(await owner.tabs[0].waitFor('room:member-left')).toEqual({ roomId: room.id, userId: leaver.user.id, reason: 'left' });
+      expect(await leaver.tabs[1].waitFor('room:member-left')).toEqual({ roomId: room.id, userId: leaver.user.id, reason: 'left' });
 
       const m = await send(owner.tabs[0], { roomId: room.id, content: 'gone?' });
       expect(m.seq).toBe(1);
@@ -235,6 +235,7 @@ describe('chat: rooms', () => {
         roomId: room.id,
         userId: owner.user.id,
         ownerId: first.user.id,
+        reason: 'left',
       });
       const state = await second.tabs[0].ok('room:join', { roomId: room.id });
       expect(state.room).toMatchObject({ ownerId: first.user.id, memberCount: 2 });

@@ -65,6 +65,17 @@ const SPECS: { [E in ClientEventName]: (ctx: Ctx) => PayloadSpec } = {
   }),
   'room:invite': (c) => ({ base: { roomId: c.roomId, userId: c.control.user.id }, required: ['roomId', 'userId'] }),
   'room:leave': (c) => ({ base: { roomId: c.roomId }, required: ['roomId'] }),
+  'room:update': (c) => ({ base: { roomId: c.roomId, name: 'fuzzed', visibility: 'public' }, required: ['roomId'] }),
+  'room:kick': (c) => ({ base: { roomId: c.roomId, userId: c.control.user.id }, required: ['roomId', 'userId'] }),
+  'room:set-role': (c) => ({
+    base: { roomId: c.roomId, userId: c.control.user.id, role: 'admin' },
+    required: ['roomId', 'userId', 'role'],
+  }),
+  // Another room than the fuzzer's own, so the other events keep a room to be fuzzed against.
+  'room:delete': () => ({ base: { roomId: 'fuzz-no-such-room' }, required: ['roomId'] }),
+  'user:block': (c) => ({ base: { userId: c.control.user.id }, required: ['userId'] }),
+  'user:unblock': (c) => ({ base: { userId: c.control.user.id }, required: ['userId'] }),
+  'user:blocks': () => ({ base: { limit: 10 }, required: [] }),
   'presence:subscribe': (c) => ({ base: { userIds: [c.control.user.id], all: false }, required: [] }),
   'presence:unsubscribe': (c) => ({ base: { userIds: [c.control.user.id], all: false }, required: [] }),
   'presence:list': (c) => ({ base: { userIds: [c.control.user.id] }, required: [] }),

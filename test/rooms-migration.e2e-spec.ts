@@ -72,8 +72,10 @@ describe('rooms: migration 0003 on existing data', () => {
       c.close();
       // mu-owner's pre-migration room is one of their own: at a cap of 1 they may join nothing more.
       const rooms = t.app.get(RoomsRepository);
-      await expect(rooms.addMember('mr-1', 'mu-owner', new Date().toISOString(), 1)).resolves.toBe(false);
-      await expect(rooms.addMember('mr-2', 'mu-b', new Date().toISOString(), 1)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(rooms.addMember('mr-1', 'mu-owner', new Date().toISOString(), 1, () => undefined)).resolves.toBe(false);
+      await expect(rooms.addMember('mr-2', 'mu-b', new Date().toISOString(), 1, () => undefined)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
       const extra = (await rooms.findById('mr-1'))!;
       expect(extra.member_count).toBe(1);
       await expect(
@@ -81,6 +83,7 @@ describe('rooms: migration 0003 on existing data', () => {
           { id: 'mr-3', name: 'three', visibility: 'public', owner_id: 'mu-owner', created_at: new Date().toISOString() },
           [],
           1,
+          () => undefined,
         ),
       ).rejects.toMatchObject({ code: 'FORBIDDEN', details: { limit: 1 } });
     } finally {

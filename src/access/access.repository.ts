@@ -52,6 +52,35 @@ export class AccessRepository {
     return row.role ? { visibility: row.visibility, role: row.role, invited } : { visibility: row.visibility, invited };
   }
 
+  /** Whether `blockerId` blocked `blockedId`: one primary-key lookup. */
+  async isBlocked(blockerId: string, blockedId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('user_blocks')
+      .select('blocker_id')
+      .where('blocker_id', '=', blockerId)
+      .where('blocked_id', '=', blockedId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The users `blockerId` blocked (at most MAX_BLOCKS_PER_USER rows: a range of the primary key). */
+  async blockedBy(blockerId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('user_blocks').select('blocked_id').where('blocker_id', '=', blockerId).execute();
+    return rows.map((r) => r.blocked_id);
+  }
+
+  /** Which of `userIds` blocked `blockedId` (`userIds` is one page of presence: bounded). */
+  async blockersAmong(blockedId: string, userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('user_blocks')
+      .select('blocker_id')
+      .where('blocked_id', '=', blockedId)
+      .where('blocker_id', 'in', userIds)
+      .execute();
+    return rows.map((r) => r.blocker_id);
+  }
+
   async userExists(userId: string): Promise<boolean> {
     return (await this.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()) !== undefined;
   }

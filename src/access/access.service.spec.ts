@@ -177,4 +177,48 @@ describe('AccessService', () => {
       expect(repo.memberIds).not.toHaveBeenCalled();
     });
   });
+
+  describe('room roles', () => {
+    it('lets the allowed roles administer; another member gets ROOM_ROLE_REQUIRED, a non-member the usual refusal', async () => {
+      const { access } = setup({ members: { a: 'owner', b: 'admin', c: 'member' } });
+      await expect(access.requireRoomRole('a', 'r1', ['owner'])).resolves.toBe('owner');
+      await expect(access.requireRoomRole('b', 'r1', ['owner', 'admin'])).resolves.toBe('admin');
+      expect(await refusal(access.requireRoomRole('b', 'r1', ['owner']))).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'ROOM_ROLE_REQUIRED',
+      });
+      expect(await refusal(access.requireRoomRole('c', 'r1', ['owner', 'admin']))).toMatchObject({ reason: 'ROOM_ROLE_REQUIRED' });
+      expect(await refusal(access.requireRoomRole('d', 'r1', ['owner']))).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_A_MEMBER' });
+      expect(await refusal(access.requireRoomRole('a', 'r2', ['owner']))).toMatchObject({ code: 'NOT_FOUND', reason: 'ROOM_NOT_FOUND' });
+    });
+
+    it.each([
+      ['owner', 'admin', true],
+      ['owner', 'member', true],
+      ['owner', 'owner', false],
+      ['admin', 'member', true],
+      ['admin', 'admin', false],
+      ['admin', 'owner', false],
+      ['member', 'member', false],
+    ] as const)('a %s may kick a %s: %s', (actor, target, may) => {
+      const { access } = setup();
+      if (may) expect(() => access.requireMayKick(actor, target)).not.toThrow();
+      else expect(() => access.requireMayKick(actor, target)).toThrow(expect.objectContaining({ reason: 'ROOM_ROLE_REQUIRED' }));
+    });
+  });
+
+  describe('blocking', () => {
+    it('refuses a DM to a user who blocked the sender, not the other way round, and never to oneself', async () => {
+      const { access, repo } = setup({ users: ['a', 'b'] });
+      repo.isBlocked.mockImplementation(async (blocker, blocked) => blocker === 'b' && blocked === 'a');
+      expect(await refusal(access.requireMayMessage('a', 'b'))).toEqual({
+        code: 'FORBIDDEN',
+        reason: 'USER_BLOCKED',
+        message: 'This user cannot be messaged',
+      });
+      await expect(access.requireMayMessage('b', 'a')).resolves.toBeUndefined();
+      await expect(access.requireMayMessage('a', 'a')).resolves.toBeUndefined();
+      expect(await refusal(access.requireMayMessage('a', 'ghost'))).toMatchObject({ code: 'NOT_FOUND', reason: 'USER_NOT_FOUND' });
+    });
+  });
 });

@@ -22,7 +22,11 @@ export const conversationNotFound = () => AppError.of('CONVERSATION_NOT_FOUND');
  *   so existence cannot be probed.
  * - A direct conversation: only its two participants; for anybody else it is `NOT_FOUND` like an
  *   unknown one, decided from the id alone (whether the two ever talked is not revealed).
- * - A user: anyone may message an existing user.
+ * - A user: anyone may message an existing user, unless that user blocked them (USER_BLOCKED);
+ *   a blocker looks offline to the users they blocked and none of their typing reaches them.
+ * - Room administration, by role: owner and admins update the room and kick; only the owner
+ *   sets roles and deletes the room. Nobody kicks the owner; an admin kicks plain members only
+ *   (not another admin); nobody kicks or demotes themselves (the owner leaves instead).
  *
  * Each check costs a primary-key lookup for the caller who passes; only a refusal reads more.
  */
@@ -72,6 +76,49 @@ export class AccessService {
     const id = await this.access.userIdOfSubject(idOrSubject);
     if (!id) throw AppError.of('USER_NOT_FOUND');
     return id;
+  }
+
+  /**
+   * The caller's role when it is one of `allowed`: a non-member gets the refusal of
+   * `requireRoomMember`, a member with another role ROOM_ROLE_REQUIRED.
+   */
+  async requireRoomRole(userId: string, roomId: string, allowed: readonly RoomRole[]): Promise<RoomRole> {
+    const role = await this.requireRoomMember(userId, roomId, 'Only members may administer this room');
+    if (!allowed.includes(role)) throw AppError.of('ROOM_ROLE_REQUIRED');
+    return role;
+  }
+
+  /** ROOM_ROLE_REQUIRED unless a member of role `actor` may kick one of role `target` (see the class comment). */
+  requireMayKick(actor: RoomRole, target: RoomRole): void {
+    const may = actor === 'owner' ? target !== 'owner' : actor === 'admin' && target === 'member';
+    if (!may) throw AppError.of('ROOM_ROLE_REQUIRED', 'Your role in this room does not allow removing that member');
+  }
+
+  /**
+   * A direct message (or typing) from `senderId` to `recipient` (an id or a provider subject, see
+   * `requireUser`): the recipient's id, once it is known to exist and not to have blocked the sender.
+   */
+  async requireMayMessage(senderId: string, recipient: string): Promise<string> {
+    if (senderId === recipient) return senderId;
+    const recipientId = await this.requireUser(recipient);
+    if (await this.access.isBlocked(recipientId, senderId)) throw AppError.of('USER_BLOCKED');
+    return recipientId;
+  }
+
+  /** Whether `blockerId` blocked `userId` (a DM's typing from the blocker is not relayed). */
+  isBlocked(blockerId: string, userId: string): Promise<boolean> {
+    return this.access.isBlocked(blockerId, userId);
+  }
+
+  /** Users `userId` blocked: they see `userId` offline and get none of their typing (≤ MAX_BLOCKS_PER_USER). */
+  blockedBy(userId: string): Promise<string[]> {
+    return this.access.blockedBy(userId);
+  }
+
+  /** Those of `userIds` who blocked `viewerId` (they look offline to the viewer). */
+  async blockersAmong(viewerId: string, userIds: readonly string[]): Promise<Set<string>> {
+    return new Set(await this.access.blockersAmong(viewerId, userIds));
+  }
   }
 
   /** A page of a room's member ids, for its members only. */

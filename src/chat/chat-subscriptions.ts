@@ -16,10 +16,18 @@ export class ChatSubscriptions {
   /**
    * Before `session`, so a tab never misses a room message sent right after it connected. At most
    * 2 × MAX_ROOMS_PER_USER rooms: others can add a user to only their own allowance of rooms.
+   *
+   * The read and the join happen under the user's lock, which every membership change of that
+   * user also holds while it moves the user's sockets (RoomsRepository.MembershipChange): a
+   * `room:leave` or kick racing this connect either commits first (the read no longer sees the
+   * room) or finds this socket already in the room (its leave, sent to the user's sockets on
+   * every instance, removes it). The socket is in its user room since before `prepare`.
    */
   @OnConnection('prepare', LISTENER_ORDER.prepare.chatRooms)
   async joinRooms(socket: AppSocket): Promise<void> {
-    const roomIds = await this.rooms.roomIdsOf(socket.data.user.id);
-    if (roomIds.length && socket.connected) await socket.join(roomIds.map(rooms.chatRoom));
+    await this.rooms.joinOwnRooms(socket.data.user.id, (roomIds) => {
+      // socket.join applies locally at once (both adapters): done before the lock is released.
+      if (roomIds.length && socket.connected) void socket.join(roomIds.map(rooms.chatRoom));
+    });
   }
 }

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
+import { BlocksGateway } from './blocks.gateway';
+import { BlocksRepository } from './blocks.repository';
+import { BlocksService } from './blocks.service';
 import { ChatSubscriptions } from './chat-subscriptions';
 import { ConversationsController } from './conversations.controller';
 import { MessagesGateway } from './messages.gateway';
@@ -11,7 +14,7 @@ import { RoomsRepository } from './rooms.repository';
 import { RoomsService } from './rooms.service';
 import { DEFAULT_TYPING_EXPIRY_MS, TYPING_EXPIRY_MS, TypingService } from './typing.service';
 
-/** Direct messages, rooms, history, read pointers and typing (README, Chat). */
+/** Direct messages, rooms, history, read pointers, typing and blocking (README, Chat). */
 @Module({
   imports: [UsersModule, SessionsModule],
   controllers: [ConversationsController],
@@ -24,6 +27,9 @@ import { DEFAULT_TYPING_EXPIRY_MS, TYPING_EXPIRY_MS, TypingService } from './typ
     ChatSubscriptions,
     MessagesGateway,
     RoomsGateway,
+    BlocksRepository,
+    BlocksService,
+    BlocksGateway,
     { provide: TYPING_EXPIRY_MS, useValue: DEFAULT_TYPING_EXPIRY_MS },
   ],
   exports: [MessagesService, RoomsService],

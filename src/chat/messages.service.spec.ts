@@ -46,6 +46,7 @@ function setup(maxLength = 4000) {
   const access = automock(AccessRepository);
   access.userExists.mockImplementation(async (id) => id === 'a' || id === 'b');
   access.userIdOfSubject.mockResolvedValue(undefined);
+  access.isBlocked.mockResolvedValue(false);
   const realtime = automock(RealtimeService);
   realtime.emit.mockReturnValue(undefined);
   const config = { limits: { messageMaxLength: maxLength } } as AppConfig;

@@ -86,7 +86,7 @@ export class MessagesService {
       let conversation: ConversationKey;
       if (target.kind === 'user') {
         // `to` is a user id or an identity-provider subject (see AccessService.requireUser).
-        const recipient = target.userId === sender.id ? sender.id : await this.access.requireUser(target.userId);
+        const recipient = await this.access.requireMayMessage(sender.id, target.userId);
         target.userId = recipient;
         const [a, b] = [sender.id, recipient].sort();
         conversation = { id: dmConversationId(a, b), kind: 'dm', room_id: null, user_a: a, user_b: b };

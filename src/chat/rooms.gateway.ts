@@ -5,6 +5,7 @@ import { RealtimeGateway } from '../realtime/realtime-gateway.decorator';
 import type { AppSocket } from '../realtime/socket.types';
 import { RoomCreateDto, RoomIdDto, RoomInviteDto, RoomListDto } from './dto/room.dto';
 import { RoomMembersDto } from './dto/room-members.dto';
+import { RoomKickDto, RoomSetRoleDto, RoomUpdateDto } from './dto/room-admin.dto';
 import { RoomsService } from './rooms.service';
 
 /** `room:*` events. */
@@ -40,5 +41,25 @@ export class RoomsGateway {
   @OnClientEvent('room:leave', RoomIdDto)
   leave(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomIdDto): Promise<RoomLeaveResult> {
     return this.rooms.leave(socket.data.user, socket.id, body.roomId);
+  }
+
+  @OnClientEvent('room:update', RoomUpdateDto)
+  update(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomUpdateDto): Promise<Room> {
+    return this.rooms.update(socket.data.user, socket.id, body);
+  }
+
+  @OnClientEvent('room:kick', RoomKickDto)
+  kick(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomKickDto): Promise<Record<string, never>> {
+    return this.rooms.kick(socket.data.user, socket.id, body.roomId, body.userId);
+  }
+
+  @OnClientEvent('room:set-role', RoomSetRoleDto)
+  setRole(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomSetRoleDto): Promise<Record<string, never>> {
+    return this.rooms.setRole(socket.data.user, body.roomId, body.userId, body.role);
+  }
+
+  @OnClientEvent('room:delete', RoomIdDto)
+  delete(@ConnectedSocket() socket: AppSocket, @MessageBody() body: RoomIdDto): Promise<Record<string, never>> {
+    return this.rooms.delete(socket.data.user, socket.id, body.roomId);
   }
 }

@@ -4,12 +4,12 @@ import { roomNotFound } from '../access/access.service';
 import { AppError } from '../common/errors/app-error';
 import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
-import type { Database, RoomsTable } from '../storage/database.types';
+import type { Database, RoomMembersTable, RoomsTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
 import { toMemberPage, type MemberCursor, type MemberPage } from '../access/member-cursor';
 
 export type RoomRow = Selectable<RoomsTable>;
-export type RoomRole = 'owner' | 'member';
+export type RoomRole = RoomMembersTable['role'];
 export interface RoomMemberRow {
   room_id: string;
   user_id: string;
@@ -27,11 +27,32 @@ export interface RemovedMember {
   newOwnerId?: string;
 }
 
+/** How `removeMember` removes: why (for the event), a check of the member's role (may throw), and the hook. */
+export interface RemoveHow {
+  reason: 'left' | 'kicked';
+  check?: (role: RoomRole) => void;
+  onChange: OnMembershipChange;
+}
+
 /** Result of `create`: who became a member, and who was invited instead (their allowance was full). */
 export interface CreatedRoom {
   added: string[];
   invited: string[];
 }
+
+/**
+ * A membership change, handed to the caller inside the transaction that writes it (after the
+ * writes, before the commit; see `RoomsService.applyMembership`). While it runs the users
+ * concerned are locked (PostgreSQL row locks; SQLite runs one transaction at a time), and so is
+ * every connecting socket's read of its rooms (`joinOwnRooms`): a socket either reads the
+ * membership before the change and is in the socket.io room when the change moves it, or reads
+ * it after the commit.
+ */
+export type MembershipChange =
+  | { kind: 'joined'; roomId: string; userIds: string[] }
+  | { kind: 'left'; roomId: string; userId: string; reason: 'left' | 'kicked' }
+  | { kind: 'deleted'; roomId: string };
+export type OnMembershipChange = (change: MembershipChange) => void;
 
 /** Ids per `IN (...)` list: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
 export const ID_BATCH = 1000;
@@ -65,7 +86,7 @@ export class RoomsRepository {
    * allowance for rooms others added them to is full is invited instead; so are pending invites
    * bounded (`trimInvites`).
    */
-  create(room: Insertable<RoomsTable>, memberIds: readonly string[], limit: number): Promise<CreatedRoom> {
+  create(room: Insertable<RoomsTable>, memberIds: readonly string[], limit: number, onChange: OnMembershipChange): Promise<CreatedRoom> {
     return this.db.transaction().execute(async (trx) => {
       await this.lockUsers(trx, [room.owner_id, ...memberIds]);
       if ((await this.ownRoomCount(trx, room.owner_id)) >= limit) throw AppError.limitReached('rooms per user', limit);
@@ -106,6 +127,7 @@ export class RoomsRepository {
           .execute();
         await this.trimInvites(trx, invited, limit);
       }
+      onChange({ kind: 'joined', roomId: room.id, userIds: [room.owner_id, ...added] });
       return { added, invited };
     });
   }
@@ -139,13 +161,26 @@ export class RoomsRepository {
     return this.rooms().where('rooms.visibility', '=', 'public').orderBy('rooms.name').orderBy('rooms.id').limit(limit).execute();
   }
 
-  async roomIdsOf(userId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('room_members').select('room_id').where('user_id', '=', userId).execute();
-    return rows.map((r) => r.room_id);
+  /**
+   * The rooms of a connecting socket's user, handed to `inside` within a transaction that holds
+   * the user's lock (shared: tabs connecting at once do not wait on each other), so no membership
+   * change of that user commits between this read and the socket's joining (see MembershipChange).
+   */
+  joinOwnRooms(userId: string, inside: (roomIds: string[]) => void): Promise<void> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.postgres) await trx.selectFrom('users').select('id').where('id', '=', userId).forShare().execute();
+      const rows = await trx.selectFrom('room_members').select('room_id').where('user_id', '=', userId).execute();
+      inside(rows.map((r) => r.room_id));
+    });
   }
 
-  async memberRole(roomId: string, userId: string): Promise<RoomRole | undefined> {
-    const row = await this.db
+  memberRole(roomId: string, userId: string): Promise<RoomRole | undefined> {
+    return this.roleIn(this.db, roomId, userId);
+  }
+
+  /** The user's role in the room (undefined: not a member), in `trx` or outside any transaction. */
+  private async roleIn(db: Db | Trx, roomId: string, userId: string): Promise<RoomRole | undefined> {
+    const row = await db
       .selectFrom('room_members')
       .select('role')
       .where('room_id', '=', roomId)
@@ -179,7 +214,7 @@ export class RoomsRepository {
    * NOT_FOUND), and the user is in fewer than `limit` rooms of their own (else FORBIDDEN, limit).
    * Returns false when the user already was a member.
    */
-  addMember(roomId: string, userId: string, at: string, limit: number): Promise<boolean> {
+  addMember(roomId: string, userId: string, at: string, limit: number, onChange: OnMembershipChange): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       // A no-op update takes the room's row lock on PostgreSQL, so membership changes of one
       // room (and the owner hand-over) are serialized; SQLite has a single writer anyway.
@@ -211,6 +246,7 @@ export class RoomsRepository {
       await trx.insertInto('room_members').values({ room_id: roomId, user_id: userId, role, joined_at: at, added_by: null }).execute();
       if (role === 'owner') await trx.updateTable('rooms').set({ owner_id: userId }).where('id', '=', roomId).execute();
       if (invite) await trx.deleteFrom('room_invites').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
+      onChange({ kind: 'joined', roomId, userIds: [userId] });
       return true;
     });
   }
@@ -220,22 +256,16 @@ export class RoomsRepository {
    * (earliest `joined_at`, then lowest user id). A room whose last member leaves is kept,
    * empty, with its history; its owner_id keeps naming the last owner.
    */
-  removeMember(roomId: string, userId: string): Promise<RemovedMember> {
+  removeMember(roomId: string, userId: string, how: RemoveHow): Promise<RemovedMember> {
     return this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('rooms')
-        .set((eb) => ({ owner_id: eb.ref('owner_id') }))
-        .where('id', '=', roomId)
-        .execute();
-      const member = await trx
-        .selectFrom('room_members')
-        .select('role')
-        .where('room_id', '=', roomId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      if (!member) return { removed: false };
+      await this.lockRoom(trx, roomId);
+      await this.lockUsers(trx, [userId]);
+      const role = await this.roleIn(trx, roomId, userId);
+      if (!role) return { removed: false };
+      how.check?.(role);
       await trx.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
-      if (member.role !== 'owner') return { removed: true };
+      how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
+      if (role !== 'owner') return { removed: true };
       // The (room_id, joined_at, user_id) index gives the heir without reading the room.
       const heir = await trx
         .selectFrom('room_members')
@@ -254,6 +284,43 @@ export class RoomsRepository {
         .execute();
       await trx.updateTable('rooms').set({ owner_id: heir.user_id }).where('id', '=', roomId).execute();
       return { removed: true, newOwnerId: heir.user_id };
+    });
+  }
+
+  /** Renames the room and/or changes its visibility; undefined for an unknown room. */
+  async update(roomId: string, patch: { name?: string; visibility?: RoomsTable['visibility'] }): Promise<RoomRow | undefined> {
+    await this.db.updateTable('rooms').set(patch).where('id', '=', roomId).execute();
+    return this.findById(roomId);
+  }
+
+  /**
+   * Gives a member another role. `check` sees the target's current role inside the transaction
+   * (and may throw); false when the user is not a member.
+   */
+  setRole(roomId: string, userId: string, role: 'admin' | 'member', check: (current: RoomRole) => void): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await this.lockRoom(trx, roomId);
+      const current = await this.roleIn(trx, roomId, userId);
+      if (!current) return false;
+      check(current);
+      await trx.updateTable('room_members').set({ role }).where('room_id', '=', roomId).where('user_id', '=', userId).execute();
+      return true;
+    });
+  }
+
+  /**
+   * Deletes a room with its members and invites (cascade). Its conversation and messages stay
+   * in storage, unreachable: every read goes through a membership that no longer exists.
+   * False when the room was already gone.
+   */
+  deleteRoom(roomId: string, onChange: OnMembershipChange): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await this.lockRoom(trx, roomId))) return false;
+      await trx.deleteFrom('room_invites').where('room_id', '=', roomId).execute();
+      await trx.deleteFrom('room_members').where('room_id', '=', roomId).execute();
+      await trx.deleteFrom('rooms').where('id', '=', roomId).execute();
+      onChange({ kind: 'deleted', roomId });
+      return true;
     });
   }
 
@@ -277,6 +344,16 @@ export class RoomsRepository {
   }
 
   // ---- inside capped transactions ---------------------------------------------------------
+
+  /** A no-op update that takes the room's row lock on PostgreSQL (membership changes of one room run one at a time). */
+  private async lockRoom(trx: Trx, roomId: string): Promise<boolean> {
+    const locked = await trx
+      .updateTable('rooms')
+      .set((eb) => ({ owner_id: eb.ref('owner_id') }))
+      .where('id', '=', roomId)
+      .executeTakeFirst();
+    return Number(locked.numUpdatedRows) > 0;
+  }
 
   /** PostgreSQL: row locks on the users whose counts the transaction checks (sorted: no deadlock cycles). */
   private async lockUsers(trx: Trx, userIds: readonly string[]): Promise<void> {

@@ -22,7 +22,10 @@ function setup() {
   const rooms = automock(RoomsRepository);
   rooms.create.mockResolvedValue({ added: [], invited: [] });
   rooms.findById.mockResolvedValue(roomRow());
-  rooms.addMember.mockResolvedValue(true);
+  rooms.addMember.mockImplementation(async (roomId, userId, _at, _limit, onChange) => {
+    onChange({ kind: 'joined', roomId, userIds: [userId] });
+    return true;
+  });
   rooms.addInvite.mockResolvedValue(true);
   rooms.memberPage.mockResolvedValue({ items: [], hasMore: false });
   // The real access rules, over a public room the caller is not in unless a test says otherwise.
@@ -50,19 +53,23 @@ describe('RoomsService', () => {
     const { service, rooms } = setup();
     rooms.create.mockRejectedValue(AppError.limitReached('rooms per user', 2));
     await expect(service.create(owner, { name: 'third' })).rejects.toMatchObject({ code: 'FORBIDDEN', details: { limit: 2 } });
-    expect(rooms.create).toHaveBeenCalledWith(expect.objectContaining({ name: 'third' }), [], 2);
+    expect(rooms.create).toHaveBeenCalledWith(expect.objectContaining({ name: 'third' }), [], 2, expect.any(Function));
   });
 
   it("creates a room with the caller as owner, subscribes the added members' sockets and tells added and invited members", async () => {
     const { service, rooms, users, realtime } = setup();
     users.findByIds.mockResolvedValue([guest, { ...guest, id: 'h' }]);
-    rooms.create.mockResolvedValue({ added: ['g'], invited: ['h'] });
+    rooms.create.mockImplementation(async (row, _ids, _limit, onChange) => {
+      onChange({ kind: 'joined', roomId: row.id, userIds: ['o', 'g'] });
+      return { added: ['g'], invited: ['h'] };
+    });
     rooms.findById.mockResolvedValue(roomRow({ member_count: 2 }));
     const room = await service.create(owner, { name: '  Room ', members: ['g', 'g', 'o', 'h'] });
     expect(rooms.create).toHaveBeenCalledWith(
       expect.objectContaining({ name: 'Room', visibility: 'public', owner_id: 'o' }),
       ['g', 'h'],
       2,
+      expect.any(Function),
     );
     expect(realtime.join).toHaveBeenCalledWith('user:o', expect.stringMatching(/^room:/));
     expect(realtime.join).toHaveBeenCalledWith('user:g', expect.stringMatching(/^room:/));
@@ -98,7 +105,7 @@ describe('RoomsService', () => {
     rooms.findById.mockResolvedValue(roomRow({ visibility: 'private' }));
     access.standing.mockResolvedValue({ visibility: 'private', invited: true });
     await service.join(guest, 's', 'r1');
-    expect(rooms.addMember).toHaveBeenCalledWith('r1', 'g', expect.any(String), 2);
+    expect(rooms.addMember).toHaveBeenCalledWith('r1', 'g', expect.any(String), 2, expect.any(Function));
     expect(realtime.join).toHaveBeenCalledWith('user:g', 'room:r1');
     expect(realtime.emit).toHaveBeenCalledWith('room:r1', 'room:member-joined', { roomId: 'r1', user: guest }, 's');
   });
@@ -136,10 +143,18 @@ describe('RoomsService', () => {
 
   it('announces the new owner when the owner leaves, and unsubscribes every socket of the leaver', async () => {
     const { service, rooms, realtime } = setup();
-    rooms.removeMember.mockResolvedValue({ removed: true, newOwnerId: 'g' });
+    rooms.removeMember.mockImplementation(async (roomId, userId, how) => {
+      how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
+      return { removed: true, newOwnerId: 'g' };
+    });
     await service.leave(owner, 's', 'r1');
     expect(realtime.leave).toHaveBeenCalledWith('user:o', 'room:r1');
-    expect(realtime.emit).toHaveBeenCalledWith(['room:r1', 'user:o'], 'room:member-left', { roomId: 'r1', userId: 'o', ownerId: 'g' }, 's');
+    expect(realtime.emit).toHaveBeenCalledWith(
+      ['room:r1', 'user:o'],
+      'room:member-left',
+      { roomId: 'r1', userId: 'o', ownerId: 'g', reason: 'left' },
+      's',
+    );
   });
 
   it('refuses to let a non-member leave: FORBIDDEN for a public room, NOT_FOUND for a hidden one', async () => {

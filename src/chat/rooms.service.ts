@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { FieldError, Room, RoomJoinResult, RoomMember, RoomMembersResult, RoomVisibility, User } from '../contracts';
+import type {
+  AssignableRoomRole,
+  FieldError,
+  Room,
+  RoomJoinResult,
+  RoomMember,
+  RoomMemberLeftEvent,
+  RoomMembersResult,
+  RoomVisibility,
+  User,
+} from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../realtime/rooms';
 import { RealtimeService } from '../realtime/realtime.service';
@@ -11,7 +21,26 @@ import { toRoom } from './chat.mapper';
 import { MEMBER_PAGE_DEFAULT } from './dto/room-members.dto';
 import { AccessService, roomNotFound } from '../access/access.service';
 import { decodeMemberCursor, type MemberCursor } from '../access/member-cursor';
-import { RoomsRepository, type RoomRow } from './rooms.repository';
+import { RoomsRepository, type OnMembershipChange, type RoomRole, type RoomRow } from './rooms.repository';
+
+/** Who administers a room (`room:update`, `room:kick`), and who owns it (`room:set-role`, `room:delete`). */
+const ADMINISTRATORS: readonly RoomRole[] = ['owner', 'admin'];
+const OWNER: readonly RoomRole[] = ['owner'];
+
+export interface RoomUpdateInput {
+  roomId: string;
+  name?: string;
+  visibility?: RoomVisibility;
+}
+
+function requireName(raw: string): string {
+  const name = raw.trim();
+  if (!name) {
+    const details: FieldError[] = [{ field: 'name', errors: ['name must not be blank'] }];
+    throw AppError.invalid('Invalid payload: name must not be blank', details);
+  }
+  return name;
+}
 
 /** `room:list` with scope "public" returns at most this many rooms (by name). */
 export const PUBLIC_ROOM_LIST_LIMIT = 500;
@@ -24,7 +53,7 @@ export interface CreateRoomInput {
 
 /**
  * Rooms and their membership. Members' sockets are kept in the socket.io room
- * `room:<id>` (on connect by ChatSubscriptions, on join/leave here), so a room message is
+ * `room:<id>` (on connect by ChatSubscriptions, on every membership change by `applyMembership`), so a room message is
  * one emit to that room, whatever the number of members or tabs.
  */
 @Injectable()
@@ -43,11 +72,7 @@ export class RoomsService {
    * for rooms others added them to is full: then they are invited instead. Both get `room:invited`.
    */
   async create(owner: User, input: CreateRoomInput): Promise<Room> {
-    const name = input.name.trim();
-    if (!name) {
-      const details: FieldError[] = [{ field: 'name', errors: ['name must not be blank'] }];
-      throw AppError.invalid('Invalid payload: name must not be blank', details);
-    }
+    const name = requireName(input.name);
     const memberIds = [...new Set(input.members ?? [])].filter((id) => id !== owner.id);
     const found = await this.users.findByIds(memberIds);
     if (found.length !== memberIds.length) {
@@ -59,9 +84,9 @@ export class RoomsService {
       { id, name, visibility: input.visibility ?? 'public', owner_id: owner.id, created_at: new Date().toISOString() },
       memberIds,
       this.config.limits.roomsPerUser,
+      this.applyMembership,
     );
     const room = toRoom(await this.getRow(id));
-    for (const userId of [owner.id, ...added]) this.realtime.join(rooms.user(userId), rooms.chatRoom(id));
     const told = [...added, ...invited];
     if (told.length) this.realtime.emit(told.map(rooms.user), 'room:invited', { room, by: owner });
     return room;
@@ -81,8 +106,7 @@ export class RoomsService {
     const standing = await this.access.requireRoomKnown(user.id, roomId);
     if (standing.role) return this.joinResult(await this.getRow(roomId), user.id);
     if (standing.visibility === 'private' && !standing.invited) throw roomNotFound();
-    if (await this.rooms.addMember(roomId, user.id, new Date().toISOString(), this.config.limits.roomsPerUser)) {
-      this.realtime.join(rooms.user(user.id), rooms.chatRoom(roomId));
+    if (await this.rooms.addMember(roomId, user.id, new Date().toISOString(), this.config.limits.roomsPerUser, this.applyMembership)) {
       this.realtime.emit(rooms.chatRoom(roomId), 'room:member-joined', { roomId, user }, socketId);
     }
     return this.joinResult(await this.getRow(roomId), user.id);
@@ -114,16 +138,98 @@ export class RoomsService {
    * member's leaving keeps the room, empty, and the next to join it becomes its owner.
    */
   async leave(user: User, socketId: string, roomId: string): Promise<{ roomId: string }> {
-    const { removed, newOwnerId } = await this.rooms.removeMember(roomId, user.id);
+    const { removed, newOwnerId } = await this.rooms.removeMember(roomId, user.id, { reason: 'left', onChange: this.applyMembership });
     if (!removed) {
       // Not a member: the same refusal as any room-scoped event (NOT_FOUND for a room they may not know of).
       await this.access.requireRoomMember(user.id, roomId, 'You are not a member of this room');
     }
-    this.realtime.leave(rooms.user(user.id), rooms.chatRoom(roomId));
-    const event = newOwnerId ? { roomId, userId: user.id, ownerId: newOwnerId } : { roomId, userId: user.id };
+    const event: RoomMemberLeftEvent = { roomId, userId: user.id, reason: 'left' };
+    if (newOwnerId) event.ownerId = newOwnerId;
     this.realtime.emit([rooms.chatRoom(roomId), rooms.user(user.id)], 'room:member-left', event, socketId);
     return { roomId };
   }
+
+  /** `room:update` (owner, admins): renames and/or changes visibility; the members get `room:updated`. */
+  async update(actor: User, socketId: string, input: RoomUpdateInput): Promise<Room> {
+    const patch: { name?: string; visibility?: RoomVisibility } = {};
+    if (input.name !== undefined) patch.name = requireName(input.name);
+    if (input.visibility !== undefined) patch.visibility = input.visibility;
+    if (patch.name === undefined && patch.visibility === undefined) {
+      throw AppError.invalid('Invalid payload: give name or visibility', [{ field: 'name', errors: ['give name or visibility'] }]);
+    }
+    await this.access.requireRoomRole(actor.id, input.roomId, ADMINISTRATORS);
+    const row = await this.rooms.update(input.roomId, patch);
+    if (!row) throw roomNotFound();
+    const room = toRoom(row);
+    this.realtime.emit(rooms.chatRoom(room.id), 'room:updated', { room }, socketId);
+    return room;
+  }
+
+  /**
+   * `room:kick` (owner, admins; see AccessService for who may remove whom): the member's sockets
+   * stop receiving the room; the room, the kicked user's tabs and the actor's other tabs get
+   * `room:member-left { reason: "kicked" }`.
+   */
+  async kick(actor: User, socketId: string, roomId: string, userId: string): Promise<Record<string, never>> {
+    if (userId === actor.id)
+      throw AppError.invalid('Invalid payload: use room:leave to leave', [{ field: 'userId', errors: ['userId must not be yourself'] }]);
+    const actorRole = await this.access.requireRoomRole(actor.id, roomId, ADMINISTRATORS);
+    const { removed } = await this.rooms.removeMember(roomId, userId, {
+      reason: 'kicked',
+      check: (target) => this.access.requireMayKick(actorRole, target),
+      onChange: this.applyMembership,
+    });
+    if (!removed) throw AppError.of('MEMBER_NOT_FOUND');
+    const event: RoomMemberLeftEvent = { roomId, userId, reason: 'kicked' };
+    this.realtime.emit([rooms.chatRoom(roomId), rooms.user(userId), rooms.user(actor.id)], 'room:member-left', event, socketId);
+    return {};
+  }
+
+  /** `room:set-role` (owner): makes a member an admin or a plain member again; no event (`room:members` shows roles). */
+  async setRole(actor: User, roomId: string, userId: string, role: AssignableRoomRole): Promise<Record<string, never>> {
+    await this.access.requireRoomRole(actor.id, roomId, OWNER);
+    if (userId === actor.id)
+      throw AppError.invalid('Invalid payload: the owner keeps their role', [{ field: 'userId', errors: ['userId must not be yourself'] }]);
+    const found = await this.rooms.setRole(roomId, userId, role, (current) => {
+      if (current === 'owner') throw AppError.of('ROOM_ROLE_REQUIRED');
+    });
+    if (!found) throw AppError.of('MEMBER_NOT_FOUND');
+    return {};
+  }
+
+  /**
+   * `room:delete` (owner): the room, its members and invites go; every member's sockets stop
+   * receiving it and get `room:deleted` (one emit, whatever the room's size).
+   */
+  async delete(actor: User, socketId: string, roomId: string): Promise<Record<string, never>> {
+    await this.access.requireRoomRole(actor.id, roomId, OWNER);
+    // Told through the room itself, just before its sockets leave it (inside the transaction):
+    // one emit whatever the room's size; nothing the room receives after the commit reaches anyone.
+    const deleted = await this.rooms.deleteRoom(roomId, (change) => {
+      this.realtime.emit(rooms.chatRoom(roomId), 'room:deleted', { roomId }, socketId);
+      this.applyMembership(change);
+    });
+    if (!deleted) throw roomNotFound();
+    return {};
+  }
+
+  /**
+   * The one place where committed membership moves sockets: called by RoomsRepository inside the
+   * transaction of each change (see MembershipChange), for every instance through the adapter.
+   */
+  private readonly applyMembership: OnMembershipChange = (change) => {
+    switch (change.kind) {
+      case 'joined':
+        for (const userId of change.userIds) this.realtime.join(rooms.user(userId), rooms.chatRoom(change.roomId));
+        return;
+      case 'left':
+        this.realtime.leave(rooms.user(change.userId), rooms.chatRoom(change.roomId));
+        return;
+      case 'deleted':
+        this.realtime.leave(rooms.chatRoom(change.roomId), rooms.chatRoom(change.roomId));
+        return;
+    }
+  };
 
   private async joinResult(row: RoomRow, viewerId: string): Promise<RoomJoinResult> {
     return { room: toRoom(row), ...(await this.memberPage(row.id, viewerId, undefined, MEMBER_PAGE_DEFAULT)) };

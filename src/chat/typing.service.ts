@@ -1,7 +1,9 @@
-import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { User } from '../contracts';
 import { AccessService } from '../access/access.service';
 import { dmConversationId, roomConversationId } from '../access/conversation-id';
+import type { DueDeadline } from '../realtime/grace/grace-deadlines';
+import { GracePeriods, type GraceKind } from '../realtime/grace/grace-periods';
 import { rooms } from '../realtime/rooms';
 import { RealtimeService } from '../realtime/realtime.service';
 import { requireOneTarget } from './dto/target';
@@ -15,62 +17,65 @@ export interface TypingInput {
   isTyping: boolean;
 }
 
+/** What an expiry needs to say `isTyping: false`: the conversation, the typist and where it goes. */
+interface TypingExpiry {
+  conversationId: string;
+  userId: string;
+  to: string;
+  /** A room's typing leaves out the users the typist blocked (a DM to one of them is not relayed at all). */
+  room: boolean;
+}
+
 /**
- * Relays `typing` to the other participants (never to the typist's own sockets). A typing
- * indicator that is not refreshed ends by itself: the server emits `isTyping: false` after
- * 5 s. Timers are per (conversation, user) on the instance that received the event.
+ * Relays `typing` to the other participants (never to the typist's own sockets, nor to the users
+ * the typist blocked). An indicator that is not refreshed ends by itself: `isTyping: false` 5 s
+ * after the last `true`. The expiry is a grace period (GracePeriods) per (conversation, typist):
+ * its deadline is shared by every instance, so a refresh that arrives on another instance moves
+ * it, and the earlier instance's timer then finds it not yet due and says nothing.
  */
 @Injectable()
-export class TypingService implements OnApplicationShutdown {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+export class TypingService {
+  private readonly expiries: GraceKind;
 
   constructor(
     private readonly access: AccessService,
     private readonly realtime: RealtimeService,
+    grace: GracePeriods,
     @Optional() @Inject(TYPING_EXPIRY_MS) private readonly expiryMs: number = DEFAULT_TYPING_EXPIRY_MS,
-  ) {}
+  ) {
+    this.expiries = grace.kind('typing', (due) => this.expire(due));
+  }
 
   async typing(user: User, input: TypingInput): Promise<Record<string, never>> {
     const target = requireOneTarget(input);
-    let conversationId: string;
-    let to: string;
+    let expiry: TypingExpiry;
     if (target.kind === 'user') {
-      if (target.userId !== user.id) target.userId = await this.access.requireUser(target.userId);
-      conversationId = dmConversationId(user.id, target.userId);
-      to = rooms.user(target.userId);
+      target.userId = await this.access.requireMayMessage(user.id, target.userId);
+      // A blocker's typing never reaches the user they blocked.
+      if (target.userId !== user.id && (await this.access.isBlocked(user.id, target.userId))) return {};
+      expiry = { conversationId: dmConversationId(user.id, target.userId), userId: user.id, to: rooms.user(target.userId), room: false };
     } else {
       await this.access.requireRoomMember(user.id, target.roomId, 'Only members may type in this room');
-      conversationId = roomConversationId(target.roomId);
-      to = rooms.chatRoom(target.roomId);
+      expiry = { conversationId: roomConversationId(target.roomId), userId: user.id, to: rooms.chatRoom(target.roomId), room: true };
     }
-    const key = `${conversationId}|${user.id}`;
-    this.clear(key);
-    const except = rooms.user(user.id);
-    if (input.isTyping) {
-      const timer = setTimeout(() => {
-        this.timers.delete(key);
-        this.realtime.emit(to, 'typing', { conversationId, userId: user.id, isTyping: false }, except);
-      }, this.expiryMs);
-      timer.unref();
-      this.timers.set(key, timer);
-    }
-    this.realtime.emit(to, 'typing', { conversationId, userId: user.id, isTyping: input.isTyping }, except);
+    const key = `${expiry.conversationId}|${user.id}`;
+    if (input.isTyping) await this.expiries.start(key, JSON.stringify(expiry), this.expiryMs);
+    else await this.expiries.cancel(key);
+    await this.relay(expiry, input.isTyping);
     return {};
   }
 
-  /** Pending expiries (for tests). */
+  /** Keys with an expiry running on this instance's timers (for tests). */
   get pending(): number {
-    return this.timers.size;
+    return [...this.expiries.pendingIds()].length;
   }
 
-  private clear(key: string): void {
-    const timer = this.timers.get(key);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(key);
+  private async expire(due: readonly DueDeadline[]): Promise<void> {
+    for (const { payload } of due) await this.relay(JSON.parse(payload) as TypingExpiry, false);
   }
 
-  onApplicationShutdown(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+  private async relay({ conversationId, userId, to, room }: TypingExpiry, isTyping: boolean): Promise<void> {
+    const blocked = room ? await this.access.blockedBy(userId) : [];
+    this.realtime.emit(to, 'typing', { conversationId, userId, isTyping }, [rooms.user(userId), ...blocked.map(rooms.user)]);
   }
 }

@@ -99,6 +99,17 @@ export const ERROR_REASONS = {
     message: 'The token belongs to another user',
     summary: '`session:refresh` with a token of another user',
   },
+  ROOM_ROLE_REQUIRED: {
+    code: 'FORBIDDEN',
+    message: 'Your role in this room does not allow this',
+    summary:
+      'room administration beyond your role: `room:update`/`room:kick` need owner or admin, `room:set-role`/`room:delete` the owner; an admin cannot kick the owner or another admin',
+  },
+  USER_BLOCKED: {
+    code: 'FORBIDDEN',
+    message: 'This user cannot be messaged',
+    summary: 'a direct message or typing to a user who blocked you',
+  },
   LIMIT_REACHED: { code: 'FORBIDDEN', message: 'Limit reached', summary: 'a configured cap; `details.limit` says which number' },
   FORBIDDEN: { code: 'FORBIDDEN', message: 'Not allowed', summary: 'not allowed (generic)' },
   ROOM_NOT_FOUND: {
@@ -118,6 +129,11 @@ export const ERROR_REASONS = {
   },
   USER_NOT_FOUND: { code: 'NOT_FOUND', message: 'User not found', summary: 'no such user' },
   USERS_NOT_FOUND: { code: 'NOT_FOUND', message: 'Some users do not exist', summary: '`details.userIds` lists the unknown ones' },
+  MEMBER_NOT_FOUND: {
+    code: 'NOT_FOUND',
+    message: 'That user is not a member of this room',
+    summary: '`room:kick`/`room:set-role` naming a user who is not in the room',
+  },
   MODAL_NOT_OPEN: {
     code: 'NOT_FOUND',
     message: 'This session does not have that modal open',

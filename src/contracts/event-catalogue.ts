@@ -15,6 +15,7 @@ import type {
   RoomJoinResult,
   RoomMembersResult,
   ServerEventMap,
+  UserBlocksResult,
   ServerEventName,
 } from './events';
 import { SESSION_END_REASONS } from './events';
@@ -138,7 +139,9 @@ export const MODEL_SCHEMAS: { [K in ModelName]: Schema<Models[K]> } = {
   RoomMember: objectOf<RoomMember>({
     userId: req(id()),
     username: req(str()),
-    role: req(oneOfValues(['owner', 'member'] as const)),
+    role: req(
+      oneOfValues(['owner', 'admin', 'member'] as const, 'owner: all rights; admin: `room:update`, `room:kick` of members; member'),
+    ),
     online: req(bool()),
     status: req(presenceStatus),
   }),
@@ -310,6 +313,59 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     errors: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
     result: objectOf({ roomId: req(id()) }),
   },
+  'room:update': {
+    summary: 'Rename a room and/or change its visibility (owner and admins); the members get `room:updated`.',
+    description:
+      'At least one of `name` (1–64 characters after trimming) and `visibility`. A member of another role is `FORBIDDEN` (`ROOM_ROLE_REQUIRED`); ' +
+      '`NOT_FOUND` for an unknown room and for a private room you are neither in nor invited to.',
+    errors: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER', 'ROOM_ROLE_REQUIRED'],
+    result: ref('Room'),
+  },
+  'room:kick': {
+    summary: 'Remove a member from a room (owner and admins); none of their tabs receives the room any more.',
+    description:
+      'The owner removes admins and members; an admin removes plain members only; nobody removes the owner (`ROOM_ROLE_REQUIRED`). ' +
+      'Yourself is `BAD_REQUEST` (use `room:leave`); a user who is not a member is `NOT_FOUND` (`MEMBER_NOT_FOUND`). ' +
+      'The room, the removed user and your other tabs get `room:member-left` with `reason: "kicked"`. The user may join again (a public room) ' +
+      'unless invited back to a private one.',
+    errors: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER', 'ROOM_ROLE_REQUIRED', 'MEMBER_NOT_FOUND'],
+    result: emptyObject,
+  },
+  'room:set-role': {
+    summary: 'Make a member an admin, or a plain member again (owner only).',
+    description:
+      'The owner’s own role cannot be set (`BAD_REQUEST`); ownership passes only when the owner leaves. No event: `room:members` shows roles.',
+    errors: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER', 'ROOM_ROLE_REQUIRED', 'MEMBER_NOT_FOUND'],
+    result: emptyObject,
+  },
+  'room:delete': {
+    summary: 'Delete a room (owner only): its members, invites and history become unreachable; members get `room:deleted`.',
+    errors: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER', 'ROOM_ROLE_REQUIRED'],
+    result: emptyObject,
+  },
+  'user:block': {
+    summary: 'Block a user: they cannot DM you, see you offline and get none of your typing; shared rooms work as before.',
+    description:
+      'Blocking again changes nothing. At most 1000 blocked users (`FORBIDDEN` with `details.limit`). Yourself is `BAD_REQUEST`. ' +
+      'Their sockets subscribed to your presence get one `presence:update` showing you offline.',
+    errors: ['USER_NOT_FOUND', 'LIMIT_REACHED'],
+    result: emptyObject,
+  },
+  'user:unblock': {
+    summary: 'Unblock a user (a user you did not block changes nothing).',
+    errors: ['USER_NOT_FOUND'],
+    result: emptyObject,
+  },
+  'user:blocks': {
+    summary: 'A page of the users you blocked, by user id.',
+    description: '`limit` 1–100 (50); while `hasMore`, send `next` back as `after`.',
+    errors: [],
+    result: objectOf<UserBlocksResult>({
+      users: req(arrayOf(ref('User'))),
+      hasMore: req(bool('more blocked users follow')),
+      next: opt(str('with `hasMore`: send it as `after` for the next page')),
+    }),
+  },
   'presence:subscribe': {
     summary: 'Receive `presence:update` for these users (or every user with `all`); answers their current presence.',
     description:
@@ -397,9 +453,25 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
     payload: objectOf({ roomId: req(id()), user: req(ref('User')) }),
   },
   'room:member-left': {
-    summary: 'A user left a room; `ownerId` is the new owner when the owner left.',
-    receivers: 'the room’s members and the leaver’s other tabs, not the acting socket',
-    payload: objectOf({ roomId: req(id()), userId: req(id()), ownerId: opt(id('new owner')) }),
+    summary: 'A user left a room (`reason: "left"`) or was removed (`"kicked"`); `ownerId` is the new owner when the owner left.',
+    receivers:
+      'the room’s members and the leaver’s other tabs (kicked: every tab of the removed user and the kicker’s other tabs), not the acting socket',
+    payload: objectOf({
+      roomId: req(id()),
+      userId: req(id()),
+      ownerId: opt(id('new owner')),
+      reason: req(oneOfValues(['left', 'kicked', 'deleted'] as const, 'a deleted room is announced by `room:deleted` instead, once')),
+    }),
+  },
+  'room:updated': {
+    summary: 'A room was renamed or its visibility changed.',
+    receivers: 'the room’s members (every tab), not the acting socket',
+    payload: objectOf({ room: req(ref('Room')) }),
+  },
+  'room:deleted': {
+    summary: 'A room was deleted by its owner; it is gone from your rooms.',
+    receivers: 'the room’s members (every tab), not the acting socket',
+    payload: objectOf({ roomId: req(id()) }),
   },
   'room:invited': {
     summary: 'You were invited to (or added by its creator to) a room; `room:join` to take part (a member’s join only answers).',

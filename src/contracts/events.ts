@@ -4,6 +4,7 @@
  */
 import type { Ack, ExceptionEvent } from './errors';
 import type {
+  AssignableRoomRole,
   ConversationSummary,
   Message,
   MessagePage,
@@ -110,6 +111,37 @@ export interface RoomLeavePayload {
 export interface RoomLeaveResult {
   roomId: string;
 }
+/** `room:update`: at least one of `name`, `visibility`. */
+export interface RoomUpdatePayload {
+  roomId: string;
+  name?: string;
+  visibility?: 'public' | 'private';
+}
+export interface RoomKickPayload {
+  roomId: string;
+  userId: string;
+}
+export interface RoomSetRolePayload {
+  roomId: string;
+  userId: string;
+  role: AssignableRoomRole;
+}
+export interface RoomDeletePayload {
+  roomId: string;
+}
+export interface UserBlockPayload {
+  userId: string;
+}
+/** `user:blocks`: a page of the users you blocked, most recent first. */
+export interface UserBlocksPayload {
+  after?: string;
+  limit?: number;
+}
+export interface UserBlocksResult {
+  users: User[];
+  hasMore: boolean;
+  next?: string;
+}
 
 export interface PresenceSubscribePayload {
   userIds?: string[];
@@ -191,6 +223,14 @@ export interface RoomMemberLeftEvent {
   roomId: string;
   userId: string;
   ownerId?: string;
+  /** `left` (room:leave), `kicked` (room:kick), `deleted` (room:delete, to every member's other tabs). */
+  reason: 'left' | 'kicked' | 'deleted';
+}
+export interface RoomUpdatedEvent {
+  room: Room;
+}
+export interface RoomDeletedEvent {
+  roomId: string;
 }
 export interface RoomInvitedEvent {
   room: Room;
@@ -227,6 +267,13 @@ export interface ClientEventMap {
   'room:members': { payload: RoomMembersPayload; result: RoomMembersResult };
   'room:invite': { payload: RoomInvitePayload; result: RoomInviteResult };
   'room:leave': { payload: RoomLeavePayload; result: RoomLeaveResult };
+  'room:update': { payload: RoomUpdatePayload; result: Room };
+  'room:kick': { payload: RoomKickPayload; result: Record<string, never> };
+  'room:set-role': { payload: RoomSetRolePayload; result: Record<string, never> };
+  'room:delete': { payload: RoomDeletePayload; result: Record<string, never> };
+  'user:block': { payload: UserBlockPayload; result: Record<string, never> };
+  'user:unblock': { payload: UserBlockPayload; result: Record<string, never> };
+  'user:blocks': { payload: UserBlocksPayload; result: UserBlocksResult };
   'presence:subscribe': { payload: PresenceSubscribePayload; result: PresenceUsersResult };
   'presence:unsubscribe': { payload: PresenceUnsubscribePayload; result: Record<string, never> };
   'presence:list': { payload: PresenceListPayload; result: PresenceUsersResult };
@@ -249,6 +296,8 @@ export interface ServerEventMap {
   'room:member-joined': RoomMemberJoinedEvent;
   'room:member-left': RoomMemberLeftEvent;
   'room:invited': RoomInvitedEvent;
+  'room:updated': RoomUpdatedEvent;
+  'room:deleted': RoomDeletedEvent;
   'presence:update': Presence;
   'modal:state': ModalStateEvent;
   'modal:opened': ModalOpenedEvent;

@@ -81,7 +81,10 @@ export interface Room {
   createdAt: string;
 }
 
-export type RoomRole = 'owner' | 'member';
+/** `owner`: one per room, all rights; `admin`: updates the room and kicks members; `member`: uses it. */
+export type RoomRole = 'owner' | 'admin' | 'member';
+/** The roles `room:set-role` gives (ownership only passes when the owner leaves). */
+export type AssignableRoomRole = 'admin' | 'member';
 
 export interface RoomMember {
   userId: string;

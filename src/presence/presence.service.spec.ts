@@ -43,6 +43,8 @@ describe('PresenceService', () => {
     subscriptions.countAfter.mockReturnValue(1);
     // Whom a room's member page names is AccessService's to decide (its own spec); here only the page matters.
     const access = automock(AccessService);
+    access.blockedBy.mockResolvedValue([]);
+    access.blockersAmong.mockResolvedValue(new Set());
     const config = loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_PRESENCE_SUBSCRIPTIONS: '3', LAST_SEEN_FLUSH_MS: '60000' });
     const grace = new GracePeriods(new InMemoryGraceDeadlines(), config);
     const service = new PresenceService(
@@ -81,7 +83,7 @@ describe('PresenceService', () => {
     await connect('a');
     await connect('b');
     expect(updates()).toEqual([{ userId: 'u1', username: 'alice', status: 'online', connections: 1 }]);
-    expect(realtime.emit).toHaveBeenCalledWith(['presence:u1', 'presence:all'], 'presence:update', expect.anything(), 'user:u1');
+    expect(realtime.emit).toHaveBeenCalledWith(['presence:u1', 'presence:all'], 'presence:update', expect.anything(), ['user:u1']);
   });
 
   it('turns offline only after the grace period, writing last seen once', async () => {

@@ -64,7 +64,7 @@ export class PresenceService implements PresenceQuery {
     // After the epoch moved, so a deadline taken in between is refused by goOffline anyway.
     await this.offline.cancel(user.id);
     if (!cameOnline || state.status === 'invisible') return;
-    this.publish(user.id, view(user, state, counts.user, null, false));
+    await this.publish(user.id, view(user, state, counts.user, null, false));
   }
 
   @OnConnection('disconnect', LISTENER_ORDER.disconnect.presence)
@@ -100,7 +100,7 @@ export class PresenceService implements PresenceQuery {
     if (!gone || gone.status === 'invisible') return;
     const lastSeenAt = new Date().toISOString();
     await this.users.setLastSeen([user.id], lastSeenAt);
-    this.publish(user.id, view(user, undefined, 0, lastSeenAt, false));
+    await this.publish(user.id, view(user, undefined, 0, lastSeenAt, false));
   }
 
   // ---- client events ----------------------------------------------------------------------
@@ -172,7 +172,7 @@ export class PresenceService implements PresenceQuery {
         await this.users.setLastSeen([user.id], lastSeenAt);
         after = view(user, undefined, 0, lastSeenAt, false);
       }
-      this.publish(user.id, after);
+      await this.publish(user.id, after);
     }
     const own = view(user, current, connections, null, true);
     if (!previous || !sameState(previous, current)) {
@@ -195,9 +195,14 @@ export class PresenceService implements PresenceQuery {
 
   // ---- helpers ----------------------------------------------------------------------------
 
-  /** To every subscriber of the user except the user's own sockets (they see their true state). */
-  private publish(userId: string, presence: Presence): void {
-    this.realtime.emit([presenceRooms.user(userId), presenceRooms.all], 'presence:update', presence, rooms.user(userId));
+  /**
+   * To every subscriber of the user except the user's own sockets (they see their true state) and
+   * the users they blocked (to whom they always look offline).
+   */
+  private async publish(userId: string, presence: Presence): Promise<void> {
+    const blocked = await this.access.blockedBy(userId);
+    const except = [rooms.user(userId), ...blocked.map(rooms.user)];
+    this.realtime.emit([presenceRooms.user(userId), presenceRooms.all], 'presence:update', presence, except);
   }
 
   /** Presence of `users` as `viewerId` sees it, in the order of `order`. */
@@ -209,16 +214,19 @@ export class PresenceService implements PresenceQuery {
     if (users.length === 0) return [];
     const ids = users.map((u) => u.id);
     const needLastSeen = users.some((u) => u.last_seen_at === undefined);
-    const [states, counts, rows] = await Promise.all([
+    const [states, counts, rows, blockers] = await Promise.all([
       this.store.get(ids),
       this.connections.countByUser(ids),
       needLastSeen ? this.users.findByIds(ids) : Promise.resolve([]),
+      this.access.blockersAmong(viewerId, ids),
     ]);
     const lastSeen = new Map<string, string | null>(rows.map((r) => [r.id, r.last_seen_at]));
     const byId = new Map<string, Presence>();
     for (const user of users) {
       const seen = user.last_seen_at !== undefined ? user.last_seen_at : (lastSeen.get(user.id) ?? null);
-      byId.set(user.id, view(user, states.get(user.id), counts.get(user.id) ?? 0, seen, user.id === viewerId));
+      // A user who blocked the viewer looks offline to them, with no last seen to watch either.
+      if (blockers.has(user.id)) byId.set(user.id, view(user, undefined, 0, null, false));
+      else byId.set(user.id, view(user, states.get(user.id), counts.get(user.id) ?? 0, seen, user.id === viewerId));
     }
     const result: Presence[] = [];
     for (const id of unique(order)) {

@@ -33,6 +33,21 @@ export class RealtimeService {
     target.disconnectSockets(true);
   }
 
+  /**
+   * Emits `event` to the sockets of room `of` that are also in one of `alsoIn`, on every instance.
+   * It asks every instance for the sockets of `of`: meant for one user's few sockets (`of` a user room).
+   */
+  async emitWhereAlso<E extends ServerEventName>(
+    of: string,
+    alsoIn: readonly string[],
+    event: E,
+    payload: ServerEventMap[E],
+  ): Promise<void> {
+    const sockets = await this.io.in(of).fetchSockets();
+    const ids = sockets.filter((socket) => alsoIn.some((room) => socket.rooms.has(room))).map((socket) => socket.id);
+    if (ids.length) this.emit(ids, event, payload);
+  }
+
   /** Makes every socket in room `of` join `roomsToJoin` (on every instance). */
   join(of: string, roomsToJoin: string | string[]): void {
     // With the Redis adapter a cluster-wide join only takes effect after a Redis round trip, even

@@ -67,7 +67,8 @@ export interface RoomsTable {
 export interface RoomMembersTable {
   room_id: string;
   user_id: string;
-  role: 'owner' | 'member';
+  /** `admin` since migration 0009. */
+  role: 'owner' | 'admin' | 'member';
   joined_at: string;
   /** Who added the user (`room:create { members }`); null when they created or joined it themselves. */
   added_by: string | null;
@@ -113,6 +114,13 @@ export interface ConversationReadsTable {
   updated_at: string;
 }
 
+/** Who blocked whom (migration 0009). */
+export interface UserBlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -124,4 +132,5 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   conversation_reads: ConversationReadsTable;
+  user_blocks: UserBlocksTable;
 }

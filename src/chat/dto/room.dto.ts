@@ -1,6 +1,7 @@
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
 import type {
   RoomCreatePayload,
+  RoomDeletePayload,
   RoomInvitePayload,
   RoomJoinPayload,
   RoomLeavePayload,
@@ -34,7 +35,7 @@ export class RoomListDto implements RoomListPayload {
   scope?: 'joined' | 'public';
 }
 
-export class RoomIdDto implements RoomJoinPayload, RoomLeavePayload {
+export class RoomIdDto implements RoomJoinPayload, RoomLeavePayload, RoomDeletePayload {
   @IsString()
   @Length(1, 64)
   roomId: string;

@@ -1,0 +1,95 @@
+import { startApp, type TestApp } from './support/app';
+import { ClientTracker, settle, type TestClient } from './support/clients';
+import { createRoom, send } from './support/chat';
+import { createTestDatabase, E2E_ENGINE, type TestDatabase } from './support/databases';
+import { redisAvailable, testRedisPrefix } from './support/redis';
+
+const ROUNDS = 25;
+
+/**
+ * Leaving is airtight: a tab of the leaving (or kicked) user that connects at that very moment,
+ * on this instance or another one, never receives a later message of the room. On PostgreSQL
+ * with Redis the suite runs two instances of one deployment; otherwise one.
+ */
+describe('rooms: leaving races connecting tabs', () => {
+  let apps: TestApp[] = [];
+  let database: TestDatabase | undefined;
+  let redis: ReturnType<typeof testRedisPrefix> | undefined;
+  const pool = new ClientTracker(() => apps[0].url);
+  const two = () => apps.length === 2;
+
+  beforeAll(async () => {
+    if (E2E_ENGINE === 'postgres' && (await redisAvailable())) {
+      database = await createTestDatabase();
+      redis = testRedisPrefix();
+      const shared = { database: { url: database.url, drop: async () => undefined }, redisPrefix: redis.prefix };
+      apps = [await startApp(shared), await startApp(shared)];
+    } else {
+      apps = [await startApp({ env: { RATE_LIMIT_EVENTS_PER_SEC: '10000', RATE_LIMIT_BURST: '10000' } })];
+    }
+  });
+  afterEach(() => pool.closeAll());
+  afterAll(async () => {
+    for (const app of apps) await app.stop();
+    await database?.drop();
+    await redis?.cleanup();
+  });
+
+  it(`no tab of a user who leaves or is kicked receives a later message, ${ROUNDS} rounds per instance`, async () => {
+    const owner = await pool.user();
+    const victim = await pool.user(0);
+    const witness = await pool.user(0);
+    const witnesses = await Promise.all(apps.map((app) => pool.at(app.url).connect(witness.token)));
+    const room = await createRoom(owner.tabs[0], 'race', { members: [victim.user.id, witness.user.id] });
+    const victimTabs: TestClient[] = [];
+    let leaks = 0;
+    for (let round = 0; round < ROUNDS * apps.length; round += 1) {
+      const app = apps[round % apps.length];
+      const actor = await pool.at(apps[(round + 1) % apps.length].url).connect(victim.token);
+      const kick = round % 2 === 1;
+      // The new tab connects while its user leaves (or is kicked), on the same or the other instance;
+      // the leave starts a little later each round, so it lands in every phase of the handshake.
+      const [tab] = await Promise.all([
+        pool.at(app.url).connect(victim.token),
+        settle((round * 3) % 40).then(async () => {
+          if (kick) await owner.tabs[0].ok('room:kick', { roomId: room.id, userId: victim.user.id });
+          else await actor.ok('room:leave', { roomId: room.id });
+        }),
+      ]);
+      victimTabs.push(tab, actor);
+      const after = await send(owner.tabs[0], { roomId: room.id, content: `after ${round}` });
+      await Promise.all(witnesses.map((w) => w.waitFor('message:new', (m) => m.id === after.id)));
+      await settle(20);
+      leaks += victimTabs.filter((t) => t.all('message:new').some((m) => m.id === after.id)).length;
+      // Back in for the next round; the tabs of this round are closed (the user's sockets stay bounded).
+      tab.close();
+      actor.close();
+      await witnesses[0].ok('room:invite', { roomId: room.id, userId: victim.user.id });
+      const rejoin = await pool.at(app.url).connect(victim.token);
+      await rejoin.ok('room:join', { roomId: room.id });
+      rejoin.close();
+    }
+    expect(leaks).toBe(0);
+    expect((await owner.tabs[0].ok('room:members', { roomId: room.id })).members.map((m) => m.userId)).toContain(victim.user.id);
+  });
+
+  it('typing expires 5 s after the last refresh when the refreshes arrive on different instances', async () => {
+    if (!two()) return;
+    const typist = await pool.user(0);
+    const [onA, onB] = await Promise.all(apps.map((app) => pool.at(app.url).connect(typist.token)));
+    const peer = await pool.user();
+    const t0 = Date.now();
+    await onA.ok('typing', { to: peer.user.id, isTyping: true });
+    await settle(2500);
+    await onB.ok('typing', { to: peer.user.id, isTyping: true });
+    const refreshedAt = Date.now();
+    // Past the first instance's expiry: it must not say false, since the refresh moved the deadline.
+    await settle(Math.max(0, t0 + 5800 - Date.now()));
+    expect(peer.tabs[0].all('typing').map((e) => e.isTyping)).toEqual([true, true]);
+    const stop = await peer.tabs[0].waitFor('typing', (e) => !e.isTyping, 5000);
+    expect(stop).toEqual({ conversationId: expect.any(String), userId: typist.user.id, isTyping: false });
+    expect(Date.now() - refreshedAt).toBeGreaterThanOrEqual(4900);
+    await settle(300);
+    expect(peer.tabs[0].all('typing').filter((e) => !e.isTyping)).toHaveLength(1);
+  });
+});
