@@ -63,6 +63,15 @@ export class AccessService {
     return parsed;
   }
 
+  /**
+   * Whether the user moderates the room: its owner or an admin (read from the role column, so a
+   * role added later needs no change here). Moderators may delete any message of the room.
+   */
+  async mayModerateRoom(userId: string, roomId: string): Promise<boolean> {
+    const role: string | undefined = await this.access.memberRole(roomId, userId);
+    return role !== undefined && MODERATOR_ROLES.has(role);
+  }
+
   /** NOT_FOUND unless the user exists (anyone may message or invite an existing user). */
   async requireUser(userId: string): Promise<void> {
     if (!(await this.userExists(userId))) throw AppError.of('USER_NOT_FOUND');
@@ -87,6 +96,9 @@ export class AccessService {
     return true;
   }
 }
+
+/** The room roles that moderate: delete others' messages. */
+const MODERATOR_ROLES: ReadonlySet<string> = new Set(['owner', 'admin']);
 
 /** Public rooms are listed openly; a private room is known to its invitees. */
 function mayKnow(standing: RoomStanding): boolean {

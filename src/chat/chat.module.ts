@@ -2,7 +2,13 @@ import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { ChatSubscriptions } from './chat-subscriptions';
+import { ConversationChangesRepository } from './conversation-changes.repository';
+import { ConversationChangesService } from './conversation-changes.service';
 import { ConversationsController } from './conversations.controller';
+import { MessageEditsRepository } from './message-edits.repository';
+import { MessageEditsService } from './message-edits.service';
+import { MessageSearchRepository } from './message-search.repository';
+import { MessageSearchService } from './message-search.service';
 import { MessagesGateway } from './messages.gateway';
 import { MessagesRepository } from './messages.repository';
 import { MessagesService } from './messages.service';
@@ -20,6 +26,12 @@ import { DEFAULT_TYPING_EXPIRY_MS, TYPING_EXPIRY_MS, TypingService } from './typ
     RoomsRepository,
     MessagesService,
     RoomsService,
+    MessageEditsRepository,
+    MessageEditsService,
+    MessageSearchRepository,
+    MessageSearchService,
+    ConversationChangesRepository,
+    ConversationChangesService,
     TypingService,
     ChatSubscriptions,
     MessagesGateway,
