@@ -50,7 +50,9 @@ export class MessageEditsService {
   }
 
   async delete(user: User, socketId: string, messageId: string): Promise<Record<string, never>> {
-    const { row, parsed } = await this.readable(user, messageId);
+    // A tombstone deleted again answers {} and tells nobody.
+    const { row, parsed } = await this.readable(user, messageId, true);
+    if (row.deleted_at) return {};
     if (row.sender_id !== user.id && !(parsed.kind === 'room' && (await this.access.mayModerateRoom(user.id, parsed.roomId)))) {
       throw AppError.of('NOT_MESSAGE_AUTHOR');
     }
@@ -90,10 +92,10 @@ export class MessageEditsService {
     return message;
   }
 
-  /** The live message and its conversation, when the caller may read that conversation now. */
-  private async readable(user: User, messageId: string): Promise<{ row: MessageRow; parsed: ParsedConversationId }> {
+  /** The live message (or with `tombstones`, also a deleted one) and its conversation, when the caller may read that conversation now. */
+  private async readable(user: User, messageId: string, tombstones = false): Promise<{ row: MessageRow; parsed: ParsedConversationId }> {
     const row = await this.edits.findById(messageId);
-    if (!row || row.deleted_at) throw AppError.of('MESSAGE_NOT_FOUND');
+    if (!row || (row.deleted_at && !tombstones)) throw AppError.of('MESSAGE_NOT_FOUND');
     try {
       return { row, parsed: await this.access.requireConversation(user.id, row.conversation_id) };
     } catch {
