@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ConversationChanges, ConversationChangesPayload, ConversationChangesResult, FieldError, User } from '../contracts';
 import { AppError, toAppError } from '../common/errors/app-error';
 import { AccessService } from '../access/access.service';
+import { parseConversationId } from '../access/conversation-id';
 import { MAX_SEQ } from './dto/message-history.dto';
 import { toMessage } from './chat.mapper';
 import { ConversationChangesRepository, type ChangePosition } from './conversation-changes.repository';
@@ -19,7 +20,7 @@ export function decodeChangeCursor(cursor: string): { conversationId: string; at
   const match = CURSOR.exec(cursor);
   const seq = Number(match?.[2] ?? 0);
   const change = Number(match?.[3] ?? 0);
-  if (!match || seq > MAX_SEQ || change > MAX_SEQ) {
+  if (!match || !parseConversationId(match[1]) || seq > MAX_SEQ || change > MAX_SEQ) {
     const details: FieldError[] = [{ field: 'cursors', errors: ['each cursor must be a conversationId or a cursor of conversation:changes'] }];
     throw AppError.invalid('Invalid payload: cursors: malformed cursor', details);
   }

@@ -99,12 +99,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     return;
   }
 
-  await sql`create function record_conversation_change(conversation varchar, subject varchar) returns void language plpgsql as $$
+  // Parameters named apart from the columns (plpgsql would find `subject` ambiguous).
+  await sql`create function record_conversation_change(p_conversation varchar, p_subject varchar) returns void language plpgsql as $$
     declare n integer;
     begin
-      update conversations set last_change = last_change + 1 where id = conversation returning last_change into n;
+      update conversations set last_change = last_change + 1 where id = p_conversation returning last_change into n;
       if n is not null then
-        insert into conversation_changes (conversation_id, subject, change) values (conversation, subject, n)
+        insert into conversation_changes (conversation_id, subject, change) values (p_conversation, p_subject, n)
           on conflict (conversation_id, subject) do update set change = excluded.change;
       end if;
     end $$`.execute(db);
