@@ -35,7 +35,10 @@ async function catchUp(client: TestClient, states: State[], limit?: number): Pro
   let pending = states;
   while (pending.length) {
     calls += 1;
-    const { conversations } = await client.ok('conversation:changes', { cursors: pending.map((s) => s.cursor), ...(limit ? { limit } : {}) });
+    const { conversations } = await client.ok('conversation:changes', {
+      cursors: pending.map((s) => s.cursor),
+      ...(limit ? { limit } : {}),
+    });
     for (const [i, entry] of conversations.entries()) {
       expect(entry.error).toBeUndefined();
       apply(pending[i], entry);
@@ -136,9 +139,26 @@ describe('chat: catch-up with conversation:changes', () => {
     await bob.tabs[1].ok('room:leave', { roomId: room.id });
     const dm = dmConversationId(alice.user.id, carol.user.id);
     const { conversations } = await bob.tabs[0].ok('conversation:changes', { cursors: [`${message.conversationId}@1.0`, dm] });
-    expect(conversations[0]).toMatchObject({ conversationId: message.conversationId, messages: [], error: { code: 'FORBIDDEN', reason: 'NOT_A_MEMBER' } });
-    expect(conversations[1]).toMatchObject({ conversationId: dm, messages: [], error: { code: 'NOT_FOUND', reason: 'CONVERSATION_NOT_FOUND' } });
-    for (const payload of [{}, { cursors: [] }, { cursors: ['garbage'] }, { cursors: [`${dm}@x.1`] }, { cursors: [`${dm}@99999999999.0`] }, { cursors: Array.from({ length: 101 }, () => dm) }, { cursors: [dm], limit: 0 }, { cursors: dm }]) {
+    expect(conversations[0]).toMatchObject({
+      conversationId: message.conversationId,
+      messages: [],
+      error: { code: 'FORBIDDEN', reason: 'NOT_A_MEMBER' },
+    });
+    expect(conversations[1]).toMatchObject({
+      conversationId: dm,
+      messages: [],
+      error: { code: 'NOT_FOUND', reason: 'CONVERSATION_NOT_FOUND' },
+    });
+    for (const payload of [
+      {},
+      { cursors: [] },
+      { cursors: ['garbage'] },
+      { cursors: [`${dm}@x.1`] },
+      { cursors: [`${dm}@99999999999.0`] },
+      { cursors: Array.from({ length: 101 }, () => dm) },
+      { cursors: [dm], limit: 0 },
+      { cursors: dm },
+    ]) {
       expect(await bob.tabs[0].request('conversation:changes', payload)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     }
   });

@@ -39,7 +39,8 @@ describe('chat: edit, delete, react, reply, mention', () => {
       const message = await send(alice.tabs[0], { to: bob.user.id, content: 'helo' });
       const edited = await alice.tabs[0].ok('message:edit', { messageId: message.id, content: '  hello  ' });
       expect(edited).toEqual({ ...message, content: 'hello', editedAt: expect.any(String) });
-      for (const tab of [alice.tabs[1], ...bob.tabs]) expect(await tab.waitFor('message:updated', (m) => m.id === message.id)).toEqual(edited);
+      for (const tab of [alice.tabs[1], ...bob.tabs])
+        expect(await tab.waitFor('message:updated', (m) => m.id === message.id)).toEqual(edited);
       await settle();
       expect(updates(alice.tabs[0], message.id)).toEqual([]);
       expect(carol.tabs[0].all('message:updated')).toEqual([]);
@@ -64,7 +65,12 @@ describe('chat: edit, delete, react, reply, mention', () => {
         ok: false,
         error: { reason: 'MESSAGE_NOT_FOUND' },
       });
-      for (const payload of [{ messageId: message.id, content: '   ' }, { messageId: message.id }, { messageId: 1, content: 'x' }, { messageId: message.id, content: 'x', from: bob.user.id }]) {
+      for (const payload of [
+        { messageId: message.id, content: '   ' },
+        { messageId: message.id },
+        { messageId: 1, content: 'x' },
+        { messageId: message.id, content: 'x', from: bob.user.id },
+      ]) {
         expect(await alice.tabs[0].request('message:edit', payload)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
       }
       await settle();
@@ -106,8 +112,14 @@ describe('chat: edit, delete, react, reply, mention', () => {
       const history = await owner.tabs[0].ok('message:history', { conversationId: message.conversationId });
       expect(history.messages).toEqual([tombstone]);
       // A tombstone cannot be edited or reacted to.
-      expect(await member.tabs[0].request('message:edit', { messageId: message.id, content: 'x' })).toMatchObject({ ok: false, error: { reason: 'MESSAGE_NOT_FOUND' } });
-      expect(await owner.tabs[0].request('message:react', { messageId: message.id, emoji: '👍', on: true })).toMatchObject({ ok: false, error: { reason: 'MESSAGE_NOT_FOUND' } });
+      expect(await member.tabs[0].request('message:edit', { messageId: message.id, content: 'x' })).toMatchObject({
+        ok: false,
+        error: { reason: 'MESSAGE_NOT_FOUND' },
+      });
+      expect(await owner.tabs[0].request('message:react', { messageId: message.id, emoji: '👍', on: true })).toMatchObject({
+        ok: false,
+        error: { reason: 'MESSAGE_NOT_FOUND' },
+      });
     });
 
     it('the owner and an admin may delete others’ messages in a room; a member may not; in a DM only the author', async () => {
@@ -123,7 +135,12 @@ describe('chat: edit, delete, react, reply, mention', () => {
       });
       expect(await owner.tabs[0].ok('message:delete', { messageId: byOther.id })).toEqual({});
       // The role column decides: an admin (as set by room:set-role) moderates too.
-      await db.updateTable('room_members').set({ role: 'admin' as never }).where('room_id', '=', room.id).where('user_id', '=', member.user.id).execute();
+      await db
+        .updateTable('room_members')
+        .set({ role: 'admin' as never })
+        .where('room_id', '=', room.id)
+        .where('user_id', '=', member.user.id)
+        .execute();
       expect(await member.tabs[0].ok('message:delete', { messageId: byOther2.id })).toEqual({});
       expect(await member.tabs[0].ok('message:delete', { messageId: byOwner.id })).toEqual({});
       await other.tabs[0].waitFor('message:updated', (m) => m.id === byOwner.id && m.deletedAt !== undefined);
@@ -131,9 +148,15 @@ describe('chat: edit, delete, react, reply, mention', () => {
       const alice = await pool.user();
       const bob = await pool.user();
       const dm = await send(alice.tabs[0], { to: bob.user.id, content: 'dm' });
-      expect(await bob.tabs[0].request('message:delete', { messageId: dm.id })).toMatchObject({ ok: false, error: { reason: 'NOT_MESSAGE_AUTHOR' } });
+      expect(await bob.tabs[0].request('message:delete', { messageId: dm.id })).toMatchObject({
+        ok: false,
+        error: { reason: 'NOT_MESSAGE_AUTHOR' },
+      });
       expect(await bob.tabs[0].request('message:delete', {})).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-      expect(await bob.tabs[0].request('message:delete', { messageId: dm.id, extra: 1 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+      expect(await bob.tabs[0].request('message:delete', { messageId: dm.id, extra: 1 })).toMatchObject({
+        ok: false,
+        error: { code: 'BAD_REQUEST' },
+      });
     });
   });
 
@@ -154,8 +177,12 @@ describe('chat: edit, delete, react, reply, mention', () => {
       ]);
       // Again: no change, no event.
       member.tabs[0].clear();
-      expect((await owner.tabs[0].ok('message:react', { messageId: message.id, emoji: ':tada:', on: true })).reactions).toEqual(third.reactions);
-      expect((await owner.tabs[0].ok('message:react', { messageId: message.id, emoji: '🎉', on: false })).reactions).toEqual(third.reactions);
+      expect((await owner.tabs[0].ok('message:react', { messageId: message.id, emoji: ':tada:', on: true })).reactions).toEqual(
+        third.reactions,
+      );
+      expect((await owner.tabs[0].ok('message:react', { messageId: message.id, emoji: '🎉', on: false })).reactions).toEqual(
+        third.reactions,
+      );
       await settle();
       expect(member.tabs[0].all('message:updated')).toEqual([]);
       const removed = await member.tabs[0].ok('message:react', { messageId: message.id, emoji: '👍', on: false });
@@ -199,8 +226,14 @@ describe('chat: edit, delete, react, reply, mention', () => {
           error: { code: 'BAD_REQUEST', details: [{ field: 'emoji' }] },
         });
       }
-      expect(await bob.tabs[0].request('message:react', { messageId: message.id, emoji: '👍' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-      expect(await bob.tabs[0].request('message:react', { messageId: message.id, emoji: '👍', on: 'true' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+      expect(await bob.tabs[0].request('message:react', { messageId: message.id, emoji: '👍' })).toMatchObject({
+        ok: false,
+        error: { code: 'BAD_REQUEST' },
+      });
+      expect(await bob.tabs[0].request('message:react', { messageId: message.id, emoji: '👍', on: 'true' })).toMatchObject({
+        ok: false,
+        error: { code: 'BAD_REQUEST' },
+      });
       await settle();
       expect(alice.tabs[0].all('message:updated')).toEqual([]);
     });
@@ -222,7 +255,10 @@ describe('chat: edit, delete, react, reply, mention', () => {
           error: { code: 'BAD_REQUEST', details: [{ field: 'replyTo' }] },
         });
       }
-      expect(await alice.tabs[0].request('message:send', { to: bob.user.id, content: 'x', replyTo: 5 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+      expect(await alice.tabs[0].request('message:send', { to: bob.user.id, content: 'x', replyTo: 5 })).toMatchObject({
+        ok: false,
+        error: { code: 'BAD_REQUEST' },
+      });
     });
 
     it('resolves @username of participants to mentions and counts unread mentions in conversation:list', async () => {
@@ -233,7 +269,8 @@ describe('chat: edit, delete, react, reply, mention', () => {
       expect(message.mentions).toEqual([member.user.id]);
       await send(owner.tabs[0], { roomId: room.id, content: `again @${member.user.username.toUpperCase()}` });
       await send(owner.tabs[0], { roomId: room.id, content: 'no mention' });
-      const summary = async () => (await member.tabs[0].ok('conversation:list', {})).conversations.find((c) => c.conversationId === message.conversationId)!;
+      const summary = async () =>
+        (await member.tabs[0].ok('conversation:list', {})).conversations.find((c) => c.conversationId === message.conversationId)!;
       expect(await summary()).toMatchObject({ unreadCount: 3, mentionCount: 2 });
       await member.tabs[0].ok('message:read', { conversationId: message.conversationId, seq: 1 });
       expect(await summary()).toMatchObject({ unreadCount: 2, mentionCount: 1 });
@@ -244,10 +281,14 @@ describe('chat: edit, delete, react, reply, mention', () => {
       expect(await summary()).toMatchObject({ mentionCount: 0 });
       const dmMention = await send(owner.tabs[0], { to: member.user.id, content: `@${member.user.username} look` });
       expect(dmMention.mentions).toEqual([member.user.id]);
-      const dmSummary = (await member.tabs[0].ok('conversation:list', {})).conversations.find((c) => c.conversationId === dmConversationId(owner.user.id, member.user.id));
+      const dmSummary = (await member.tabs[0].ok('conversation:list', {})).conversations.find(
+        (c) => c.conversationId === dmConversationId(owner.user.id, member.user.id),
+      );
       expect(dmSummary).toMatchObject({ mentionCount: 1 });
       await owner.tabs[0].ok('message:delete', { messageId: dmMention.id });
-      expect((await member.tabs[0].ok('conversation:list', {})).conversations.find((c) => c.conversationId === dmSummary!.conversationId)).toMatchObject({ mentionCount: 0 });
+      expect(
+        (await member.tabs[0].ok('conversation:list', {})).conversations.find((c) => c.conversationId === dmSummary!.conversationId),
+      ).toMatchObject({ mentionCount: 0 });
     });
   });
 

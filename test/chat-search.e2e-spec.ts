@@ -67,7 +67,19 @@ describe('chat: message:search (the engine’s full text search)', () => {
     const [a] = alice.tabs;
     const quoted = await send(a, { to: bob.user.id, content: 'she said OR 1=1 is a classic' });
     await send(a, { to: bob.user.id, content: 'nothing to see' });
-    for (const query of ['" OR 1=1 --', "' OR '1'='1", 'NEAR(a b)', 'content:*', '*', '"unbalanced', 'a AND NOT b', '(((', '-', "'; drop table messages; --", '!:&|<->']) {
+    for (const query of [
+      '" OR 1=1 --',
+      "' OR '1'='1",
+      'NEAR(a b)',
+      'content:*',
+      '*',
+      '"unbalanced',
+      'a AND NOT b',
+      '(((',
+      '-',
+      "'; drop table messages; --",
+      '!:&|<->',
+    ]) {
       const ack = await a.request('message:search', { query });
       expect(ack).toMatchObject({ ok: true });
       if (!ack.ok) continue;
@@ -91,7 +103,16 @@ describe('chat: message:search (the engine’s full text search)', () => {
     expect(second.results).toHaveLength(2);
     expect(second.hasMore).toBe(false);
     expect(new Set([...first.results, ...second.results].map((m) => m.id)).size).toBe(5);
-    for (const payload of [{}, { query: '' }, { query: 'x'.repeat(201) }, { query: 'x', limit: 0 }, { query: 'x', limit: 51 }, { query: 'x', before: 'abc' }, { query: 'x', conversationId: 'garbage' }, { query: 1 }]) {
+    for (const payload of [
+      {},
+      { query: '' },
+      { query: 'x'.repeat(201) },
+      { query: 'x', limit: 0 },
+      { query: 'x', limit: 51 },
+      { query: 'x', before: 'abc' },
+      { query: 'x', conversationId: 'garbage' },
+      { query: 1 },
+    ]) {
       expect(await bob.tabs[0].request('message:search', payload)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     }
   });

@@ -59,7 +59,12 @@ export class ConversationChangesRepository {
     const seq = fresh.length ? Number(fresh.at(-1)!.seq) : from.seq;
     const room = limit - fresh.length;
     if (room === 0 || lastChange <= from.change) {
-      return { ...empty, fresh, next: { seq, change: room === 0 ? from.change : Math.max(from.change, lastChange) }, hasMore: room === 0 && lastChange > from.change };
+      return {
+        ...empty,
+        fresh,
+        next: { seq, change: room === 0 ? from.change : Math.max(from.change, lastChange) },
+        hasMore: room === 0 && lastChange > from.change,
+      };
     }
     const subjects = await this.db
       .selectFrom('conversation_changes')
@@ -89,7 +94,12 @@ export class ConversationChangesRepository {
             .execute()
         : [],
       memberIds.length && roomId !== undefined
-        ? this.db.selectFrom('room_members').select(['user_id', 'role']).where('room_id', '=', roomId).where('user_id', 'in', memberIds).execute()
+        ? this.db
+            .selectFrom('room_members')
+            .select(['user_id', 'role'])
+            .where('room_id', '=', roomId)
+            .where('user_id', 'in', memberIds)
+            .execute()
         : [],
     ]);
     const byId = new Map(changedRows.map((m) => [m.id, m]));

@@ -21,7 +21,9 @@ export function decodeChangeCursor(cursor: string): { conversationId: string; at
   const seq = Number(match?.[2] ?? 0);
   const change = Number(match?.[3] ?? 0);
   if (!match || !parseConversationId(match[1]) || seq > MAX_SEQ || change > MAX_SEQ) {
-    const details: FieldError[] = [{ field: 'cursors', errors: ['each cursor must be a conversationId or a cursor of conversation:changes'] }];
+    const details: FieldError[] = [
+      { field: 'cursors', errors: ['each cursor must be a conversationId or a cursor of conversation:changes'] },
+    ];
     throw AppError.invalid('Invalid payload: cursors: malformed cursor', details);
   }
   return { conversationId: match[1], at: { seq, change } };
@@ -49,7 +51,14 @@ export class ConversationChangesService {
     let budget = input.limit ?? DEFAULT_CHANGES_LIMIT;
     const conversations: ConversationChanges[] = [];
     for (const [conversationId, at] of wanted) {
-      const entry: ConversationChanges = { conversationId, messages: [], reads: [], members: [], cursor: encodeChangeCursor(conversationId, at), hasMore: false };
+      const entry: ConversationChanges = {
+        conversationId,
+        messages: [],
+        reads: [],
+        members: [],
+        cursor: encodeChangeCursor(conversationId, at),
+        hasMore: false,
+      };
       conversations.push(entry);
       let roomId: string | undefined;
       try {

@@ -46,10 +46,19 @@ export class MessageEditsRepository {
   }
 
   /** Of these usernames, the ids of the users who take part in the conversation (one query). */
-  async participantIds(conversation: Pick<ConversationKey, 'kind' | 'room_id' | 'user_a' | 'user_b'>, usernames: readonly string[]): Promise<Map<string, string>> {
-    let query = this.db.selectFrom('users').select(['users.id', 'users.username']).where('users.username', 'in', usernames).where('users.deleted_at', 'is', null);
+  async participantIds(
+    conversation: Pick<ConversationKey, 'kind' | 'room_id' | 'user_a' | 'user_b'>,
+    usernames: readonly string[],
+  ): Promise<Map<string, string>> {
+    let query = this.db
+      .selectFrom('users')
+      .select(['users.id', 'users.username'])
+      .where('users.username', 'in', usernames)
+      .where('users.deleted_at', 'is', null);
     if (conversation.kind === 'room') {
-      query = query.innerJoin('room_members as rm', (j) => j.onRef('rm.user_id', '=', 'users.id').on('rm.room_id', '=', conversation.room_id!));
+      query = query.innerJoin('room_members as rm', (j) =>
+        j.onRef('rm.user_id', '=', 'users.id').on('rm.room_id', '=', conversation.room_id),
+      );
     } else {
       query = query.where('users.id', 'in', [conversation.user_a!, conversation.user_b!]);
     }
@@ -96,65 +105,68 @@ export class MessageEditsRepository {
    * absent) changes nothing and writes nothing.
    */
   react(id: string, userId: string, emoji: string, on: boolean, bounds: ReactionBounds, at: string): Promise<ReactOutcome | undefined> {
-    return this.db.transaction().execute(async (trx): Promise<ReactOutcome | undefined> => {
-      const row = await trx
-        .selectFrom('messages')
-        .selectAll()
-        .where('id', '=', id)
-        .where('deleted_at', 'is', null)
-        .$if(this.postgres, (qb) => qb.forUpdate())
-        .executeTakeFirst();
-      if (!row) return undefined;
-      const summary: ReactionSummary[] = row.reactions ? (JSON.parse(row.reactions) as ReactionSummary[]) : [];
-      const known = summary.find((r) => r.emoji === emoji);
-      if (on) {
-        if (!known && summary.length >= bounds.emojisPerMessage) return { limit: 'emojis' };
-        const mine = await trx
-          .selectFrom('message_reactions')
-          .select((eb) => eb.fn.countAll<number | string>().as('n'))
-          .where('message_id', '=', id)
-          .where('user_id', '=', userId)
-          .executeTakeFirstOrThrow();
-        const result = await trx
-          .insertInto('message_reactions')
-          .values({ message_id: id, emoji, user_id: userId, created_at: at })
-          .onConflict((oc) => oc.columns(['message_id', 'emoji', 'user_id']).doNothing())
+    return this.db
+      .transaction()
+      .execute(async (trx): Promise<ReactOutcome | undefined> => {
+        const row = await trx
+          .selectFrom('messages')
+          .selectAll()
+          .where('id', '=', id)
+          .where('deleted_at', 'is', null)
+          .$if(this.postgres, (qb) => qb.forUpdate())
           .executeTakeFirst();
-        if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return { row, changed: false };
-        // Counted before the insert: a repeated reaction above was answered without this check.
-        if (Number(mine.n) >= bounds.perUser) throw new ReactionCapReached();
-      } else {
-        const result = await trx
-          .deleteFrom('message_reactions')
+        if (!row) return undefined;
+        const summary: ReactionSummary[] = row.reactions ? (JSON.parse(row.reactions) as ReactionSummary[]) : [];
+        const known = summary.find((r) => r.emoji === emoji);
+        if (on) {
+          if (!known && summary.length >= bounds.emojisPerMessage) return { limit: 'emojis' };
+          const mine = await trx
+            .selectFrom('message_reactions')
+            .select((eb) => eb.fn.countAll<number | string>().as('n'))
+            .where('message_id', '=', id)
+            .where('user_id', '=', userId)
+            .executeTakeFirstOrThrow();
+          const result = await trx
+            .insertInto('message_reactions')
+            .values({ message_id: id, emoji, user_id: userId, created_at: at })
+            .onConflict((oc) => oc.columns(['message_id', 'emoji', 'user_id']).doNothing())
+            .executeTakeFirst();
+          if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return { row, changed: false };
+          // Counted before the insert: a repeated reaction above was answered without this check.
+          if (Number(mine.n) >= bounds.perUser) throw new ReactionCapReached();
+        } else {
+          const result = await trx
+            .deleteFrom('message_reactions')
+            .where('message_id', '=', id)
+            .where('emoji', '=', emoji)
+            .where('user_id', '=', userId)
+            .executeTakeFirst();
+          if (Number(result.numDeletedRows) === 0) return { row, changed: false };
+        }
+        const users = await trx
+          .selectFrom('message_reactions')
+          .select('user_id')
           .where('message_id', '=', id)
           .where('emoji', '=', emoji)
-          .where('user_id', '=', userId)
-          .executeTakeFirst();
-        if (Number(result.numDeletedRows) === 0) return { row, changed: false };
-      }
-      const users = await trx
-        .selectFrom('message_reactions')
-        .select('user_id')
-        .where('message_id', '=', id)
-        .where('emoji', '=', emoji)
-        .orderBy('created_at')
-        .orderBy('user_id')
-        .limit(REACTION_USERS_SHOWN)
-        .execute();
-      const count = known ? known.count + (on ? 1 : -1) : 1;
-      const entry: ReactionSummary = { emoji, count, userIds: users.map((u) => u.user_id) };
-      const next = known ? summary.map((r) => (r === known ? entry : r)).filter((r) => r.count > 0) : [...summary, entry];
-      const updated = await trx
-        .updateTable('messages')
-        .set({ reactions: next.length ? JSON.stringify(next) : null })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return { row: updated, changed: true };
-    }).catch((error: unknown) => {
-      if (error instanceof ReactionCapReached) return { limit: 'perUser' as const };
-      throw error;
-    });
+          .orderBy('created_at')
+          .orderBy('user_id')
+          .limit(REACTION_USERS_SHOWN)
+          .execute();
+        const count = known ? known.count + (on ? 1 : -1) : 1;
+        const entry: ReactionSummary = { emoji, count, userIds: users.map((u) => u.user_id) };
+        const next = known ? summary.map((r) => (r === known ? entry : r)).filter((r) => r.count > 0) : [...summary, entry];
+        const updated = await trx
+          .updateTable('messages')
+          .set({ reactions: next.length ? JSON.stringify(next) : null })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { row: updated, changed: true };
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ReactionCapReached) return { limit: 'perUser' as const };
+        throw error;
+      });
   }
 
   private async replaceMentions(trx: Trx, row: MessageRow, mentions: readonly string[]): Promise<void> {

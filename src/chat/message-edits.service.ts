@@ -32,7 +32,11 @@ export class MessageEditsService {
   ) {}
 
   /** The user ids a content mentions among the conversation's participants (the author left out), or []. */
-  async mentions(author: User, conversation: Pick<ConversationKey, 'kind' | 'room_id' | 'user_a' | 'user_b'>, content: string): Promise<string[]> {
+  async mentions(
+    author: User,
+    conversation: Pick<ConversationKey, 'kind' | 'room_id' | 'user_a' | 'user_b'>,
+    content: string,
+  ): Promise<string[]> {
     const names = mentionedUsernames(content);
     if (!names.length) return [];
     const ids = await this.edits.participantIds(conversation, names);

@@ -72,7 +72,10 @@ export class MessagesGateway {
   }
 
   @OnClientEvent('conversation:changes', ConversationChangesDto)
-  conversationChanges(@ConnectedSocket() socket: AppSocket, @MessageBody() body: ConversationChangesDto): Promise<ConversationChangesResult> {
+  conversationChanges(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() body: ConversationChangesDto,
+  ): Promise<ConversationChangesResult> {
     return this.changes.since(socket.data.user, body);
   }
 

@@ -39,8 +39,28 @@ function row(overrides: Partial<MessageRow> = {}): MessageRow {
 function conversation(id: string, lastSeq: number): ConversationRow {
   const [kind, first, second] = id.split(':');
   return kind === 'room'
-    ? { id, kind: 'room', room_id: first, user_a: null, user_b: null, last_seq: lastSeq, last_change: 0, last_message_at: null, created_at: 't' }
-    : { id, kind: 'dm', room_id: null, user_a: first, user_b: second, last_seq: lastSeq, last_change: 0, last_message_at: null, created_at: 't' };
+    ? {
+        id,
+        kind: 'room',
+        room_id: first,
+        user_a: null,
+        user_b: null,
+        last_seq: lastSeq,
+        last_change: 0,
+        last_message_at: null,
+        created_at: 't',
+      }
+    : {
+        id,
+        kind: 'dm',
+        room_id: null,
+        user_a: first,
+        user_b: second,
+        last_seq: lastSeq,
+        last_change: 0,
+        last_message_at: null,
+        created_at: 't',
+      };
 }
 
 function setup(maxLength = 4000) {
@@ -58,7 +78,12 @@ function setup(maxLength = 4000) {
   const config = { limits: { messageMaxLength: maxLength } } as AppConfig;
   const accessService = new AccessService(access as unknown as AccessRepository);
   const editsRepository = automock(MessageEditsRepository);
-  const edits = new MessageEditsService(editsRepository as unknown as MessageEditsRepository, accessService, realtime as unknown as RealtimeService, config);
+  const edits = new MessageEditsService(
+    editsRepository as unknown as MessageEditsRepository,
+    accessService,
+    realtime as unknown as RealtimeService,
+    config,
+  );
   const service = new MessagesService(
     messages as unknown as MessagesRepository,
     rooms as unknown as RoomsRepository,

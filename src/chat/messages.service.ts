@@ -1,5 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { ConversationListResult, ConversationSummary, FieldError, Message, MessageReplyRef, MessagePage, MessageReadResult, User } from '../contracts';
+import type {
+  ConversationListResult,
+  ConversationSummary,
+  FieldError,
+  Message,
+  MessageReplyRef,
+  MessagePage,
+  MessageReadResult,
+  User,
+} from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../realtime/rooms';
 import { RealtimeService } from '../realtime/realtime.service';
@@ -91,17 +100,21 @@ export class MessagesService {
       const mentions = content.includes('@') ? await this.edits.mentions(sender, conversation, content) : [];
       let row: MessageRow;
       try {
-        row = await this.messages.append(conversation, {
-          id: uuidV7(),
-          sender_id: sender.id,
-          sender_username: sender.username,
-          recipient_id: target.kind === 'user' ? target.userId : null,
-          room_id: target.kind === 'room' ? target.roomId : null,
-          content,
-          client_msg_id: input.clientMsgId ?? null,
-          created_at: new Date().toISOString(),
-          reply_to: replyTo ? JSON.stringify(replyTo) : null,
-        }, mentions);
+        row = await this.messages.append(
+          conversation,
+          {
+            id: uuidV7(),
+            sender_id: sender.id,
+            sender_username: sender.username,
+            recipient_id: target.kind === 'user' ? target.userId : null,
+            room_id: target.kind === 'room' ? target.roomId : null,
+            content,
+            client_msg_id: input.clientMsgId ?? null,
+            created_at: new Date().toISOString(),
+            reply_to: replyTo ? JSON.stringify(replyTo) : null,
+          },
+          mentions,
+        );
       } catch (error) {
         // Two sends with one clientMsgId raced (e.g. two tabs retrying): the unique index let
         // one win and rolled the other back; answer with the winner.

@@ -57,7 +57,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('change', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('conversation_changes_pk', ['conversation_id', 'subject'])
     .execute();
-  await db.schema.createIndex('conversation_changes_change_idx').on('conversation_changes').columns(['conversation_id', 'change']).execute();
+  await db.schema
+    .createIndex('conversation_changes_change_idx')
+    .on('conversation_changes')
+    .columns(['conversation_id', 'change'])
+    .execute();
 
   if (db.getExecutor().adapter instanceof SqliteAdapter) {
     const record = (conversation: string, subject: string) => `
@@ -148,7 +152,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql`drop trigger messages_change on messages`.execute(db);
     await sql`drop trigger conversation_reads_change on conversation_reads`.execute(db);
     await sql`drop trigger room_members_change on room_members`.execute(db);
-    for (const f of ['messages_change', 'conversation_reads_change', 'room_members_change']) await sql`drop function ${sql.id(f)}()`.execute(db);
+    for (const f of ['messages_change', 'conversation_reads_change', 'room_members_change'])
+      await sql`drop function ${sql.id(f)}()`.execute(db);
     await sql`drop function record_conversation_change(varchar, varchar)`.execute(db);
   }
   for (const table of ['conversation_changes', 'message_mentions', 'message_reactions']) await db.schema.dropTable(table).execute();
