@@ -7,7 +7,8 @@
  * - throughput of a closed loop of DMs with reactions and edits mixed in (70 % `message:send`,
  *   20 % `message:react`, 10 % `message:edit`), counted as acknowledged operations per second.
  *
- * Options: --messages=N (100000), --queries=N (200), --seconds=N (5), --inflight=N (64), --keep-tmp.
+ * Options: --messages=N (100000), --queries=N (200), --seconds=N (5), --inflight=N (64), --react=0.2,
+ * --edit=0.1 (shares of the mixed loop), --keep-tmp.
  * Medians of one run; the machine (2 cores, shared) is noisy, so compare runs made together.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,9 @@ const MESSAGES = Number(args.get('messages') ?? 100_000);
 const QUERIES = Number(args.get('queries') ?? 200);
 const SECONDS = Number(args.get('seconds') ?? 5);
 const INFLIGHT = Number(args.get('inflight') ?? 64);
+/** Shares of reactions and edits in the mixed loop (the rest are sends); `--react=0 --edit=0` is sends only. */
+const REACT = Number(args.get('react') ?? 0.2);
+const EDIT = Number(args.get('edit') ?? 0.1);
 const USERS = 40;
 
 type Ack = { ok: boolean; data?: { id?: string; results?: unknown[] }; error?: { code: string } };
@@ -131,45 +135,54 @@ async function main(): Promise<void> {
     // Mixed closed loop: sends, reactions and edits on the sender's own recent messages.
     const clients = await Promise.all(users.slice(0, 20).map((u) => connect(u.id)));
     const recent: string[][] = clients.map(() => []);
-    const counts = { send: 0, react: 0, edit: 0, failed: 0 };
-    const deadline = Date.now() + SECONDS * 1000;
     const emojis = ['👍', '🎉', ':eyes:', '❤️'];
-    const worker = async (n: number) => {
-      const c = n % clients.length;
-      const socket = clients[c];
-      while (Date.now() < deadline) {
-        const roll = random();
-        const own = recent[c];
-        if (roll < 0.2 && own.length) {
-          const ack = await emit(socket, 'message:react', {
-            messageId: own[Math.floor(random() * own.length)],
-            emoji: emojis[Math.floor(random() * 4)],
-            on: random() < 0.6,
-          });
-          if (ack.ok) counts.react++;
-          else counts.failed++;
-        } else if (roll < 0.3 && own.length) {
-          const ack = await emit(socket, 'message:edit', {
-            messageId: own[Math.floor(random() * own.length)],
-            content: `edited ${word()} ${word()}`,
-          });
-          if (ack.ok) counts.edit++;
-          else counts.failed++;
-        } else {
-          const to = users[(c + 1 + Math.floor(random() * 19)) % 20].id;
-          const ack = await emit(socket, 'message:send', { to, content: `${word()} ${word()} ${word()}` });
-          if (ack.ok) {
-            counts.send++;
-            own.push(ack.data!.id!);
-            if (own.length > 50) own.shift();
-          } else counts.failed++;
+    /** A closed loop of `seconds`, `react`/`edit` being the shares of those operations. */
+    const loop = async (react: number, edit: number) => {
+      const counts = { send: 0, react: 0, edit: 0, failed: 0 };
+      const deadline = Date.now() + SECONDS * 1000;
+      const worker = async (n: number) => {
+        const c = n % clients.length;
+        const socket = clients[c];
+        while (Date.now() < deadline) {
+          const roll = random();
+          const own = recent[c];
+          if (roll < react && own.length) {
+            const ack = await emit(socket, 'message:react', {
+              messageId: own[Math.floor(random() * own.length)],
+              emoji: emojis[Math.floor(random() * 4)],
+              on: random() < 0.6,
+            });
+            if (ack.ok) counts.react++;
+            else counts.failed++;
+          } else if (roll < react + edit && own.length) {
+            const ack = await emit(socket, 'message:edit', {
+              messageId: own[Math.floor(random() * own.length)],
+              content: `edited ${word()} ${word()}`,
+            });
+            if (ack.ok) counts.edit++;
+            else counts.failed++;
+          } else {
+            const to = users[(c + 1 + Math.floor(random() * 19)) % 20].id;
+            const ack = await emit(socket, 'message:send', { to, content: `${word()} ${word()} ${word()}` });
+            if (ack.ok) {
+              counts.send++;
+              own.push(ack.data!.id!);
+              if (own.length > 50) own.shift();
+            } else counts.failed++;
+          }
         }
-      }
+      };
+      const loopStart = performance.now();
+      await Promise.all(Array.from({ length: INFLIGHT }, (_, n) => worker(n)));
+      const elapsed = (performance.now() - loopStart) / 1000;
+      return {
+        opsPerSec: Math.round((counts.send + counts.react + counts.edit) / elapsed),
+        dmsPerSec: Math.round(counts.send / elapsed),
+        counts,
+      };
     };
-    const loopStart = performance.now();
-    await Promise.all(Array.from({ length: INFLIGHT }, (_, n) => worker(n)));
-    const elapsed = (performance.now() - loopStart) / 1000;
-    const ops = counts.send + counts.react + counts.edit;
+    const sendsOnly = await loop(0, 0);
+    const mixed = await loop(REACT, EDIT);
     const result = {
       storedMessages: stored,
       searchQueries: QUERIES,
@@ -177,9 +190,11 @@ async function main(): Promise<void> {
       searchP95Ms: +percentile(latencies, 0.95).toFixed(2),
       searchP99Ms: +percentile(latencies, 0.99).toFixed(2),
       searchMeanResults: +(hits / QUERIES).toFixed(1),
-      mixedOpsPerSec: Math.round(ops / elapsed),
-      mixedDmsPerSec: Math.round(counts.send / elapsed),
-      mixed: counts,
+      sendsOnlyDmsPerSec: sendsOnly.dmsPerSec,
+      mixedOpsPerSec: mixed.opsPerSec,
+      mixedDmsPerSec: mixed.dmsPerSec,
+      mixed: mixed.counts,
+      shares: { react: REACT, edit: EDIT },
       inflight: INFLIGHT,
       seconds: SECONDS,
     };
