@@ -1,10 +1,8 @@
 import { dmConversationId } from '../src/access/conversation-id';
 import type { ConversationChanges, Message } from '../src/contracts';
-import { startApp, type TestApp } from './support/app';
+import { startApp, UNLIMITED_RATE, type TestApp } from './support/app';
 import { ClientTracker, settle, type TestClient } from './support/clients';
 import { createRoom, send } from './support/chat';
-
-const UNLIMITED_RATE = { RATE_LIMIT_BURST: '100000', RATE_LIMIT_EVENTS_PER_SEC: '100000', RATE_LIMIT_DISCONNECT_AFTER: '100000' };
 
 /** What a client knows of one conversation. */
 interface State {
@@ -95,6 +93,9 @@ describe('chat: catch-up with conversation:changes', () => {
     await b.ok('message:react', { messageId: early.id, emoji: '👍', on: false });
     await b.ok('message:react', { messageId: m3.id, emoji: ':eyes:', on: true });
     await b.ok('message:read', { conversationId: roomId, seq: 3 });
+    // A pointer that moves twice (the second is an update of the row, not an insert).
+    await a.ok('message:read', { conversationId: roomId, seq: 2 });
+    await a.ok('message:read', { conversationId: roomId, seq: 3 });
     await joiner.tabs[0].ok('room:join', { roomId: room.id });
     await send(joiner.tabs[0], { roomId: room.id, content: `hi @${offline.user.username}` });
     await b.ok('room:leave', { roomId: room.id });

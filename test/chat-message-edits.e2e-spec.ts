@@ -3,11 +3,9 @@ import { dmConversationId } from '../src/access/conversation-id';
 import type { Message } from '../src/contracts';
 import type { Database } from '../src/storage/database.types';
 import { DATABASE } from '../src/storage/database.module';
-import { startApp, type TestApp } from './support/app';
+import { startApp, UNLIMITED_RATE, type TestApp } from './support/app';
 import { ClientTracker, settle, type TestClient } from './support/clients';
 import { createRoom, send } from './support/chat';
-
-const UNLIMITED_RATE = { RATE_LIMIT_BURST: '100000', RATE_LIMIT_EVENTS_PER_SEC: '100000', RATE_LIMIT_DISCONNECT_AFTER: '100000' };
 
 describe('chat: edit, delete, react, reply, mention', () => {
   let t: TestApp;

@@ -1,8 +1,6 @@
-import { startApp, type TestApp } from './support/app';
+import { startApp, UNLIMITED_RATE, type TestApp } from './support/app';
 import { ClientTracker } from './support/clients';
 import { createRoom, send } from './support/chat';
-
-const UNLIMITED_RATE = { RATE_LIMIT_BURST: '100000', RATE_LIMIT_EVENTS_PER_SEC: '100000', RATE_LIMIT_DISCONNECT_AFTER: '100000' };
 
 describe('chat: message:search (the engine’s full text search)', () => {
   let t: TestApp;

@@ -64,9 +64,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
 
   if (db.getExecutor().adapter instanceof SqliteAdapter) {
+    // Delete then insert, not `insert or replace`: inside an UPSERT (message:read's pointer) the
+    // outer statement's conflict handling overrides a trigger's `or replace`.
     const record = (conversation: string, subject: string) => `
       update conversations set last_change = last_change + 1 where id = ${conversation};
-      insert or replace into conversation_changes (conversation_id, subject, change)
+      delete from conversation_changes where conversation_id = ${conversation} and subject = ${subject};
+      insert into conversation_changes (conversation_id, subject, change)
         select id, ${subject}, last_change from conversations where id = ${conversation};`;
     await sql
       .raw(`create trigger messages_change after update on messages begin ${record('new.conversation_id', "'m:' || new.id")} end`)
