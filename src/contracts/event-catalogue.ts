@@ -242,7 +242,8 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     description:
       'Stored before the ack. Reusing a `clientMsgId` returns the first message again and delivers nothing twice. ' +
       'Rooms: members only (a private room you are not in is `NOT_FOUND`, as an unknown one; a public one `FORBIDDEN`). ' +
-      'Direct messages: any existing user, yourself included.',
+      'Direct messages: any existing user, yourself included. ' +
+      '`replyTo` names a live message of the same conversation (else `BAD_REQUEST` on `replyTo`); `@username` of participants become `mentions`.',
     errors: ['USER_NOT_FOUND', 'ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
     result: ref('Message'),
   },
