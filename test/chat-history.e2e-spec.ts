@@ -185,6 +185,7 @@ describe('chat: history, read pointers, conversation list', () => {
       lastMessage: missedDm[1],
       unreadCount: 2,
       lastReadSeq: 2,
+      mentionCount: 0,
     });
     const roomSummary = conversations.find((c) => c.type === 'room')!;
     expect(roomSummary).toEqual({
@@ -194,6 +195,7 @@ describe('chat: history, read pointers, conversation list', () => {
       lastMessage: missedRoom[1],
       unreadCount: 2,
       lastReadSeq: 1,
+      mentionCount: 0,
     });
     const dmPage = await back.ok('message:history', { conversationId: dm.conversationId, after: dm.lastReadSeq });
     expect(dmPage).toEqual({ messages: missedDm, hasMore: false });

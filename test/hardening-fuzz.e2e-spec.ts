@@ -40,6 +40,17 @@ const SPECS: { [E in ClientEventName]: (ctx: Ctx) => PayloadSpec } = {
     base: { conversationId: dmConversationId(c.fuzzer.user.id, c.control.user.id), seq: 0 },
     required: ['conversationId', 'seq'],
   }),
+  'message:edit': () => ({ base: { messageId: 'no-such-message', content: 'fuzz' }, required: ['messageId', 'content'] }),
+  'message:delete': () => ({ base: { messageId: 'no-such-message' }, required: ['messageId'] }),
+  'message:react': () => ({ base: { messageId: 'no-such-message', emoji: '👍', on: true }, required: ['messageId', 'emoji', 'on'] }),
+  'message:search': (c) => ({
+    base: { query: 'fuzz', conversationId: dmConversationId(c.fuzzer.user.id, c.control.user.id), limit: 5, before: '5' },
+    required: ['query'],
+  }),
+  'conversation:changes': (c) => ({
+    base: { cursors: [`${dmConversationId(c.fuzzer.user.id, c.control.user.id)}@0.0`], limit: 10 },
+    required: ['cursors'],
+  }),
   'conversation:list': (c) => ({
     base: {
       limit: 5,

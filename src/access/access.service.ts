@@ -119,6 +119,14 @@ export class AccessService {
   async blockersAmong(viewerId: string, userIds: readonly string[]): Promise<Set<string>> {
     return new Set(await this.access.blockersAmong(viewerId, userIds));
   }
+
+  /**
+   * Whether the user moderates the room: its owner or an admin (read from the role column, so a
+   * role added later needs no change here). Moderators may delete any message of the room.
+   */
+  async mayModerateRoom(userId: string, roomId: string): Promise<boolean> {
+    const role: string | undefined = await this.access.memberRole(roomId, userId);
+    return role !== undefined && MODERATOR_ROLES.has(role);
   }
 
   /** A page of a room's member ids, for its members only. */
@@ -140,6 +148,9 @@ export class AccessService {
     return true;
   }
 }
+
+/** The room roles that moderate: delete others' messages. */
+const MODERATOR_ROLES: ReadonlySet<string> = new Set(['owner', 'admin']);
 
 /** Public rooms are listed openly; a private room is known to its invitees. */
 function mayKnow(standing: RoomStanding): boolean {

@@ -5,7 +5,13 @@ import { BlocksGateway } from './blocks.gateway';
 import { BlocksRepository } from './blocks.repository';
 import { BlocksService } from './blocks.service';
 import { ChatSubscriptions } from './chat-subscriptions';
+import { ConversationChangesRepository } from './conversation-changes.repository';
+import { ConversationChangesService } from './conversation-changes.service';
 import { ConversationsController } from './conversations.controller';
+import { MessageEditsRepository } from './message-edits.repository';
+import { MessageEditsService } from './message-edits.service';
+import { MessageSearchRepository } from './message-search.repository';
+import { MessageSearchService } from './message-search.service';
 import { MessagesGateway } from './messages.gateway';
 import { MessagesRepository } from './messages.repository';
 import { MessagesService } from './messages.service';
@@ -23,6 +29,12 @@ import { DEFAULT_TYPING_EXPIRY_MS, TYPING_EXPIRY_MS, TypingService } from './typ
     RoomsRepository,
     MessagesService,
     RoomsService,
+    MessageEditsRepository,
+    MessageEditsService,
+    MessageSearchRepository,
+    MessageSearchService,
+    ConversationChangesRepository,
+    ConversationChangesService,
     TypingService,
     ChatSubscriptions,
     MessagesGateway,

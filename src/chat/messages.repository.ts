@@ -47,7 +47,7 @@ export class MessagesRepository {
    * A failed insert (duplicate clientMsgId) rolls the increment back, so seqs never gap.
    * On SQLite the transaction is shared with the other sends of the same moment (WriteBatcher).
    */
-  append(conversation: ConversationKey, message: NewMessage): Promise<MessageRow> {
+  append(conversation: ConversationKey, message: NewMessage, mentions: readonly string[] = []): Promise<MessageRow> {
     const at = message.created_at;
     return this.writes.transaction(async (trx) => {
       const { last_seq: seq } = await trx
@@ -67,8 +67,19 @@ export class MessagesRepository {
         content: message.content,
         client_msg_id: message.client_msg_id ?? null,
         created_at: at,
+        edited_at: null,
+        deleted_at: null,
+        reply_to: message.reply_to ?? null,
+        mentions: mentions.length ? JSON.stringify(mentions) : null,
+        reactions: null,
       };
       await trx.insertInto('messages').values(row).execute();
+      if (mentions.length) {
+        await trx
+          .insertInto('message_mentions')
+          .values(mentions.map((user_id) => ({ conversation_id: conversation.id, seq: row.seq, user_id })))
+          .execute();
+      }
       return row;
     });
   }
@@ -195,6 +206,11 @@ export class MessagesRepository {
         'm.content as m_content',
         'm.client_msg_id as m_client_msg_id',
         'm.created_at as m_created_at',
+        'm.edited_at as m_edited_at',
+        'm.deleted_at as m_deleted_at',
+        'm.reply_to as m_reply_to',
+        'm.mentions as m_mentions',
+        'm.reactions as m_reactions',
       ])
       .orderBy('p.activity', 'desc')
       .orderBy('p.id', 'desc')
@@ -209,6 +225,7 @@ export class MessagesRepository {
         user_a: r.user_a,
         user_b: r.user_b,
         last_seq: Number(r.last_seq),
+        last_change: Number(r.last_change),
         last_message_at: r.last_message_at,
         created_at: r.created_at,
         activity: r.activity,
@@ -227,6 +244,11 @@ export class MessagesRepository {
                 content: r.m_content!,
                 client_msg_id: r.m_client_msg_id,
                 created_at: r.m_created_at!,
+                edited_at: r.m_edited_at,
+                deleted_at: r.m_deleted_at,
+                reply_to: r.m_reply_to,
+                mentions: r.m_mentions,
+                reactions: r.m_reactions,
               },
       })),
     };
@@ -245,6 +267,24 @@ export class MessagesRepository {
         .where('m.sender_id', '<>', userId)
         .where((eb) => eb('m.seq', '>', eb.fn.coalesce('r.last_read_seq', sql<number>`0`)))
         .groupBy('m.conversation_id')
+        .execute(),
+    );
+    return new Map(rows.map((r) => [r.conversation_id, Number(r.n)]));
+  }
+
+  /** Messages after the user's read pointer that mention them, per conversation (absent: none). */
+  async mentionCounts(userId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = await inBatches(conversationIds, (chunk) =>
+      this.db
+        .selectFrom('message_mentions as mm')
+        .leftJoin('conversation_reads as r', (join) =>
+          join.onRef('r.conversation_id', '=', 'mm.conversation_id').on('r.user_id', '=', userId),
+        )
+        .select(['mm.conversation_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('mm.user_id', '=', userId)
+        .where('mm.conversation_id', 'in', chunk)
+        .where((eb) => eb('mm.seq', '>', eb.fn.coalesce('r.last_read_seq', sql<number>`0`)))
+        .groupBy('mm.conversation_id')
         .execute(),
     );
     return new Map(rows.map((r) => [r.conversation_id, Number(r.n)]));

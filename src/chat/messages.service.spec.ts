@@ -8,6 +8,8 @@ import { MessagesRepository, type ConversationListRow, type ConversationRow, typ
 import { RoomsRepository } from './rooms.repository';
 import { AccessRepository } from '../access/access.repository';
 import { AccessService } from '../access/access.service';
+import { MessageEditsRepository } from './message-edits.repository';
+import { MessageEditsService } from './message-edits.service';
 import { MessagesService } from './messages.service';
 
 const alice: User = { id: 'a', username: 'alice', displayName: 'Alice', createdAt: '2024-01-01T00:00:00.000Z' };
@@ -25,6 +27,11 @@ function row(overrides: Partial<MessageRow> = {}): MessageRow {
     content: 'hi',
     client_msg_id: null,
     created_at: '2024-01-01T00:00:00.000Z',
+    edited_at: null,
+    deleted_at: null,
+    reply_to: null,
+    mentions: null,
+    reactions: null,
     ...overrides,
   };
 }
@@ -32,14 +39,35 @@ function row(overrides: Partial<MessageRow> = {}): MessageRow {
 function conversation(id: string, lastSeq: number): ConversationRow {
   const [kind, first, second] = id.split(':');
   return kind === 'room'
-    ? { id, kind: 'room', room_id: first, user_a: null, user_b: null, last_seq: lastSeq, last_message_at: null, created_at: 't' }
-    : { id, kind: 'dm', room_id: null, user_a: first, user_b: second, last_seq: lastSeq, last_message_at: null, created_at: 't' };
+    ? {
+        id,
+        kind: 'room',
+        room_id: first,
+        user_a: null,
+        user_b: null,
+        last_seq: lastSeq,
+        last_change: 0,
+        last_message_at: null,
+        created_at: 't',
+      }
+    : {
+        id,
+        kind: 'dm',
+        room_id: null,
+        user_a: first,
+        user_b: second,
+        last_seq: lastSeq,
+        last_change: 0,
+        last_message_at: null,
+        created_at: 't',
+      };
 }
 
 function setup(maxLength = 4000) {
   const messages = automock(MessagesRepository);
   messages.append.mockImplementation(async (conversation, message) => row({ ...message, conversation_id: conversation.id, seq: 1 }));
   messages.findByClientMsgId.mockResolvedValue(undefined);
+  messages.mentionCounts.mockResolvedValue(new Map());
   const rooms = automock(RoomsRepository);
   const users = automock(UsersService);
   // The real access rules, over look-ups the tests stub: alice and bob exist, room standings per test.
@@ -50,12 +78,22 @@ function setup(maxLength = 4000) {
   const realtime = automock(RealtimeService);
   realtime.emit.mockReturnValue(undefined);
   const config = { limits: { messageMaxLength: maxLength } } as AppConfig;
+  const accessService = new AccessService(access as unknown as AccessRepository);
+  const editsRepository = automock(MessageEditsRepository);
+  const edits = new MessageEditsService(
+    editsRepository as unknown as MessageEditsRepository,
+    accessService,
+    realtime as unknown as RealtimeService,
+    config,
+  );
   const service = new MessagesService(
     messages as unknown as MessagesRepository,
     rooms as unknown as RoomsRepository,
     users as unknown as UsersService,
-    new AccessService(access as unknown as AccessRepository),
+    accessService,
     realtime as unknown as RealtimeService,
+    edits,
+    editsRepository as unknown as MessageEditsRepository,
     config,
   );
   return { service, messages, rooms, access, users, realtime };
@@ -78,6 +116,7 @@ describe('MessagesService', () => {
       expect(messages.append).toHaveBeenCalledWith(
         { id: 'dm:a:b', kind: 'dm', room_id: null, user_a: 'a', user_b: 'b' },
         expect.objectContaining({ sender_id: 'b', sender_username: 'bob', recipient_id: 'a', content: 'hi' }),
+        [],
       );
       expect(message).toMatchObject({ conversationId: 'dm:a:b', from: { id: 'b', username: 'bob' }, to: 'a', content: 'hi' });
       expect(realtime.emit).toHaveBeenCalledWith(['user:b', 'user:a'], 'message:new', message, 'sock-1');
@@ -119,7 +158,7 @@ describe('MessagesService', () => {
       expect((await failure(service.send(alice, 's', { to: 'ghost', content: 'x' }))).code).toBe('NOT_FOUND');
       await service.send(alice, 's', { to: 'a', content: 'note' });
       expect(access.userExists).toHaveBeenCalledTimes(1);
-      expect(messages.append).toHaveBeenCalledWith(expect.objectContaining({ id: 'dm:a:a' }), expect.anything());
+      expect(messages.append).toHaveBeenCalledWith(expect.objectContaining({ id: 'dm:a:a' }), expect.anything(), []);
     });
 
     it.each([[{ content: 'x' }], [{ to: 'b', roomId: 'r', content: 'x' }]])('requires exactly one of to/roomId: %p', async (input) => {
@@ -252,6 +291,7 @@ describe('MessagesService', () => {
       user_a: 'a',
       user_b: id.split(':')[2],
       last_seq: 1,
+      last_change: 0,
       last_message_at: activity,
       created_at: activity,
       activity,

@@ -1,5 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { ConversationListResult, ConversationSummary, FieldError, Message, MessagePage, MessageReadResult, User } from '../contracts';
+import type {
+  ConversationListResult,
+  ConversationSummary,
+  FieldError,
+  Message,
+  MessageReplyRef,
+  MessagePage,
+  MessageReadResult,
+  User,
+} from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../realtime/rooms';
 import { RealtimeService } from '../realtime/realtime.service';
@@ -13,6 +22,9 @@ import { dmConversationId, roomConversationId, type ParsedConversationId } from 
 import { DEFAULT_CONVERSATION_PAGE } from './dto/conversation-list.dto';
 import { requireOneTarget } from './dto/target';
 import { KeyedSerializer } from './keyed-serializer';
+import { excerptOf, normalizeContent } from './mentions';
+import { MessageEditsRepository } from './message-edits.repository';
+import { MessageEditsService } from './message-edits.service';
 import { MessagesRepository, type ConversationKey, type ConversationListRow, type MessageRow } from './messages.repository';
 import { RoomsRepository } from './rooms.repository';
 
@@ -23,6 +35,7 @@ export interface SendInput {
   roomId?: string;
   content: string;
   clientMsgId?: string;
+  replyTo?: string;
 }
 
 export interface ConversationPageInput {
@@ -34,11 +47,6 @@ export interface HistoryInput {
   before?: number;
   after?: number;
   limit?: number;
-}
-
-function contentError(message: string): AppError {
-  const details: FieldError[] = [{ field: 'content', errors: [message] }];
-  return AppError.invalid(`Invalid payload: content: ${message}`, details);
 }
 
 /**
@@ -55,19 +63,14 @@ export class MessagesService {
     private readonly users: UsersService,
     private readonly access: AccessService,
     private readonly realtime: RealtimeService,
+    private readonly edits: MessageEditsService,
+    private readonly editsRepository: MessageEditsRepository,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   /** Trimmed content, 1–MESSAGE_MAX_LENGTH characters (code points, so an emoji counts once). */
   normalizeContent(raw: string): string {
-    const content = raw.trim();
-    const max = this.config.limits.messageMaxLength;
-    if (content.length === 0) throw contentError('content must not be empty');
-    // UTF-16 length is an upper bound of the code point count; count only when it matters.
-    if (content.length > max && [...content].length > max) {
-      throw contentError(`content must be at most ${max} characters`);
-    }
-    return content;
+    return normalizeContent(raw, this.config.limits.messageMaxLength);
   }
 
   /**
@@ -94,18 +97,26 @@ export class MessagesService {
         await this.access.requireRoomMember(sender.id, target.roomId, 'Only members may send to this room');
         conversation = { id: roomConversationId(target.roomId), kind: 'room', room_id: target.roomId, user_a: null, user_b: null };
       }
+      // Both cost nothing for a plain message (no replyTo, no `@`): the send path stays as it was.
+      const replyTo = input.replyTo === undefined ? undefined : await this.replyRef(conversation.id, input.replyTo);
+      const mentions = content.includes('@') ? await this.edits.mentions(sender, conversation, content) : [];
       let row: MessageRow;
       try {
-        row = await this.messages.append(conversation, {
-          id: uuidV7(),
-          sender_id: sender.id,
-          sender_username: sender.username,
-          recipient_id: target.kind === 'user' ? target.userId : null,
-          room_id: target.kind === 'room' ? target.roomId : null,
-          content,
-          client_msg_id: input.clientMsgId ?? null,
-          created_at: new Date().toISOString(),
-        });
+        row = await this.messages.append(
+          conversation,
+          {
+            id: uuidV7(),
+            sender_id: sender.id,
+            sender_username: sender.username,
+            recipient_id: target.kind === 'user' ? target.userId : null,
+            room_id: target.kind === 'room' ? target.roomId : null,
+            content,
+            client_msg_id: input.clientMsgId ?? null,
+            created_at: new Date().toISOString(),
+            reply_to: replyTo ? JSON.stringify(replyTo) : null,
+          },
+          mentions,
+        );
       } catch (error) {
         // Two sends with one clientMsgId raced (e.g. two tabs retrying): the unique index let
         // one win and rolled the other back; answer with the winner.
@@ -120,6 +131,21 @@ export class MessagesService {
       this.realtime.emit(to, 'message:new', message, socketId);
       return message;
     });
+  }
+
+  /** What a reply carries of the message it answers: a live message of the same conversation, else BAD_REQUEST. */
+  private async replyRef(conversationId: string, messageId: string): Promise<MessageReplyRef> {
+    const original = await this.editsRepository.findInConversation(conversationId, messageId);
+    if (!original || original.deleted_at) {
+      const details: FieldError[] = [{ field: 'replyTo', errors: ['replyTo must be a message of this conversation'] }];
+      throw AppError.invalid('Invalid payload: replyTo: no such message in this conversation', details);
+    }
+    return {
+      id: original.id,
+      seq: Number(original.seq),
+      from: { id: original.sender_id, username: original.sender_username },
+      excerpt: excerptOf(original.content),
+    };
   }
 
   async history(user: User, conversationId: string, input: HistoryInput): Promise<MessagePage> {
@@ -159,11 +185,10 @@ export class MessagesService {
     const limit = input.limit ?? DEFAULT_CONVERSATION_PAGE;
     const { rows, hasMore } = await this.messages.listPage(user.id, { limit, before });
     const peerOf = (r: ConversationListRow) => (r.user_a === user.id ? r.user_b! : r.user_a!);
-    const [unread, peers, roomRows] = await Promise.all([
-      this.messages.unreadCounts(
-        user.id,
-        rows.filter((r) => r.last_seq > 0).map((r) => r.id),
-      ),
+    const withMessages = rows.filter((r) => r.last_seq > 0).map((r) => r.id);
+    const [unread, mentioned, peers, roomRows] = await Promise.all([
+      this.messages.unreadCounts(user.id, withMessages),
+      this.messages.mentionCounts(user.id, withMessages),
       this.users.findByIds(rows.filter((r) => r.kind === 'dm').map(peerOf)),
       this.rooms.findByIds(rows.filter((r) => r.kind === 'room').map((r) => r.room_id!)),
     ]);
@@ -175,6 +200,7 @@ export class MessagesService {
         type: r.kind,
         unreadCount: unread.get(r.id) ?? 0,
         lastReadSeq: r.last_read_seq ?? 0,
+        mentionCount: mentioned.get(r.id) ?? 0,
       };
       if (r.kind === 'dm') {
         const peer = peerById.get(peerOf(r));

@@ -128,6 +128,16 @@ export const ERROR_REASONS = {
     summary: '`DELETE /auth/sessions/{sessionId}` for a session that is not a live one of yours',
   },
   USER_NOT_FOUND: { code: 'NOT_FOUND', message: 'User not found', summary: 'no such user' },
+  MESSAGE_NOT_FOUND: {
+    code: 'NOT_FOUND',
+    message: 'Message not found',
+    summary: 'no such message, a deleted one, or one in a conversation you may not read (the same answer on purpose)',
+  },
+  NOT_MESSAGE_AUTHOR: {
+    code: 'FORBIDDEN',
+    message: 'Only the author may do this',
+    summary: '`message:edit` of another user’s message; `message:delete` of one when you are not the room’s owner or an admin',
+  },
   USERS_NOT_FOUND: { code: 'NOT_FOUND', message: 'Some users do not exist', summary: '`details.userIds` lists the unknown ones' },
   MEMBER_NOT_FOUND: {
     code: 'NOT_FOUND',

@@ -11,6 +11,9 @@ import { ERROR_CODES, ERROR_REASON_NAMES, ERROR_REASONS, type ErrorBody, type Er
 import type {
   ClientEventMap,
   ClientEventName,
+  ConversationChanges,
+  MembershipState,
+  ReadPointerState,
   PresenceUsersResult,
   RoomJoinResult,
   RoomMembersResult,
@@ -25,6 +28,8 @@ import type {
   ConversationSummary,
   Message,
   MessageAuthor,
+  MessageReplyRef,
+  ReactionSummary,
   MessagePage,
   ModalState,
   Presence,
@@ -44,6 +49,8 @@ interface Models {
   AuthResult: AuthResult;
   AuthSession: AuthSession;
   MessageAuthor: MessageAuthor;
+  MessageReplyRef: MessageReplyRef;
+  ReactionSummary: ReactionSummary;
   Message: Message;
   MessagePage: MessagePage;
   Room: Room;
@@ -118,12 +125,31 @@ export const MODEL_SCHEMAS: { [K in ModelName]: Schema<Models[K]> } = {
       from: req(ref('MessageAuthor')),
       to: opt(id('recipient of a direct message')),
       roomId: opt(id('room of a room message')),
-      content: req(str('trimmed, 1–MESSAGE_MAX_LENGTH characters')),
+      content: req(str('trimmed, 1–MESSAGE_MAX_LENGTH characters; empty in a tombstone')),
       clientMsgId: opt(str('the sender’s idempotency key', { maxLength: 64 })),
       createdAt: req(dateTime()),
+      editedAt: opt(dateTime('when the author last edited it')),
+      deletedAt: opt(dateTime('a tombstone: deleted then; no content, mentions, reactions or reply')),
+      replyTo: opt(ref('MessageReplyRef')),
+      mentions: opt(arrayOf(id(), 'participants named as `@username` (the author left out)', 20)),
+      reactions: opt(arrayOf(ref('ReactionSummary'), 'one entry per emoji, in the order first used', 20)),
     },
     'A stored message.',
   ),
+  MessageReplyRef: objectOf<MessageReplyRef>(
+    {
+      id: req(id()),
+      seq: req(int(undefined, { minimum: 1 })),
+      from: req(ref('MessageAuthor')),
+      excerpt: req(str('the first 100 characters of the replied message, as it was when the reply was sent')),
+    },
+    'The message a reply answers.',
+  ),
+  ReactionSummary: objectOf<ReactionSummary>({
+    emoji: req(str('one emoji or a `:short_name:`')),
+    count: req(int(undefined, { minimum: 1 })),
+    userIds: req(arrayOf(id(), 'the first 20 users who reacted with it', 20)),
+  }),
   MessagePage: objectOf<MessagePage>({
     messages: req(arrayOf(ref('Message'), 'ascending seq')),
     hasMore: req(bool('more messages exist beyond this page in the direction asked')),
@@ -153,6 +179,7 @@ export const MODEL_SCHEMAS: { [K in ModelName]: Schema<Models[K]> } = {
     lastMessage: opt(ref('Message')),
     unreadCount: req(int('messages from others after lastReadSeq', { minimum: 0 })),
     lastReadSeq: req(int(undefined, { minimum: 0 })),
+    mentionCount: req(int('messages after lastReadSeq that mention you', { minimum: 0 })),
   }),
   Viewer: objectOf<Viewer>(
     {
@@ -234,7 +261,8 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     description:
       'Stored before the ack. Reusing a `clientMsgId` returns the first message again and delivers nothing twice. ' +
       'Rooms: members only (a private room you are not in is `NOT_FOUND`, as an unknown one; a public one `FORBIDDEN`). ' +
-      'Direct messages: any existing user, yourself included.',
+      'Direct messages: any existing user, yourself included. ' +
+      '`replyTo` names a live message of the same conversation (else `BAD_REQUEST` on `replyTo`); `@username` of participants become `mentions`.',
     errors: ['USER_NOT_FOUND', 'ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
     result: ref('Message'),
   },
@@ -249,6 +277,69 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     description: `The other participants and your other tabs get \`message:read\` when it moves. ${CONVERSATION_ACCESS}`,
     errors: ['CONVERSATION_NOT_FOUND', 'NOT_A_MEMBER'],
     result: objectOf({ conversationId: req(str()), seq: req(int('your read pointer', { minimum: 0 })) }),
+  },
+  'message:edit': {
+    summary: 'Edit the content of one of your messages; the others get `message:updated` (with `editedAt`).',
+    description:
+      'Author only (`FORBIDDEN`, `NOT_MESSAGE_AUTHOR`). Content rules as for `message:send`; mentions are resolved again. ' +
+      'A message in a conversation you may not read (any more), an unknown one and a tombstone are all `MESSAGE_NOT_FOUND`.',
+    errors: ['MESSAGE_NOT_FOUND', 'NOT_MESSAGE_AUTHOR'],
+    result: ref('Message'),
+  },
+  'message:delete': {
+    summary: 'Delete a message: it stays as a tombstone (`deletedAt`, empty content); the others get `message:updated`.',
+    description:
+      'The author, or in a room its owner or an admin. Deleting a tombstone again answers `{}` and tells nobody. ' +
+      'An unknown message, or one in a conversation you may not read, is `MESSAGE_NOT_FOUND`.',
+    errors: ['MESSAGE_NOT_FOUND', 'NOT_MESSAGE_AUTHOR'],
+    result: emptyObject,
+  },
+  'message:react': {
+    summary: 'Add (`on: true`) or remove your reaction; the others get `message:updated` when it changed.',
+    description:
+      '`emoji` is one emoji or a `:short_name:`. At most 20 distinct emojis per message and 10 reactions per user per message ' +
+      '(`FORBIDDEN` with `details.limit`). Adding a reaction you already have, or removing one you do not, changes nothing.',
+    errors: ['MESSAGE_NOT_FOUND', 'LIMIT_REACHED'],
+    result: objectOf({ messageId: req(id()), reactions: req(arrayOf(ref('ReactionSummary'))) }),
+  },
+  'message:search': {
+    summary: 'Full text search of the conversations you may read now, best match first (then newest).',
+    description:
+      'The query is words, never syntax: quotes, operators and punctuation only separate words; every word must match, the last ' +
+      'also as a prefix. A room you left is not searched (not even what you saw in it). Tombstones are never found. `limit` 1–50 ' +
+      '(20); while `hasMore`, send `next` as `before` (at most 500 results in all). With `conversationId`: that conversation only, ' +
+      `under the rules of \`message:history\`. ${CONVERSATION_ACCESS}`,
+    errors: ['CONVERSATION_NOT_FOUND', 'NOT_A_MEMBER'],
+    result: objectOf({
+      results: req(arrayOf(ref('Message'), 'best match first', 50)),
+      hasMore: req(bool()),
+      next: opt(str('with `hasMore`: send it as `before` (opaque)')),
+    }),
+  },
+  'conversation:changes': {
+    summary: 'Catch-up: everything that happened in these conversations after your cursors.',
+    description:
+      '`cursors`: one per conversation, the `cursor` of its last answer or a bare conversationId (from the start). Each answer ' +
+      'has the new messages (ascending seq), then the messages edited, deleted or reacted to since (as they are now), the read ' +
+      'pointers that moved and, for rooms, the memberships that changed (`role` absent: no longer a member). `limit` (1–100, 100) ' +
+      'counts items over the whole answer; while an entry `hasMore`, ask again with its `cursor`. A conversation you may not ' +
+      'read (any more) has `error` (the body `message:history` would fail with) and nothing else.',
+    errors: [],
+    result: objectOf({
+      conversations: req(
+        arrayOf(
+          objectOf<ConversationChanges>({
+            conversationId: req(str()),
+            messages: req(arrayOf(ref('Message'))),
+            reads: req(arrayOf(objectOf<ReadPointerState>({ userId: req(id()), seq: req(int(undefined, { minimum: 0 })) }))),
+            members: req(arrayOf(objectOf<MembershipState>({ userId: req(id()), role: opt(str('absent: no longer a member')) }))),
+            cursor: req(str('`<conversationId>@<seq>.<change>`: send it back next time')),
+            hasMore: req(bool()),
+            error: opt(ref('ErrorBody')),
+          }),
+        ),
+      ),
+    }),
   },
   'conversation:list': {
     summary: 'A page of your conversations, latest activity first, with unread counts.',
@@ -435,6 +526,11 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
   'message:new': {
     summary: 'A message was stored in one of your conversations.',
     receivers: 'every socket of every participant except the sending socket (the sender’s other tabs included)',
+    payload: ref('Message'),
+  },
+  'message:updated': {
+    summary: 'A message was edited, deleted (a tombstone) or its reactions changed: the message as it is now.',
+    receivers: 'the audience of `message:new`: every socket of every participant except the acting socket',
     payload: ref('Message'),
   },
   'message:read': {

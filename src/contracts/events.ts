@@ -2,11 +2,12 @@
  * The one typed source of truth for socket.io events: names, payloads and ack data.
  * Server, tests, docs and the client SDK import these maps.
  */
-import type { Ack, ExceptionEvent } from './errors';
+import type { Ack, ErrorBody, ExceptionEvent } from './errors';
 import type {
   AssignableRoomRole,
   ConversationSummary,
   Message,
+  ReactionSummary,
   MessagePage,
   ModalState,
   Presence,
@@ -31,6 +32,79 @@ export interface MessageSendPayload {
   roomId?: string;
   content: string;
   clientMsgId?: string;
+  /** Id of a message of the same conversation this one answers. */
+  replyTo?: string;
+}
+export interface MessageEditPayload {
+  messageId: string;
+  content: string;
+}
+export interface MessageDeletePayload {
+  messageId: string;
+}
+export interface MessageReactPayload {
+  messageId: string;
+  /** One emoji, or a `:short_name:` (`a-z 0-9 _ + -`, ≤ 32). */
+  emoji: string;
+  /** true adds your reaction, false removes it. */
+  on: boolean;
+}
+export interface MessageReactResult {
+  messageId: string;
+  reactions: ReactionSummary[];
+}
+export interface MessageSearchPayload {
+  /** Words to find (text, never query syntax); 1–200 characters. */
+  query: string;
+  /** Only this conversation. */
+  conversationId?: string;
+  /** 1–50 (20). */
+  limit?: number;
+  /** `next` of the previous page. */
+  before?: string;
+}
+export interface MessageSearchResult {
+  /** Best match first (then newest). */
+  results: Message[];
+  hasMore: boolean;
+  /** With `hasMore`: send it as `before` for the next page. */
+  next?: string;
+}
+export interface ConversationChangesPayload {
+  /**
+   * 1–100 entries, one per conversation: the `cursor` its last answer gave, or a bare
+   * `conversationId` (everything from the start, page by page).
+   */
+  cursors: string[];
+  /** Items (messages, read pointers, memberships) in the whole answer, 1–100 (100). */
+  limit?: number;
+}
+export interface ReadPointerState {
+  userId: string;
+  seq: number;
+}
+/** A room member now (`role`), or not any more (no `role`: left, kicked or the room deleted). */
+export interface MembershipState {
+  userId: string;
+  role?: string;
+}
+export interface ConversationChanges {
+  conversationId: string;
+  /** New messages (ascending seq), then messages changed since the cursor (edits, tombstones, reactions), each as it is now. */
+  messages: Message[];
+  /** Read pointers that moved since the cursor. */
+  reads: ReadPointerState[];
+  /** Rooms: memberships that changed since the cursor. */
+  members: MembershipState[];
+  /** `<conversationId>@<seq>.<change>`: send it back next time (opaque). */
+  cursor: string;
+  /** More changes follow: ask again with `cursor`. */
+  hasMore: boolean;
+  /** You may not read this conversation (any more): the same body `message:history` would fail with. */
+  error?: ErrorBody;
+}
+export interface ConversationChangesResult {
+  conversations: ConversationChanges[];
 }
 export interface MessageHistoryPayload {
   conversationId: string;
@@ -259,6 +333,11 @@ export interface ClientEventMap {
   'message:send': { payload: MessageSendPayload; result: Message };
   'message:history': { payload: MessageHistoryPayload; result: MessagePage };
   'message:read': { payload: MessageReadPayload; result: MessageReadResult };
+  'message:edit': { payload: MessageEditPayload; result: Message };
+  'message:delete': { payload: MessageDeletePayload; result: Record<string, never> };
+  'message:react': { payload: MessageReactPayload; result: MessageReactResult };
+  'message:search': { payload: MessageSearchPayload; result: MessageSearchResult };
+  'conversation:changes': { payload: ConversationChangesPayload; result: ConversationChangesResult };
   'conversation:list': { payload: ConversationListPayload; result: ConversationListResult };
   typing: { payload: TypingPayload; result: Record<string, never> };
   'room:create': { payload: RoomCreatePayload; result: Room };
@@ -292,6 +371,7 @@ export interface ServerEventMap {
   exception: ExceptionEvent;
   'message:new': Message;
   'message:read': MessageReadEvent;
+  'message:updated': Message;
   typing: TypingEvent;
   'room:member-joined': RoomMemberJoinedEvent;
   'room:member-left': RoomMemberLeftEvent;

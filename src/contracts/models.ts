@@ -68,6 +68,32 @@ export interface Message {
   content: string;
   clientMsgId?: string;
   createdAt: string;
+  /** Set once the author edited it (`message:edit`). */
+  editedAt?: string;
+  /** A tombstone (`message:delete`): `content` is empty; no mentions, reactions or reply. */
+  deletedAt?: string;
+  /** The message this one answers, as it was when the reply was sent. */
+  replyTo?: MessageReplyRef;
+  /** Users named as `@username` who take part in the conversation (at most 20). */
+  mentions?: string[];
+  /** One entry per emoji, in the order they were first used. */
+  reactions?: ReactionSummary[];
+}
+
+export interface MessageReplyRef {
+  id: string;
+  seq: number;
+  from: MessageAuthor;
+  /** The first 100 characters of the replied message. */
+  excerpt: string;
+}
+
+export interface ReactionSummary {
+  /** One emoji or a `:short_name:`. */
+  emoji: string;
+  count: number;
+  /** The first 20 users who reacted with it (`count` has them all). */
+  userIds: string[];
 }
 
 export type RoomVisibility = 'public' | 'private';
@@ -102,6 +128,8 @@ export interface ConversationSummary {
   lastMessage?: Message;
   unreadCount: number;
   lastReadSeq: number;
+  /** Messages after `lastReadSeq` that mention you. */
+  mentionCount: number;
 }
 
 export interface MessagePage {

@@ -92,6 +92,8 @@ export interface ConversationsTable {
   last_seq: number;
   last_message_at: string | null;
   created_at: string;
+  /** Change counter for catch-up, kept by triggers (migration 0008); never written by the code. */
+  last_change: ColumnType<number, number | undefined, number>;
 }
 
 export interface MessagesTable {
@@ -105,6 +107,36 @@ export interface MessagesTable {
   content: string;
   client_msg_id: string | null;
   created_at: string;
+  /** Migration 0008: set by `message:edit`. */
+  edited_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0008: set by `message:delete` (the content is emptied: a tombstone). */
+  deleted_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0008: JSON `{ id, seq, from, excerpt }` of the message replied to. */
+  reply_to: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0008: JSON array of mentioned user ids. */
+  mentions: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0008: JSON reaction summary, rewritten with each reaction. */
+  reactions: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface MessageReactionsTable {
+  message_id: string;
+  emoji: string;
+  user_id: string;
+  created_at: string;
+}
+
+export interface MessageMentionsTable {
+  conversation_id: string;
+  seq: number;
+  user_id: string;
+}
+
+/** The latest change number per subject (`m:<messageId>`, `r:<userId>`, `u:<userId>`); written by triggers. */
+export interface ConversationChangesTable {
+  conversation_id: string;
+  subject: string;
+  change: number;
 }
 
 export interface ConversationReadsTable {
@@ -133,4 +165,7 @@ export interface Database {
   messages: MessagesTable;
   conversation_reads: ConversationReadsTable;
   user_blocks: UserBlocksTable;
+  message_reactions: MessageReactionsTable;
+  message_mentions: MessageMentionsTable;
+  conversation_changes: ConversationChangesTable;
 }

@@ -6,6 +6,9 @@ import { E2E_WITH_REDIS, TEST_REDIS_URL, testRedisPrefix } from './redis';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
+/** Rate limits out of the way, for specs that send many events from one socket. */
+export const UNLIMITED_RATE = { RATE_LIMIT_BURST: '100000', RATE_LIMIT_EVENTS_PER_SEC: '100000', RATE_LIMIT_DISCONNECT_AFTER: '100000' };
+
 export interface TestApp {
   app: NestExpressApplication;
   /** http://127.0.0.1:<port> */

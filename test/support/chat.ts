@@ -6,7 +6,7 @@ import type { TestClient } from './clients';
 
 export async function send(
   client: TestClient,
-  payload: { to?: string; roomId?: string; content: string; clientMsgId?: string },
+  payload: { to?: string; roomId?: string; content: string; clientMsgId?: string; replyTo?: string },
 ): Promise<Message> {
   return client.ok('message:send', payload);
 }

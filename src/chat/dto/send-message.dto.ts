@@ -14,4 +14,10 @@ export class SendMessageDto extends ChatTargetDto implements MessageSendPayload 
   @IsString()
   @Length(1, 64)
   clientMsgId?: string;
+
+  /** A message of the same conversation this one answers. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  replyTo?: string;
 }

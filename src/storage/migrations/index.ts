@@ -6,6 +6,7 @@ import * as m0004 from './0004-session-expiry';
 import * as m0005 from './0005-conversation-activity';
 import * as m0006 from './0006-user-identity';
 import * as m0007 from './0007-auth-sessions';
+import * as m0008 from './0008-messages-complete';
 import * as m0009 from './0009-rooms-and-blocks';
 
 /**
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0005-conversation-activity': m0005,
   '0006-user-identity': m0006,
   '0007-auth-sessions': m0007,
+  '0008-messages-complete': m0008,
   '0009-rooms-and-blocks': m0009,
 };
