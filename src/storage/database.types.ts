@@ -87,6 +87,13 @@ export interface ConversationReadsTable {
   updated_at: string;
 }
 
+/** One row (id 1): the epoch of the latest start without Redis (fencing tokens, migration 0010). */
+export interface ModalFencingEpochsTable {
+  id: number;
+  /** bigint: PostgreSQL returns it as a string. */
+  epoch: number | string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -96,4 +103,5 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   conversation_reads: ConversationReadsTable;
+  modal_fencing_epochs: ModalFencingEpochsTable;
 }
