@@ -142,7 +142,12 @@ describe('hardening: authorization matrix', () => {
     { event: 'modal:close', payload: { modalId: 'invoice-42' }, code: 'NOT_FOUND', rule: "closing Alice's modal" },
     { event: 'modal:open', payload: { modalId: 'invoice-42' }, code: 'CONFLICT', rule: 'Alice holds it exclusively' },
     { event: 'modal:release', payload: { modalId: 'invoice-42' }, code: 'FORBIDDEN', rule: "releasing Alice's lock" },
-    { event: 'modal:release', payload: { modalId: 'invoice-42', to: mallory.user.id }, code: 'FORBIDDEN', rule: "handing Alice's lock to oneself" },
+    {
+      event: 'modal:release',
+      payload: { modalId: 'invoice-42', to: mallory.user.id },
+      code: 'FORBIDDEN',
+      rule: "handing Alice's lock to oneself",
+    },
     { event: 'session:refresh', payload: { token: alice.token }, code: 'FORBIDDEN', rule: "taking over Alice's identity" },
   ];
 

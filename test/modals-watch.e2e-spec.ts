@@ -10,7 +10,9 @@ const MODAL_EVENTS = ['modal:opened', 'modal:closed', 'modal:lock'] as const;
 const unique = (name: string) => `${name}-${randomBytes(3).toString('hex')}`;
 /** Every modal event `client` received about `modalId`, in order, as [event, payload]. */
 const eventsAbout = (client: TestClient, modalId: string) =>
-  client.received.filter((r) => (MODAL_EVENTS as readonly string[]).includes(r.event) && (r.payload as { modalId: string }).modalId === modalId);
+  client.received.filter(
+    (r) => (MODAL_EVENTS as readonly string[]).includes(r.event) && (r.payload as { modalId: string }).modalId === modalId,
+  );
 const modalEvents = (client: TestClient) => client.received.filter((r) => (MODAL_EVENTS as readonly string[]).includes(r.event));
 const lockEvents = (client: TestClient, modalId: string) => client.all('modal:lock').filter((e) => e.modalId === modalId);
 
@@ -123,15 +125,27 @@ describe('modals: watched, not broadcast (0.2)', () => {
   });
 
   it('hands an exclusive lock over on request, with a fencing token that grows on every change of holder', async () => {
-    const [alice, bob, watcher, outsider] = [await clients.signIn(), await clients.signIn(), await clients.signIn(), await clients.signIn()];
+    const [alice, bob, watcher, outsider] = [
+      await clients.signIn(),
+      await clients.signIn(),
+      await clients.signIn(),
+      await clients.signIn(),
+    ];
     const id = unique('editor');
     await watcher.client.ok('modal:watch', { modalIds: [id] });
     const held = await alice.client.ok('modal:open', { modalId: id, exclusive: true });
     const first = held.lock!;
     expect(first).toEqual({ holder: held.viewers[0], fencingToken: expect.any(Number) });
-    expect(await watcher.client.waitFor('modal:lock', (e) => e.modalId === id)).toEqual({ modalId: id, holder: held.viewers[0], fencingToken: first.fencingToken });
+    expect(await watcher.client.waitFor('modal:lock', (e) => e.modalId === id)).toEqual({
+      modalId: id,
+      holder: held.viewers[0],
+      fencingToken: first.fencingToken,
+    });
 
-    expect(await bob.client.request('modal:open', { modalId: id })).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { holder: held.viewers[0] } } });
+    expect(await bob.client.request('modal:open', { modalId: id })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', details: { holder: held.viewers[0] } },
+    });
     expect(await bob.client.ok('modal:request', { modalId: id })).toEqual({});
     const asked: ModalLockEvent = {
       modalId: id,
@@ -144,7 +158,11 @@ describe('modals: watched, not broadcast (0.2)', () => {
 
     expect(await alice.client.ok('modal:release', { modalId: id, to: bob.user.id })).toEqual({});
     const handed = await watcher.client.waitFor('modal:lock', (e) => e.modalId === id && e.holder?.userId === bob.user.id);
-    expect(handed).toEqual({ modalId: id, holder: expect.objectContaining({ userId: bob.user.id, sessionId: bob.sessionId, exclusive: true }), fencingToken: expect.any(Number) });
+    expect(handed).toEqual({
+      modalId: id,
+      holder: expect.objectContaining({ userId: bob.user.id, sessionId: bob.sessionId, exclusive: true }),
+      fencingToken: expect.any(Number),
+    });
     expect(handed.fencingToken).toBeGreaterThan(first.fencingToken);
     await bob.client.waitFor('modal:lock', (e) => e.holder?.userId === bob.user.id);
     const [state] = (await outsider.client.ok('modal:list', { modalId: id })).modals;
@@ -156,7 +174,10 @@ describe('modals: watched, not broadcast (0.2)', () => {
 
     // Bob lets go (to nobody): the lock ends; Alice takes it again with a still greater token.
     expect(await bob.client.ok('modal:release', { modalId: id })).toEqual({});
-    expect(await watcher.client.waitFor('modal:lock', (e) => e.modalId === id && e.holder === undefined)).toEqual({ modalId: id, fencingToken: handed.fencingToken });
+    expect(await watcher.client.waitFor('modal:lock', (e) => e.modalId === id && e.holder === undefined)).toEqual({
+      modalId: id,
+      fencingToken: handed.fencingToken,
+    });
     await bob.client.ok('modal:close', { modalId: id });
     const again = await alice.client.ok('modal:open', { modalId: id, exclusive: true });
     expect(again.lock!.fencingToken).toBeGreaterThan(handed.fencingToken);
@@ -212,7 +233,10 @@ describe('modals: watched, not broadcast (0.2)', () => {
     await aliceTab.client.waitFor('modal:lock', (e) => e.modalId === id);
 
     const refused = await watcher.client.request('modal:open', { modalId: id });
-    expect(refused).toEqual({ ok: false, error: { code: 'CONFLICT', reason: 'MODAL_HELD', message: expect.any(String), details: { hidden: true } } });
+    expect(refused).toEqual({
+      ok: false,
+      error: { code: 'CONFLICT', reason: 'MODAL_HELD', message: expect.any(String), details: { hidden: true } },
+    });
     expect(JSON.stringify(refused)).not.toContain(alice.user.id);
     expect(await watcher.client.ok('modal:list', { modalId: id })).toEqual({ modals: [] });
     expect(await watcher.client.ok('modal:watch', { modalIds: [id] })).toEqual({ modals: [], hasMore: false });

@@ -119,7 +119,8 @@ export const ERROR_REASONS = {
   MODAL_HELD: {
     code: 'CONFLICT',
     message: 'Another user has this modal open',
-    summary: 'another user holds the modal exclusively, or has it open while you ask `exclusive`; `details.holder` is that viewer (`details.hidden: true` instead when that user is invisible)',
+    summary:
+      'another user holds the modal exclusively, or has it open while you ask `exclusive`; `details.holder` is that viewer (`details.hidden: true` instead when that user is invisible)',
   },
   CONFLICT: { code: 'CONFLICT', message: 'Conflict', summary: 'conflict (generic)' },
   PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'Payload too large', summary: 'a REST body over MAX_PAYLOAD_BYTES' },

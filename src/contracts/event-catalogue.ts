@@ -338,7 +338,8 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     result: ref('Presence'),
   },
   'modal:open': {
-    summary: 'Mark a modal open in this session; its watchers and your own tabs get `modal:opened` (and `modal:lock` when you take its lock).',
+    summary:
+      'Mark a modal open in this session; its watchers and your own tabs get `modal:opened` (and `modal:lock` when you take its lock).',
     description:
       '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open (`details: { hidden: true }` and no holder when that user is invisible). `FORBIDDEN` with `details.limit` when this session already has `MAX_OPEN_MODALS` open, you have `MAX_OPEN_MODALS_PER_USER` open across your sessions, or (asking `exclusive`) you already hold `MAX_EXCLUSIVE_MODALS_PER_USER` exclusively; re-opening what the session has never counts. The first exclusive viewer holds the lock (`lock` with a new `fencingToken`).',
     errors: ['MODAL_HELD', 'LIMIT_REACHED'],
@@ -358,7 +359,7 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     summary: 'Receive `modal:opened`, `modal:closed` and `modal:lock` for these modal ids and id prefixes on this socket.',
     description:
       'At least one of `modalIds` (≤ 500) and `prefixes` (≤ 20). The answer holds the watched modals that are open now: the named ones, then those matching each prefix by id, at most 500 in all (`hasMore: true` when a prefix matched more). `FORBIDDEN` with `details.limit` when the socket would watch more than `MAX_MODAL_WATCHES` ids plus prefixes; nothing of that call is watched. A session resumed with `auth.sessionId` keeps its watches.',
-    errors: ['INVALID_PAYLOAD', 'LIMIT_REACHED'],
+    errors: ['LIMIT_REACHED'],
     result: objectOf({
       modals: req(arrayOf(ref('ModalState'), 'at most 500')),
       hasMore: req(bool('a prefix matched more open modals than the answer holds')),
@@ -366,11 +367,12 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   'modal:unwatch': {
     summary: 'Stop watching these modal ids and prefixes (on this socket and its session).',
-    errors: ['INVALID_PAYLOAD'],
+    errors: [],
     result: emptyObject,
   },
   'modal:request': {
-    summary: 'Ask the exclusive holder of a modal to hand it over: the holder’s sockets and the watchers get `modal:lock` with `requestedBy`.',
+    summary:
+      'Ask the exclusive holder of a modal to hand it over: the holder’s sockets and the watchers get `modal:lock` with `requestedBy`.',
     description:
       '`NOT_FOUND` when no other user holds the modal exclusively. The latest 20 requests are kept until the lock changes hands; asking again moves yours last.',
     errors: ['MODAL_NOT_HELD'],
@@ -437,13 +439,15 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
     payload: ref('Presence'),
   },
   'modal:state': {
-    summary: 'Sent right after `session` on every connection: the modals you have open (in any tab) and, for a resumed session, those it watches (at most 500 of them).',
+    summary:
+      'Sent right after `session` on every connection: the modals you have open (in any tab) and, for a resumed session, those it watches (at most 500 of them).',
     receivers: 'the connecting socket',
     payload: objectOf({ modals: req(arrayOf(ref('ModalState'))) }),
   },
   'modal:opened': {
     summary: 'A session opened a modal (or changed `exclusive`).',
-    receivers: 'the sockets watching the modal (by id or prefix) and every socket of the viewer’s user; only the latter when the viewer is invisible',
+    receivers:
+      'the sockets watching the modal (by id or prefix) and every socket of the viewer’s user; only the latter when the viewer is invisible',
     payload: objectOf({ modalId: req(str()), viewer: req(ref('Viewer')) }),
   },
   'modal:closed': {

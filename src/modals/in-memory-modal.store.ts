@@ -104,7 +104,9 @@ export class InMemoryModalStore implements ModalStore {
     if (!requester) return { outcome: 'released', changed, lock: { fencingToken: lock.fencingToken } };
     const taken = this.put(
       modalId,
-      existing ? { ...existing, exclusive: true } : { userId: requester.userId, username: requester.username, sessionId: requester.sessionId, exclusive: true, openedAt },
+      existing
+        ? { ...existing, exclusive: true }
+        : { userId: requester.userId, username: requester.username, sessionId: requester.sessionId, exclusive: true, openedAt },
     );
     changed.push({ ...taken });
     const fencingToken = this.fence();
@@ -218,7 +220,7 @@ export class InMemoryModalStore implements ModalStore {
   /** Adds or updates a viewer in the modal and every index. */
   private put(modalId: string, viewer: Viewer): Viewer {
     let viewers = this.modals.get(modalId);
-    if (!viewers) this.modals.set(modalId, (viewers = new Map()));
+    if (!viewers) this.modals.set(modalId, (viewers = new Map<string, Viewer>()));
     viewers.set(viewer.sessionId, viewer);
     let sessionModals = this.bySession.get(viewer.sessionId);
     if (!sessionModals) this.bySession.set(viewer.sessionId, (sessionModals = new Set()));

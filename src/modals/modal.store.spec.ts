@@ -235,10 +235,16 @@ describeStore<ModalStore>(
       expect(await store.release('m', 's1', 'c', ROOMY, 'now')).toEqual({ outcome: 'no-request' });
       const handed = await store.release('m', 's1', 'b', ROOMY, '2026-01-02T00:00:00.000Z');
       const taker = { ...viewer('b', 's2', true), openedAt: '2026-01-02T00:00:00.000Z' };
-      expect(handed).toEqual({ outcome: 'released', changed: [viewer('a', 's1', false), taker], lock: { holder: taker, fencingToken: expect.any(Number) } });
+      expect(handed).toEqual({
+        outcome: 'released',
+        changed: [viewer('a', 's1', false), taker],
+        lock: { holder: taker, fencingToken: expect.any(Number) },
+      });
       const token = (handed as { lock: { fencingToken: number } }).lock.fencingToken;
       expect(token).toBeGreaterThan(held.lock.fencingToken);
-      expect(await store.list('m')).toEqual([{ modalId: 'm', viewers: [viewer('a', 's1', false), taker], lock: { holder: taker, fencingToken: token } }]);
+      expect(await store.list('m')).toEqual([
+        { modalId: 'm', viewers: [viewer('a', 's1', false), taker], lock: { holder: taker, fencingToken: token } },
+      ]);
       expect(await store.countByUser('b')).toEqual({ open: 1, exclusive: 1 });
       expect(await store.countByUser('a')).toEqual({ open: 1, exclusive: 0 });
       // The requests went with the old holder; releasing to nobody ends the lock.

@@ -126,7 +126,7 @@ export interface ModalStore {
   listMany(modalIds: readonly string[]): Promise<ModalState[]>;
   /** Up to `limit` open modals whose id starts with `prefix`, by id; `hasMore` when more match. */
   listByPrefix(prefix: string, limit: number): Promise<{ modals: ModalState[]; hasMore: boolean }>;
-  /** The open modals in which the user has a viewer (at most MAX_OPEN_MODALS_PER_USER). */
+  /** The open modals in which the user has a viewer (at most MAX_OPEN_MODALS_PER_USER), in no set order. */
   listByUser(userId: string): Promise<ModalState[]>;
   /** How many modals the session has open. */
   countBySession(sessionId: string): Promise<number>;

@@ -21,7 +21,10 @@ describe('ModalsService', () => {
     const config = loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_OPEN_MODALS: '2' });
     const grace = new GracePeriods(new InMemoryGraceDeadlines(), config);
     const invisible = new Set<string>();
-    const presence = { presenceOf: jest.fn(), invisibleAmong: async (ids: readonly string[]) => new Set(ids.filter((id) => invisible.has(id))) };
+    const presence = {
+      presenceOf: jest.fn(),
+      invisibleAmong: async (ids: readonly string[]) => new Set(ids.filter((id) => invisible.has(id))),
+    };
     const service = new ModalsService(store, connections, presence, config, realtime as unknown as RealtimeService, grace);
     const connect = async (id: string, sessionId: string, resumed = false) => {
       const s = fakeSocket(id, { user: alice, sessionId, resumed });

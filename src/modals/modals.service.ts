@@ -1,5 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { ModalCloseResult, ModalClosedEvent, ModalListResult, ModalLockEvent, ModalState, ModalWatchResult, User, Viewer } from '../contracts';
+import type {
+  ModalCloseResult,
+  ModalClosedEvent,
+  ModalListResult,
+  ModalLockEvent,
+  ModalState,
+  ModalWatchResult,
+  User,
+  Viewer,
+} from '../contracts';
 import { InjectPresenceQuery, type PresenceQuery } from '../access/presence-query';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../realtime/rooms';

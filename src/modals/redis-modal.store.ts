@@ -397,7 +397,11 @@ export class RedisModalStore implements ModalStore {
     const members = watchMembers(watches);
     if (members.length === 0) return;
     const key = `${this.base}:w:${sessionId}`;
-    await this.redis.multi().sadd(key, ...members).expire(key, WATCH_TTL_SECONDS).exec();
+    await this.redis
+      .multi()
+      .sadd(key, ...members)
+      .expire(key, WATCH_TTL_SECONDS)
+      .exec();
   }
 
   async unwatch(sessionId: string, watches: SessionWatches): Promise<void> {
