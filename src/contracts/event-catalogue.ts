@@ -352,8 +352,13 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
   },
   'modal:list': {
     summary: 'Who has which modal open (one modal with `modalId`), without other users’ invisible viewers.',
+    description:
+      'Without `modalId`: the first 500 open modals by first opening, with `hasMore` when more are open (no paging: `modal:watch` the ones a page shows).',
     errors: [],
-    result: objectOf({ modals: req(arrayOf(ref('ModalState'))) }),
+    result: objectOf({
+      modals: req(arrayOf(ref('ModalState'))),
+      hasMore: opt(bool('only without `modalId`: more than 500 modals are open')),
+    }),
   },
   'modal:watch': {
     summary: 'Receive `modal:opened`, `modal:closed` and `modal:lock` for these modal ids and id prefixes on this socket.',

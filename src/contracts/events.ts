@@ -155,6 +155,8 @@ export interface ModalListPayload {
 }
 export interface ModalListResult {
   modals: ModalState[];
+  /** Without `modalId`: more than the 500 listed modals are open (watch the ones you show instead). */
+  hasMore?: boolean;
 }
 /** What `modal:watch` / `modal:unwatch` name: modal ids (≤ 500) and id prefixes (≤ 20). */
 export interface ModalWatchPayload {

@@ -139,9 +139,14 @@ export class InMemoryModalStore implements ModalStore {
     return released;
   }
 
-  async list(modalId?: string): Promise<ModalState[]> {
+  async list(modalId?: string, limit = Infinity): Promise<ModalState[]> {
     if (modalId !== undefined) return this.listMany([modalId]);
-    return [...this.modals.keys()].map((id) => this.state(id)!);
+    const states: ModalState[] = [];
+    for (const id of this.modals.keys()) {
+      if (states.length >= limit) break;
+      states.push(this.state(id)!);
+    }
+    return states;
   }
 
   async listMany(modalIds: readonly string[]): Promise<ModalState[]> {

@@ -291,6 +291,8 @@ describeStore<ModalStore>(
       expect((await store.listByPrefix('zzz', 10)).modals).toEqual([]);
       expect((await store.listMany(['other', 'nope', 'inv-9'])).map((m) => m.modalId)).toEqual(['other', 'inv-9']);
       expect((await store.listByUser('b')).map((m) => m.modalId)).toEqual(['inv-9']);
+      // Every open modal, bounded: the first ones by first opening.
+      expect((await store.list(undefined, 2)).map((m) => m.modalId)).toEqual(['inv-3', 'inv-1']);
       await store.close('inv-1', 's1');
       expect((await store.listByPrefix('inv-', 1)).modals.map((m) => m.modalId)).toEqual(['inv-2']);
     });

@@ -120,8 +120,8 @@ export interface ModalStore {
   attach(sessionId: string): Promise<void>;
   /** Releases every modal and watch of the session if it is still detached with `token`. */
   releaseDetached(sessionId: string, token: string): Promise<Released[]>;
-  /** One modal (empty when nobody has it open) or every open modal. */
-  list(modalId?: string): Promise<ModalState[]>;
+  /** One modal (empty when nobody has it open), or the first `limit` open modals by first opening. */
+  list(modalId?: string, limit?: number): Promise<ModalState[]>;
   /** The open modals among `modalIds`, in that order. */
   listMany(modalIds: readonly string[]): Promise<ModalState[]>;
   /** Up to `limit` open modals whose id starts with `prefix`, by id; `hasMore` when more match. */

@@ -109,9 +109,15 @@ export class ModalsService {
     return { modalId };
   }
 
-  /** One modal, or every open modal (as 0.1 did), without the viewers invisible to the caller. */
+  /**
+   * One modal, or (as 0.1 did, but bounded) the first MODAL_WATCH_ANSWER_MAX open modals by first
+   * opening with `hasMore`; without the viewers invisible to the caller.
+   */
   async list(viewerId: string, modalId?: string): Promise<ModalListResult> {
-    return { modals: await this.visible(await this.store.list(modalId), viewerId) };
+    if (modalId !== undefined) return { modals: await this.visible(await this.store.list(modalId), viewerId) };
+    const page = await this.store.list(undefined, MODAL_WATCH_ANSWER_MAX + 1);
+    const modals = await this.visible(page.slice(0, MODAL_WATCH_ANSWER_MAX), viewerId);
+    return { modals, hasMore: page.length > MODAL_WATCH_ANSWER_MAX };
   }
 
   /** The state of one modal with its lock, for the app's backend (`GET /server/v1/modals/:id`): invisible viewers included. */

@@ -339,8 +339,9 @@ export class RedisModalStore implements ModalStore {
     return released;
   }
 
-  async list(modalId?: string): Promise<ModalState[]> {
-    return this.listMany(modalId !== undefined ? [modalId] : await this.redis.zrange(`${this.base}:all`, 0, -1));
+  async list(modalId?: string, limit = Infinity): Promise<ModalState[]> {
+    if (modalId !== undefined) return this.listMany([modalId]);
+    return this.listMany(await this.redis.zrange(`${this.base}:all`, 0, Number.isFinite(limit) ? limit - 1 : -1));
   }
 
   async listMany(modalIds: readonly string[]): Promise<ModalState[]> {
