@@ -49,6 +49,7 @@ describe('caps on rooms, presence subscriptions and open modals', () => {
   it('refuses opening more than MAX_OPEN_MODALS in one session, and announces nothing for it', async () => {
     const alice = await signIn();
     const bob = await signIn();
+    await bob.client.ok('modal:watch', { modalIds: ['cap-b', 'cap-c'] });
     await alice.client.ok('modal:open', { modalId: 'cap-a' });
     await alice.client.ok('modal:open', { modalId: 'cap-b' });
     const third = await alice.client.request('modal:open', { modalId: 'cap-c' });

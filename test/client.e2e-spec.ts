@@ -175,10 +175,14 @@ describe('typed client (@realtime-backend/client)', () => {
       await call(b, 'message:read', { conversationId: message.conversationId, seq: 1 });
       await call(b, 'conversation:list', {});
       await call(a, 'typing', { roomId: room.id, isTyping: true });
+      await call(b, 'modal:watch', { modalIds: ['m-1'], prefixes: ['m-'] });
       await call(a, 'modal:open', { modalId: 'm-1', exclusive: true });
       await call(b, 'modal:open', { modalId: 'm-1' }); // CONFLICT: the error branch of the ack
+      await call(b, 'modal:request', { modalId: 'm-1' });
+      await call(a, 'modal:release', { modalId: 'm-1', to: bob.user.id });
       await call(b, 'modal:list', {});
       await call(a, 'modal:close', { modalId: 'm-1' });
+      await call(b, 'modal:unwatch', { prefixes: ['m-'] });
       await call(b, 'room:leave', { roomId: room.id });
       await call(b, 'presence:unsubscribe', { all: true });
       await call(a, 'session:refresh', { token: alice.token });
@@ -197,6 +201,7 @@ describe('typed client (@realtime-backend/client)', () => {
         'message:new',
         'message:read',
         'modal:closed',
+        'modal:lock',
         'modal:opened',
         'modal:state',
         'presence:update',

@@ -68,21 +68,34 @@ describe('a cluster of server processes (node dist/main.js) sharing Redis and Po
     expect(updatesAbout(w, dana.user.id).map((p) => p.status)).toEqual(['online', 'offline']);
   });
 
-  it('refuses a second user an exclusive modal held on another instance, and announces the open once everywhere', async () => {
+  it('refuses a second user an exclusive modal held on another instance, announces it once to each watcher anywhere, and hands it over with a greater fencing token', async () => {
     if (!cluster) return;
-    const [holder, other] = await Promise.all([registerUser(urls[0]), registerUser(urls[1])]);
-    const [h, o] = await Promise.all([tab(urls[0], holder), tab(urls[1], other)]);
+    const [holder, other, watcher] = await Promise.all([registerUser(urls[0]), registerUser(urls[1]), registerUser(urls[2])]);
+    const [h, o, w] = await Promise.all([tab(urls[0], holder), tab(urls[1], other), tab(urls[2], watcher)]);
     const modalId = `invoice-${holder.user.id}`;
+    await w.ok('modal:watch', { prefixes: ['invoice-'] });
     const [first, second] = await Promise.all([
       h.request('modal:open', { modalId, exclusive: true }),
       o.request('modal:open', { modalId, exclusive: true }),
     ]);
     expect([first.ok, second.ok].sort()).toEqual([false, true]); // exactly one wins a race
-    const loser = first.ok ? o : h;
+    const [winner, loser, loserUser] = first.ok ? [h, o, other] : [o, h, holder];
+    const won = (first.ok ? first.data : second.ok ? second.data : undefined)!;
+    expect(first.ok ? second : first).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { holder: won.viewers[0] } } });
     const refused = await loser.request('modal:open', { modalId });
     expect(refused).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { holder: { exclusive: true } } } });
+    await w.waitFor('modal:lock', (e) => e.modalId === modalId);
     await settle(300);
-    for (const client of [h, o]) expect(client.all('modal:opened').filter((e) => e.modalId === modalId)).toHaveLength(1);
+    expect(w.all('modal:opened').filter((e) => e.modalId === modalId)).toHaveLength(1);
+    expect(winner.all('modal:opened').filter((e) => e.modalId === modalId)).toHaveLength(1); // the viewer's own socket
+    expect(loser.all('modal:opened').filter((e) => e.modalId === modalId)).toEqual([]); // watches nothing
+
+    // The loser asks across instances; the winner hands over; the token grows.
+    await loser.ok('modal:request', { modalId });
+    await winner.waitFor('modal:lock', (e) => e.modalId === modalId && e.requestedBy?.id === loserUser.user.id);
+    await winner.ok('modal:release', { modalId, to: loserUser.user.id });
+    const handed = await w.waitFor('modal:lock', (e) => e.modalId === modalId && e.holder?.userId === loserUser.user.id);
+    expect(handed.fencingToken).toBeGreaterThan(won.lock!.fencingToken);
   });
 
   it("kill -9: the dead instance's users turn offline elsewhere within the TTL, its modals are released, missed messages are fetched with `after`", async () => {
@@ -91,6 +104,7 @@ describe('a cluster of server processes (node dist/main.js) sharing Redis and Po
     const [watcher, erin] = await Promise.all([registerUser(urls[0]), registerUser(urls[2])]);
     const w = await tab(urls[0], watcher);
     await w.ok('presence:subscribe', { userIds: [erin.user.id] });
+    await w.ok('modal:watch', { modalIds: ['kill-9'] });
     const e = await tab(urls[2], erin);
     const { sessionId } = await e.waitFor('session');
     await w.waitFor('presence:update', isAbout(erin.user.id, 'online'));
@@ -118,6 +132,7 @@ describe('a cluster of server processes (node dist/main.js) sharing Redis and Po
     const [watcher, frank, gina] = await Promise.all([registerUser(urls[0]), registerUser(urls[1]), registerUser(urls[1])]);
     const w = await tab(urls[0], watcher);
     await w.ok('presence:subscribe', { userIds: [frank.user.id, gina.user.id] });
+    await w.ok('modal:watch', { prefixes: ['sigterm-'] });
     const f = await tab(urls[1], frank);
     const g = await tab(urls[1], gina);
     const { sessionId } = await f.waitFor('session');

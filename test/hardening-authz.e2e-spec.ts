@@ -11,7 +11,7 @@ import { ClientTracker, connect, connectError, registerUser, settle, type TestCl
  * Alice and Bob's things and is refused with the documented code (the access rules: existing but
  * not yours → FORBIDDEN, unknown → NOT_FOUND; what an outsider must not learn exists, such as
  * another pair's DM or a private room's conversation, is NOT_FOUND like an unknown one). Two listening sockets of Mallory must then see
- * none of Alice and Bob's traffic, except what goes to everyone (modal:opened/closed).
+ * none of Alice and Bob's traffic (since 0.2 that includes Alice's modal events: Mallory watches none).
  */
 describe('hardening: authorization matrix', () => {
   let t: TestApp;
@@ -141,6 +141,13 @@ describe('hardening: authorization matrix', () => {
     { event: 'presence:list', payload: { roomId: publicRoom.id }, code: 'FORBIDDEN', rule: "a public room's members, not a member" },
     { event: 'modal:close', payload: { modalId: 'invoice-42' }, code: 'NOT_FOUND', rule: "closing Alice's modal" },
     { event: 'modal:open', payload: { modalId: 'invoice-42' }, code: 'CONFLICT', rule: 'Alice holds it exclusively' },
+    { event: 'modal:release', payload: { modalId: 'invoice-42' }, code: 'FORBIDDEN', rule: "releasing Alice's lock" },
+    {
+      event: 'modal:release',
+      payload: { modalId: 'invoice-42', to: mallory.user.id },
+      code: 'FORBIDDEN',
+      rule: "handing Alice's lock to oneself",
+    },
     { event: 'session:refresh', payload: { token: alice.token }, code: 'FORBIDDEN', rule: "taking over Alice's identity" },
   ];
 
@@ -227,7 +234,7 @@ describe('hardening: authorization matrix', () => {
     await a.waitFor('room:member-left', (e) => e.roomId === privateRoom.id);
     await settle(300);
 
-    const allowed = new Set(['session', 'modal:state', 'modal:opened', 'modal:closed']);
+    const allowed = new Set(['session', 'modal:state']);
     for (const socket of [m, mListener]) {
       const leaked = socket.received.filter(
         (r) => !allowed.has(r.event) && !(r.event === 'presence:update' && (r.payload as { userId: string }).userId === mallory.user.id),
@@ -236,8 +243,8 @@ describe('hardening: authorization matrix', () => {
       // Even the broadcasts name no conversation content.
       expect(JSON.stringify(socket.received)).not.toMatch(/dm (before|after)|room (before|after)|secret plans|in a meeting/);
     }
-    // The modal broadcasts did reach her: they go to every connected user.
-    expect(mListener.all('modal:closed').map((e) => e.modalId)).toContain('invoice-42');
+    // Modal events go to watchers only (0.2): Mallory watches nothing, so none reached her.
+    expect(mListener.all('modal:closed')).toEqual([]);
   });
 });
 

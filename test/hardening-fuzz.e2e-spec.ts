@@ -94,11 +94,15 @@ const SPECS: { [E in ClientEventName]: (ctx: Ctx) => PayloadSpec } = {
   'modal:open': () => ({ base: { modalId: 'fuzz-modal', exclusive: false }, required: ['modalId'] }),
   'modal:close': () => ({ base: { modalId: 'fuzz-modal' }, required: ['modalId'] }),
   'modal:list': () => ({ base: { modalId: 'fuzz-modal' }, required: [] }),
+  'modal:watch': () => ({ base: { modalIds: ['fuzz-modal'], prefixes: ['fuzz-'] }, required: [] }),
+  'modal:unwatch': () => ({ base: { modalIds: ['fuzz-modal'], prefixes: ['fuzz-'] }, required: [] }),
+  'modal:request': () => ({ base: { modalId: 'fuzz-modal' }, required: ['modalId'] }),
+  'modal:release': (c) => ({ base: { modalId: 'fuzz-modal', to: c.control.user.id }, required: ['modalId'] }),
 };
 const EVENTS = Object.keys(SPECS) as ClientEventName[];
 
-/** What a bystander (in no conversation, room or subscription of the fuzzer) may receive. */
-const BROADCAST_TO_EVERYONE = new Set(['session', 'modal:state', 'modal:opened', 'modal:closed']);
+/** What a bystander (in no conversation, room or subscription of the fuzzer, watching no modal) may receive. */
+const BROADCAST_TO_EVERYONE = new Set(['session', 'modal:state']);
 
 type Envelope = { ok: boolean; data?: unknown; error?: { code?: unknown; reason?: unknown; message?: unknown; details?: unknown } };
 

@@ -11,10 +11,12 @@ const viewerOf = (who: SignedIn, exclusive: boolean) => ({
   exclusive,
   openedAt: expect.any(String),
 });
+/** Since 0.2 modal events reach only watchers (and the viewer's own sockets). */
+const watch = (who: SignedIn, ...modalIds: string[]) => who.client.ok('modal:watch', { modalIds });
 const about = <E extends 'modal:opened' | 'modal:closed'>(client: TestClient, event: E, id: string) =>
   client.all(event).filter((e) => e.modalId === id);
 
-describe('modals: open, close, list, snapshot and release', () => {
+describe('modals: open, close, list, snapshot and release (watchers receive the events)', () => {
   let t: TestApp;
   const clients = new ClientTracker(() => t.url);
   beforeAll(async () => {
@@ -23,27 +25,30 @@ describe('modals: open, close, list, snapshot and release', () => {
   afterEach(() => clients.closeAll());
   afterAll(() => t?.close());
 
-  it('sends modal:state right after session, with what is open, to a late joiner', async () => {
+  it("sends modal:state right after session: the user's own open modals to a new tab, nothing of theirs to others", async () => {
     const alice = await clients.signIn();
     const [m1, m2] = [modalId('invoice'), modalId('editor')];
-    await alice.client.ok('modal:open', { modalId: m1, exclusive: true });
+    const held = await alice.client.ok('modal:open', { modalId: m1, exclusive: true });
     await alice.client.ok('modal:open', { modalId: m2 });
+    expect(held.lock).toEqual({ holder: viewerOf(alice, true), fencingToken: expect.any(Number) });
+
+    const tab = await clients.signIn(alice);
+    const state = await tab.client.waitFor('modal:state');
+    expect(tab.client.received.map((r) => r.event).slice(0, 2)).toEqual(['session', 'modal:state']);
+    expect(state.modals).toHaveLength(2);
+    expect(state.modals).toEqual(expect.arrayContaining([held, { modalId: m2, viewers: [viewerOf(alice, false)] }]));
 
     const late = await clients.signIn();
-    const state = await late.client.waitFor('modal:state');
     expect(late.client.received.map((r) => r.event).slice(0, 2)).toEqual(['session', 'modal:state']);
-    expect(state.modals).toEqual(
-      expect.arrayContaining([
-        { modalId: m1, viewers: [viewerOf(alice, true)] },
-        { modalId: m2, viewers: [viewerOf(alice, false)] },
-      ]),
-    );
+    expect((await late.client.waitFor('modal:state')).modals).toEqual([]);
   });
 
-  it('announces an open to every connected user once; re-opening in the same session is a no-op', async () => {
+  it('announces an open to each watcher once; re-opening in the same session is a no-op', async () => {
     const alice = await clients.signIn();
     const bob = await clients.signIn();
     const id = modalId('record');
+    await watch(alice, id);
+    await watch(bob, id);
     const ack = await alice.client.ok('modal:open', { modalId: id });
     expect(ack).toEqual({ modalId: id, viewers: [viewerOf(alice, false)] });
     expect(await bob.client.waitFor('modal:opened', (e) => e.modalId === id)).toEqual({ modalId: id, viewer: ack.viewers[0] });
@@ -64,6 +69,7 @@ describe('modals: open, close, list, snapshot and release', () => {
     const bob = await clients.signIn();
     const observer = await clients.signIn();
     const id = modalId('exclusive');
+    await watch(observer, id);
     const held = await alice.client.ok('modal:open', { modalId: id, exclusive: true });
     await observer.client.waitFor('modal:opened', (e) => e.modalId === id);
 
@@ -106,6 +112,7 @@ describe('modals: open, close, list, snapshot and release', () => {
     const alice = await clients.signIn();
     const bob = await clients.signIn();
     const id = modalId('close');
+    await watch(bob, id);
     await alice.client.ok('modal:open', { modalId: id });
 
     expect(await bob.client.request('modal:close', { modalId: id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
@@ -130,6 +137,7 @@ describe('modals: open, close, list, snapshot and release', () => {
     const alice = await clients.signIn();
     const bob = await clients.signIn();
     const [m1, m2] = [modalId('gone-a'), modalId('gone-b')];
+    await watch(bob, m1, m2);
     await alice.client.ok('modal:open', { modalId: m1, exclusive: true });
     await alice.client.ok('modal:open', { modalId: m2 });
 
@@ -147,6 +155,7 @@ describe('modals: open, close, list, snapshot and release', () => {
     const alice = await clients.signIn();
     const bob = await clients.signIn();
     const id = modalId('resume');
+    await watch(bob, id);
     const opened = await alice.client.ok('modal:open', { modalId: id, exclusive: true });
 
     alice.client.close();
@@ -167,6 +176,7 @@ describe('modals: open, close, list, snapshot and release', () => {
     const sameSession = await clients.signIn(alice, { sessionId: alice.sessionId });
     const bob = await clients.signIn();
     const id = modalId('two-sockets');
+    await watch(bob, id);
     await alice.client.ok('modal:open', { modalId: id });
 
     alice.client.close();
@@ -206,6 +216,7 @@ describe('modals: open, close, list, snapshot and release', () => {
       expect(await alice.client.request(event as 'modal:list', [1])).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     }
     const id = modalId('after-bad-input');
+    await watch(bob, id);
     await alice.client.ok('modal:open', { modalId: id });
     await bob.client.waitFor('modal:opened', (e) => e.modalId === id);
     await settle();

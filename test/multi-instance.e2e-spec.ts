@@ -67,4 +67,36 @@ describe('two instances sharing Redis', () => {
     a.app.get(RealtimeService).emit(`user:${user.id}`, 'session:expired', { reason: 'token_expired' });
     expect(await onB.waitFor('session:expired')).toEqual({ reason: 'token_expired' });
   });
+
+  it('shares modal locks: of two users racing on two instances exactly one wins, the other gets CONFLICT with the holder; watchers anywhere hear it once; the fencing token never goes back', async () => {
+    if (skip) return;
+    const [alice, bob, carol] = await Promise.all([registerUser(a.url), registerUser(b.url), registerUser(b.url)]);
+    const onA = await clients.connect(alice.token);
+    const onB = await clients.at(b.url).connect(bob.token);
+    const watcher = await clients.at(b.url).connect(carol.token);
+    const modalId = `race-${alice.user.id}`;
+    await watcher.ok('modal:watch', { prefixes: ['race-'] });
+    const [first, second] = await Promise.all([
+      onA.request('modal:open', { modalId, exclusive: true }),
+      onB.request('modal:open', { modalId, exclusive: true }),
+    ]);
+    const won = first.ok ? first.data : second.ok ? second.data : undefined;
+    const lost = first.ok ? second : first;
+    expect([first.ok, second.ok].sort()).toEqual([false, true]);
+    expect(lost).toMatchObject({ ok: false, error: { code: 'CONFLICT', reason: 'MODAL_HELD', details: { holder: won!.viewers[0] } } });
+    const tokens = [won!.lock!.fencingToken];
+
+    // Held, released and taken again on alternating instances: every new holder's token is greater.
+    const [winner, loser] = first.ok ? [onA, onB] : [onB, onA];
+    await winner.ok('modal:close', { modalId });
+    for (const socket of [loser, winner, loser]) {
+      tokens.push((await socket.ok('modal:open', { modalId, exclusive: true })).lock!.fencingToken);
+      await socket.ok('modal:close', { modalId });
+    }
+    expect([...tokens].sort((x, y) => x - y)).toEqual(tokens);
+    expect(new Set(tokens).size).toBe(tokens.length);
+    await settle(200);
+    const locks = watcher.all('modal:lock').filter((e) => e.modalId === modalId && e.holder);
+    expect(locks.map((e) => e.fencingToken)).toEqual(tokens);
+  });
 });

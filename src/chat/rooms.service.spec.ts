@@ -36,7 +36,7 @@ function setup() {
   users.findByIds.mockResolvedValue([]);
   const realtime = automock(RealtimeService);
   for (const call of [realtime.emit, realtime.join, realtime.leave]) call.mockReturnValue(undefined);
-  const presence: PresenceQuery = { presenceOf: jest.fn(async () => new Map()) };
+  const presence: PresenceQuery = { presenceOf: jest.fn(async () => new Map()), invisibleAmong: jest.fn(async () => new Set<string>()) };
   const service = new RoomsService(
     rooms as unknown as RoomsRepository,
     users as unknown as UsersService,

@@ -104,7 +104,12 @@ describe('parseDurationSeconds', () => {
 
   it('reads the per-user modal caps and the last-seen interval, with their bounds', () => {
     const defaults = loadConfig({});
-    expect(defaults.limits).toMatchObject({ openModalsPerSession: 50, openModalsPerUser: 200, exclusiveModalsPerUser: 20 });
+    expect(defaults.limits).toMatchObject({
+      openModalsPerSession: 50,
+      openModalsPerUser: 200,
+      exclusiveModalsPerUser: 20,
+      modalWatchesPerSocket: 1000,
+    });
     expect(defaults.lastSeenFlushMs).toBe(60_000);
     const set = loadConfig({ MAX_OPEN_MODALS_PER_USER: '7', MAX_EXCLUSIVE_MODALS_PER_USER: '3', LAST_SEEN_FLUSH_MS: '1000' });
     expect(set.limits).toMatchObject({ openModalsPerUser: 7, exclusiveModalsPerUser: 3 });

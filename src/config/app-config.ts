@@ -47,6 +47,8 @@ export interface AppConfig {
     openModalsPerUser: number;
     /** Modals one user may hold exclusively at once. */
     exclusiveModalsPerUser: number;
+    /** Modal ids plus prefixes one socket may watch (MAX_MODAL_WATCHES). */
+    modalWatchesPerSocket: number;
     /** Open sockets per user across every instance (MAX_CONNECTIONS_PER_USER). */
     connectionsPerUser: number;
   };
@@ -244,6 +246,7 @@ export function loadConfig(env: Env): AppConfig {
       openModalsPerSession: int('MAX_OPEN_MODALS', 50, 1, 1_000_000),
       openModalsPerUser: int('MAX_OPEN_MODALS_PER_USER', 200, 1, 1_000_000),
       exclusiveModalsPerUser: int('MAX_EXCLUSIVE_MODALS_PER_USER', 20, 1, 1_000_000),
+      modalWatchesPerSocket: int('MAX_MODAL_WATCHES', 1000, 1, 1_000_000),
       connectionsPerUser: int('MAX_CONNECTIONS_PER_USER', 20, 1, 100_000),
     },
     transport: {

@@ -33,7 +33,8 @@ export interface ErrorReasonDetails {
   INVALID_PAYLOAD: FieldError[];
   LIMIT_REACHED: { limit: number };
   RATE_LIMITED: { retryAfterMs: number };
-  MODAL_HELD: { holder: Viewer };
+  /** `holder` is left out (and `hidden: true` given) when the holder is invisible to you. */
+  MODAL_HELD: { holder?: Viewer; hidden?: true };
   USERS_NOT_FOUND: { userIds: string[] };
 }
 
@@ -149,13 +150,29 @@ export const ERROR_REASONS = {
     message: 'This session does not have that modal open',
     summary: 'closing a modal this session does not have open',
   },
+  MODAL_NOT_HELD: {
+    code: 'NOT_FOUND',
+    message: 'Nobody else holds this modal exclusively',
+    summary: '`modal:request` of a modal no other user holds exclusively',
+  },
+  MODAL_NO_REQUEST: {
+    code: 'NOT_FOUND',
+    message: 'That user has not asked for this modal',
+    summary: '`modal:release` with `to` naming a user who has not sent `modal:request` since the lock last changed hands',
+  },
+  MODAL_NOT_HOLDER: {
+    code: 'FORBIDDEN',
+    message: 'This session does not hold the lock of that modal',
+    summary: '`modal:release` from a session that is not the exclusive holder',
+  },
   UNKNOWN_EVENT: { code: 'NOT_FOUND', message: 'Unknown event', summary: 'an event name the server does not handle' },
   ROUTE_NOT_FOUND: { code: 'NOT_FOUND', message: 'Not found', summary: 'no such REST route' },
   USERNAME_TAKEN: { code: 'CONFLICT', message: 'Username is already taken', summary: 'registration with a taken username' },
   MODAL_HELD: {
     code: 'CONFLICT',
     message: 'Another user has this modal open',
-    summary: 'another user holds the modal exclusively, or has it open while you ask `exclusive`; `details.holder` is that viewer',
+    summary:
+      'another user holds the modal exclusively, or has it open while you ask `exclusive`; `details.holder` is that viewer (`details.hidden: true` instead when that user is invisible)',
   },
   CONFLICT: { code: 'CONFLICT', message: 'Conflict', summary: 'conflict (generic)' },
   PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'Payload too large', summary: 'a REST body over MAX_PAYLOAD_BYTES' },

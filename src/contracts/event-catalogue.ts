@@ -31,6 +31,7 @@ import type {
   MessageReplyRef,
   ReactionSummary,
   MessagePage,
+  ModalLock,
   ModalState,
   Presence,
   Room,
@@ -57,6 +58,7 @@ interface Models {
   RoomMember: RoomMember;
   ConversationSummary: ConversationSummary;
   Viewer: Viewer;
+  ModalLock: ModalLock;
   ModalState: ModalState;
   ErrorBody: ErrorBody;
   FieldError: FieldError;
@@ -191,7 +193,22 @@ export const MODEL_SCHEMAS: { [K in ModelName]: Schema<Models[K]> } = {
     },
     'One session (tab) that has a modal open.',
   ),
-  ModalState: objectOf<ModalState>({ modalId: req(str()), viewers: req(arrayOf(ref('Viewer'))) }),
+  ModalLock: objectOf<ModalLock>(
+    {
+      holder: req(ref('Viewer')),
+      fencingToken: req(
+        int('grows every time the lock changes hands and never goes back: the app’s backend refuses a write with an older one', {
+          minimum: 1,
+        }),
+      ),
+    },
+    'The exclusive lock of a modal: held by its earliest exclusive viewer.',
+  ),
+  ModalState: objectOf<ModalState>({
+    modalId: req(str()),
+    viewers: req(arrayOf(ref('Viewer'), 'by opening order; other users’ invisible viewers are left out')),
+    lock: opt(ref('ModalLock')),
+  }),
   ErrorBody: objectOf<ErrorBody>(
     {
       code: req(oneOfValues(ERROR_CODES)),
@@ -199,7 +216,7 @@ export const MODEL_SCHEMAS: { [K in ModelName]: Schema<Models[K]> } = {
       message: req(str('human-readable; do not parse')),
       details: opt(
         anything(
-          'INVALID_PAYLOAD: FieldError[]; LIMIT_REACHED: { limit }; RATE_LIMITED: { retryAfterMs }; MODAL_HELD: { holder: Viewer }; USERS_NOT_FOUND: { userIds }',
+          'INVALID_PAYLOAD: FieldError[]; LIMIT_REACHED: { limit }; RATE_LIMITED: { retryAfterMs }; MODAL_HELD: { holder: Viewer } or { hidden: true }; USERS_NOT_FOUND: { userIds }',
         ),
       ),
     },
@@ -484,21 +501,57 @@ export const CLIENT_EVENT_DOCS: { [E in ClientEventName]: ClientEventDoc<ClientE
     result: ref('Presence'),
   },
   'modal:open': {
-    summary: 'Mark a modal open in this session; everybody gets `modal:opened`.',
+    summary:
+      'Mark a modal open in this session; its watchers and your own tabs get `modal:opened` (and `modal:lock` when you take its lock).',
     description:
-      '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open. `FORBIDDEN` with `details.limit` when this session already has `MAX_OPEN_MODALS` open, you have `MAX_OPEN_MODALS_PER_USER` open across your sessions, or (asking `exclusive`) you already hold `MAX_EXCLUSIVE_MODALS_PER_USER` exclusively; re-opening what the session has never counts.',
+      '`CONFLICT` with `details.holder` when another user holds it exclusively, or when `exclusive` is asked while another user has it open (`details: { hidden: true }` and no holder when that user is invisible). `FORBIDDEN` with `details.limit` when this session already has `MAX_OPEN_MODALS` open, you have `MAX_OPEN_MODALS_PER_USER` open across your sessions, or (asking `exclusive`) you already hold `MAX_EXCLUSIVE_MODALS_PER_USER` exclusively; re-opening what the session has never counts. The first exclusive viewer holds the lock (`lock` with a new `fencingToken`).',
     errors: ['MODAL_HELD', 'LIMIT_REACHED'],
     result: ref('ModalState'),
   },
   'modal:close': {
-    summary: 'Close a modal this session has open; everybody gets `modal:closed`.',
+    summary: 'Close a modal this session has open; its watchers and your own tabs get `modal:closed`.',
     errors: ['MODAL_NOT_OPEN'],
     result: objectOf({ modalId: req(str()) }),
   },
   'modal:list': {
-    summary: 'Who has which modal open (one modal with `modalId`).',
+    summary: 'Who has which modal open (one modal with `modalId`), without other users’ invisible viewers.',
+    description:
+      'Without `modalId`: the first 500 open modals by first opening, with `hasMore` when more are open (no paging: `modal:watch` the ones a page shows).',
     errors: [],
-    result: objectOf({ modals: req(arrayOf(ref('ModalState'))) }),
+    result: objectOf({
+      modals: req(arrayOf(ref('ModalState'))),
+      hasMore: opt(bool('only without `modalId`: more than 500 modals are open')),
+    }),
+  },
+  'modal:watch': {
+    summary: 'Receive `modal:opened`, `modal:closed` and `modal:lock` for these modal ids and id prefixes on this socket.',
+    description:
+      'At least one of `modalIds` (≤ 500) and `prefixes` (≤ 20). The answer holds the watched modals that are open now: the named ones, then those matching each prefix by id, at most 500 in all (`hasMore: true` when a prefix matched more). `FORBIDDEN` with `details.limit` when the socket would watch more than `MAX_MODAL_WATCHES` ids plus prefixes; nothing of that call is watched. A session resumed with `auth.sessionId` keeps its watches.',
+    errors: ['LIMIT_REACHED'],
+    result: objectOf({
+      modals: req(arrayOf(ref('ModalState'), 'at most 500')),
+      hasMore: req(bool('a prefix matched more open modals than the answer holds')),
+    }),
+  },
+  'modal:unwatch': {
+    summary: 'Stop watching these modal ids and prefixes (on this socket and its session).',
+    errors: [],
+    result: emptyObject,
+  },
+  'modal:request': {
+    summary:
+      'Ask the exclusive holder of a modal to hand it over: the holder’s sockets and the watchers get `modal:lock` with `requestedBy`.',
+    description:
+      '`NOT_FOUND` when no other user holds the modal exclusively. The latest 20 requests are kept until the lock changes hands; asking again moves yours last.',
+    errors: ['MODAL_NOT_HELD'],
+    result: emptyObject,
+  },
+  'modal:release': {
+    summary: 'Give up the exclusive lock you hold, to nobody or (`to`) to a user who asked for it.',
+    description:
+      'Your exclusive viewers of that modal (in every tab) become plain viewers. With `to`, that user’s asking session becomes the exclusive holder (a viewer of the modal) with a new `fencingToken`. `FORBIDDEN` when this session does not hold the lock, or with `details.limit` when the requester is at one of their modal caps (nothing changes); `NOT_FOUND` when `to` has not asked since the lock last changed hands.',
+    errors: ['MODAL_NOT_HOLDER', 'MODAL_NO_REQUEST', 'LIMIT_REACHED'],
+    result: emptyObject,
   },
 };
 
@@ -580,23 +633,37 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
     payload: ref('Presence'),
   },
   'modal:state': {
-    summary: 'Every open modal, sent right after `session` on every connection.',
+    summary:
+      'Sent right after `session` on every connection: the modals you have open (in any tab) and, for a resumed session, those it watches (at most 500 of them).',
     receivers: 'the connecting socket',
     payload: objectOf({ modals: req(arrayOf(ref('ModalState'))) }),
   },
   'modal:opened': {
     summary: 'A session opened a modal (or changed `exclusive`).',
-    receivers: 'every connected socket, the acting one included',
+    receivers:
+      'the sockets watching the modal (by id or prefix) and every socket of the viewer’s user; only the latter when the viewer is invisible',
     payload: objectOf({ modalId: req(str()), viewer: req(ref('Viewer')) }),
   },
   'modal:closed': {
     summary: 'A session closed a modal, or went away without resuming (`reason: "disconnected"`).',
-    receivers: 'every connected socket, the acting one included',
+    receivers: 'the same audience as `modal:opened`',
     payload: objectOf({
       modalId: req(str()),
       userId: req(id()),
       sessionId: req(id()),
       reason: req(oneOfValues(['closed', 'disconnected'] as const)),
+    }),
+  },
+  'modal:lock': {
+    summary:
+      'The exclusive lock changed hands (`holder` absent: nobody holds it, `fencingToken` is the one that ended), or someone asked the holder for it (`requestedBy`, with the current holder and token).',
+    receivers:
+      'the sockets watching the modal and every socket of the users involved (holder, requester, releaser); only the latter when one of them is invisible',
+    payload: objectOf({
+      modalId: req(str()),
+      holder: opt(ref('Viewer')),
+      fencingToken: req(int('see ModalLock', { minimum: 1 })),
+      requestedBy: opt(ref('MessageAuthor')),
     }),
   },
 };

@@ -261,6 +261,29 @@ export interface ModalListPayload {
 }
 export interface ModalListResult {
   modals: ModalState[];
+  /** Without `modalId`: more than the 500 listed modals are open (watch the ones you show instead). */
+  hasMore?: boolean;
+}
+/** What `modal:watch` / `modal:unwatch` name: modal ids (≤ 500) and id prefixes (≤ 20). */
+export interface ModalWatchPayload {
+  modalIds?: string[];
+  prefixes?: string[];
+}
+/**
+ * The watched modals that are open now: the named ones first, then those matching a prefix (by
+ * id), at most 500 in all; `hasMore` when a prefix matched more than fit (`modal:list` pages on).
+ */
+export interface ModalWatchResult {
+  modals: ModalState[];
+  hasMore: boolean;
+}
+export interface ModalRequestPayload {
+  modalId: string;
+}
+export interface ModalReleasePayload {
+  modalId: string;
+  /** Hand the lock over to this user, who must have asked for it with `modal:request`. */
+  to?: string;
 }
 
 // ---- server → client payloads -------------------------------------------------------------
@@ -323,6 +346,16 @@ export interface ModalClosedEvent {
   sessionId: string;
   reason: 'closed' | 'disconnected';
 }
+/**
+ * The exclusive lock of a modal changed hands (`holder` absent: nobody holds it now, and
+ * `fencingToken` is the one of the lock that just ended), or someone asked for it (`requestedBy`).
+ */
+export interface ModalLockEvent {
+  modalId: string;
+  holder?: Viewer;
+  fencingToken: number;
+  requestedBy?: Pick<User, 'id' | 'username'>;
+}
 
 /**
  * Request/response pairs of every client → server event: `payload` is what the client
@@ -360,6 +393,10 @@ export interface ClientEventMap {
   'modal:open': { payload: ModalOpenPayload; result: ModalState };
   'modal:close': { payload: ModalClosePayload; result: ModalCloseResult };
   'modal:list': { payload: ModalListPayload; result: ModalListResult };
+  'modal:watch': { payload: ModalWatchPayload; result: ModalWatchResult };
+  'modal:unwatch': { payload: ModalWatchPayload; result: Record<string, never> };
+  'modal:request': { payload: ModalRequestPayload; result: Record<string, never> };
+  'modal:release': { payload: ModalReleasePayload; result: Record<string, never> };
 }
 
 export type ClientEventName = keyof ClientEventMap;
@@ -382,6 +419,7 @@ export interface ServerEventMap {
   'modal:state': ModalStateEvent;
   'modal:opened': ModalOpenedEvent;
   'modal:closed': ModalClosedEvent;
+  'modal:lock': ModalLockEvent;
 }
 
 export type ServerEventName = keyof ServerEventMap;

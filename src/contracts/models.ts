@@ -145,7 +145,19 @@ export interface Viewer {
   openedAt: string;
 }
 
+/**
+ * The exclusive lock of a modal: its holder (the exclusive viewer that took it first) and the
+ * fencing token, a number that grows every time the lock changes hands and never goes back, so the
+ * app's backend can refuse the write of an editor whose token is older than the current one.
+ */
+export interface ModalLock {
+  holder: Viewer;
+  fencingToken: number;
+}
+
 export interface ModalState {
   modalId: string;
   viewers: Viewer[];
+  /** Present while a viewer holds the modal exclusively (and is not invisible to the receiver). */
+  lock?: ModalLock;
 }

@@ -198,5 +198,118 @@ describeStore<ModalStore>(
         expect(await store.open('m4', viewer('a', 's1'), caps)).toMatchObject({ outcome: 'limit', cap: 'user' });
       });
     }
+
+    it('gives the lock to the earliest exclusive viewer, with a fencing token that grows on every change of holder', async () => {
+      const store = newStore();
+      const first = await store.open('m', viewer('a', 's1', true), ROOMY);
+      expect(first).toMatchObject({ outcome: 'opened', lock: { holder: viewer('a', 's1', true), fencingToken: expect.any(Number) } });
+      const t1 = (first as { lock: { fencingToken: number } }).lock.fencingToken;
+      // Another exclusive tab of the same user does not take it; the holder keeps it and its token.
+      expect(await store.open('m', viewer('a', 's2', true), ROOMY)).not.toHaveProperty('lock');
+      expect((await store.list('m'))[0].lock).toEqual({ holder: viewer('a', 's1', true), fencingToken: t1 });
+      // The holder leaves: the other exclusive tab takes it with a greater token.
+      const passed = (await store.close('m', 's1'))!;
+      expect(passed.lock).toEqual({ holder: viewer('a', 's2', true), fencingToken: expect.any(Number) });
+      expect(passed.lock!.fencingToken).toBeGreaterThan(t1);
+      // The last exclusive viewer turns plain: nobody holds it; the event carries the ended token.
+      const plain = await store.open('m', viewer('a', 's2', false), ROOMY);
+      expect(plain).toMatchObject({ outcome: 'opened', lock: { fencingToken: passed.lock!.fencingToken } });
+      expect((plain as { lock: object }).lock).not.toHaveProperty('holder');
+      expect((await store.list('m'))[0]).not.toHaveProperty('lock');
+      await store.close('m', 's2');
+      const again = await store.open('m', viewer('b', 's3', true), ROOMY);
+      expect((again as { lock: { fencingToken: number } }).lock.fencingToken).toBeGreaterThan(passed.lock!.fencingToken);
+    });
+
+    it('keeps the requests of a lock and hands it over to a requester, who becomes the exclusive viewer', async () => {
+      const store = newStore();
+      const held = (await store.open('m', viewer('a', 's1', true), ROOMY)) as { lock: { fencingToken: number } };
+      expect(await store.request('m', { userId: 'a', username: 'a', sessionId: 's9' })).toEqual({ outcome: 'not-held' });
+      expect(await store.request('n', { userId: 'b', username: 'b', sessionId: 's2' })).toEqual({ outcome: 'not-held' });
+      expect(await store.request('m', { userId: 'b', username: 'b', sessionId: 's2' })).toEqual({
+        outcome: 'requested',
+        holder: viewer('a', 's1', true),
+        fencingToken: held.lock.fencingToken,
+      });
+      expect(await store.release('m', 's2', undefined, ROOMY, 'now')).toEqual({ outcome: 'not-holder' });
+      expect(await store.release('m', 's1', 'c', ROOMY, 'now')).toEqual({ outcome: 'no-request' });
+      const handed = await store.release('m', 's1', 'b', ROOMY, '2026-01-02T00:00:00.000Z');
+      const taker = { ...viewer('b', 's2', true), openedAt: '2026-01-02T00:00:00.000Z' };
+      expect(handed).toEqual({
+        outcome: 'released',
+        changed: [viewer('a', 's1', false), taker],
+        lock: { holder: taker, fencingToken: expect.any(Number) },
+      });
+      const token = (handed as { lock: { fencingToken: number } }).lock.fencingToken;
+      expect(token).toBeGreaterThan(held.lock.fencingToken);
+      expect(await store.list('m')).toEqual([
+        { modalId: 'm', viewers: [viewer('a', 's1', false), taker], lock: { holder: taker, fencingToken: token } },
+      ]);
+      expect(await store.countByUser('b')).toEqual({ open: 1, exclusive: 1 });
+      expect(await store.countByUser('a')).toEqual({ open: 1, exclusive: 0 });
+      // The requests went with the old holder; releasing to nobody ends the lock.
+      expect(await store.release('m', 's2', 'a', ROOMY, 'now')).toEqual({ outcome: 'no-request' });
+      expect(await store.release('m', 's2', undefined, ROOMY, 'now')).toEqual({
+        outcome: 'released',
+        changed: [{ ...taker, exclusive: false }],
+        lock: { fencingToken: token },
+      });
+      expect((await store.list('m'))[0]).not.toHaveProperty('lock');
+    });
+
+    it('refuses a hand-over that would pass one of the caps of the requester, changing nothing', async () => {
+      const store = newStore();
+      const caps = { perSession: 10, perUser: 10, exclusivePerUser: 1 };
+      await store.open('m', viewer('a', 's1', true), caps);
+      await store.open('n', viewer('b', 's2', true), caps);
+      await store.request('m', { userId: 'b', username: 'b', sessionId: 's2' });
+      expect(await store.release('m', 's1', 'b', caps, 'now')).toEqual({ outcome: 'limit', cap: 'exclusive', limit: 1 });
+      expect((await store.list('m'))[0].lock?.holder.sessionId).toBe('s1');
+    });
+
+    it('lets exactly one of many users racing for the lock win, with one token', async () => {
+      const store = newStore();
+      const results = await Promise.all(['a', 'b', 'c', 'd'].map((u, i) => store.open('race', viewer(u, `s${i}`, true), ROOMY)));
+      const won = results.filter((r) => r.outcome === 'opened');
+      expect(won).toHaveLength(1);
+      expect(results.filter((r) => r.outcome === 'conflict')).toHaveLength(3);
+      expect((await store.list('race'))[0].lock).toEqual((won[0] as { lock: object }).lock);
+    });
+
+    it('lists by prefix (by id, bounded), by several ids and by user', async () => {
+      const store = newStore();
+      for (const id of ['inv-3', 'inv-1', 'inv-2', 'other']) await store.open(id, viewer('a', 's1'), ROOMY);
+      await store.open('inv-9', viewer('b', 's2'), ROOMY);
+      expect(await store.listByPrefix('inv-', 2)).toEqual({
+        modals: [
+          { modalId: 'inv-1', viewers: [viewer('a', 's1')] },
+          { modalId: 'inv-2', viewers: [viewer('a', 's1')] },
+        ],
+        hasMore: true,
+      });
+      expect((await store.listByPrefix('inv-', 10)).hasMore).toBe(false);
+      expect((await store.listByPrefix('zzz', 10)).modals).toEqual([]);
+      expect((await store.listMany(['other', 'nope', 'inv-9'])).map((m) => m.modalId)).toEqual(['other', 'inv-9']);
+      expect((await store.listByUser('b')).map((m) => m.modalId)).toEqual(['inv-9']);
+      // Every open modal, bounded: the first ones by first opening.
+      expect((await store.list(undefined, 2)).map((m) => m.modalId)).toEqual(['inv-3', 'inv-1']);
+      await store.close('inv-1', 's1');
+      expect((await store.listByPrefix('inv-', 1)).modals.map((m) => m.modalId)).toEqual(['inv-2']);
+    });
+
+    it("keeps a session's watches until a detached release, and detaches a session that only watches", async () => {
+      const store = newStore();
+      await store.watch('s1', { modalIds: ['a', 'b'], prefixes: ['inv-'] });
+      await store.unwatch('s1', { modalIds: ['b'], prefixes: [] });
+      expect(await store.watches('s1')).toEqual({ modalIds: ['a'], prefixes: ['inv-'] });
+      const token = (await store.detach('s1'))!;
+      expect(token).toBeDefined();
+      await store.attach('s1');
+      expect(await store.releaseDetached('s1', token)).toEqual([]);
+      expect(await store.watches('s1')).toEqual({ modalIds: ['a'], prefixes: ['inv-'] });
+      await store.releaseDetached('s1', (await store.detach('s1'))!);
+      expect(await store.watches('s1')).toEqual({ modalIds: [], prefixes: [] });
+      expect(await store.detach('s1')).toBeUndefined();
+    });
   },
 );

@@ -20,7 +20,12 @@ describe('ModalsService', () => {
     realtime.emit.mockReturnValue(undefined);
     const config = loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_OPEN_MODALS: '2' });
     const grace = new GracePeriods(new InMemoryGraceDeadlines(), config);
-    const service = new ModalsService(store, connections, config, realtime as unknown as RealtimeService, grace);
+    const invisible = new Set<string>();
+    const presence = {
+      presenceOf: jest.fn(),
+      invisibleAmong: async (ids: readonly string[]) => new Set(ids.filter((id) => invisible.has(id))),
+    };
+    const service = new ModalsService(store, connections, presence, config, realtime as unknown as RealtimeService, grace);
     const connect = async (id: string, sessionId: string, resumed = false) => {
       const s = fakeSocket(id, { user: alice, sessionId, resumed });
       await service.connected(s, await connections.add({ socketId: id, userId: 'u1', sessionId }));
@@ -32,20 +37,37 @@ describe('ModalsService', () => {
         await connections.remove({ socketId: id, userId: 'u1', sessionId }),
       );
     const closed = () => realtime.emit.mock.calls.filter((c) => c[1] === 'modal:closed').map((c) => c[2]);
-    return { service, grace, store, realtime, connect, disconnect, closed };
+    return { service, grace, store, realtime, connect, disconnect, closed, invisible };
   };
   afterEach(() => jest.useRealTimers());
 
-  it('announces an open once to everyone and refuses a conflicting user with the holder', async () => {
+  it("announces an open once to the modal's watchers and the user's sockets, and refuses a conflicting user with the holder", async () => {
     const { service, realtime } = setup();
-    const state = await service.open({ user: alice, sessionId: 's1' }, 'm', true);
-    await service.open({ user: alice, sessionId: 's1' }, 'm', true);
-    expect(realtime.emit).toHaveBeenCalledTimes(1);
-    expect(realtime.emit).toHaveBeenCalledWith('authenticated', 'modal:opened', { modalId: 'm', viewer: state.viewers[0] });
-    await expect(service.open({ user: bob, sessionId: 's2' }, 'm', false)).rejects.toMatchObject({
+    const state = await service.open({ user: alice, sessionId: 's1' }, 'mo', true);
+    await service.open({ user: alice, sessionId: 's1' }, 'mo', true);
+    const audience = ['user:u1', 'modal-watch:mo', 'modal-prefix:m', 'modal-prefix:mo'];
+    expect(realtime.emit.mock.calls).toEqual([
+      [audience, 'modal:opened', { modalId: 'mo', viewer: state.viewers[0] }],
+      [audience, 'modal:lock', { modalId: 'mo', holder: state.viewers[0], fencingToken: state.lock!.fencingToken }],
+    ]);
+    await expect(service.open({ user: bob, sessionId: 's2' }, 'mo', false)).rejects.toMatchObject({
       code: 'CONFLICT',
       details: { holder: state.viewers[0] },
     });
+  });
+
+  it('shows an invisible viewer to nobody else: own sockets only, left out of lists, no holder in a conflict', async () => {
+    const { service, realtime, invisible } = setup();
+    invisible.add(alice.id);
+    await service.open({ user: alice, sessionId: 's1' }, 'm', true);
+    expect(realtime.emit.mock.calls.map((c) => c[0])).toEqual([['user:u1'], ['user:u1']]);
+    expect(await service.list(bob.id, 'm')).toEqual({ modals: [] });
+    expect((await service.list(alice.id, 'm')).modals[0].viewers).toHaveLength(1);
+    await expect(service.open({ user: bob, sessionId: 's2' }, 'm', false)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { hidden: true },
+    });
+    expect((await service.describe('m')).lock?.holder.userId).toBe(alice.id);
   });
 
   it('caps open modals per session (MAX_OPEN_MODALS) but lets a session re-open what it has', async () => {
@@ -65,7 +87,7 @@ describe('ModalsService', () => {
     await service.open({ user: alice, sessionId: 's1' }, 'm', false);
     await expect(service.close({ user: alice, sessionId: 's2' }, 'm')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await service.close({ user: alice, sessionId: 's1' }, 'm')).toEqual({ modalId: 'm' });
-    expect(realtime.emit).toHaveBeenLastCalledWith('authenticated', 'modal:closed', {
+    expect(realtime.emit).toHaveBeenLastCalledWith(['user:u1', 'modal-watch:m', 'modal-prefix:m'], 'modal:closed', {
       modalId: 'm',
       userId: 'u1',
       sessionId: 's1',

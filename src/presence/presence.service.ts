@@ -193,6 +193,12 @@ export class PresenceService implements PresenceQuery {
     return new Map(list.map((p) => [p.userId, p]));
   }
 
+  async invisibleAmong(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const states = await this.store.get(unique(userIds));
+    return new Set([...states].filter(([, state]) => state.status === 'invisible').map(([id]) => id));
+  }
+
   // ---- helpers ----------------------------------------------------------------------------
 
   /**

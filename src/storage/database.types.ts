@@ -153,6 +153,13 @@ export interface UserBlocksTable {
   created_at: string;
 }
 
+/** One row (id 1): the epoch of the latest start without Redis (fencing tokens, migration 0010). */
+export interface ModalFencingEpochsTable {
+  id: number;
+  /** bigint: PostgreSQL returns it as a string. */
+  epoch: number | string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -168,4 +175,5 @@ export interface Database {
   message_reactions: MessageReactionsTable;
   message_mentions: MessageMentionsTable;
   conversation_changes: ConversationChangesTable;
+  modal_fencing_epochs: ModalFencingEpochsTable;
 }

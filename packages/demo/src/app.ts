@@ -420,8 +420,11 @@ $('open-details').addEventListener('click', () => {
   state.modal = `details:${active.conversationId}`;
   $('modal-title').textContent = `${active.title} · details`;
   $('modal-body').textContent = `${state.messages.length} message(s) loaded. Everybody with this dialog open is listed below, live.`;
+  const modalIds = [state.modal];
+  // Modal events reach only the sockets that watch the modal: watch it first, then open it.
   void client()
-    .request('modal:open', { modalId: state.modal })
+    .request('modal:watch', { modalIds })
+    .then(() => client().request('modal:open', { modalId: modalIds[0] }))
     .then(({ viewers }) => {
       renderViewers(viewers);
       $('modal').hidden = false;
@@ -434,9 +437,14 @@ async function closeDetails() {
   state.modal = null;
   $('modal').hidden = true;
   if (modalId)
-    await client()
-      .request('modal:close', { modalId })
-      .catch(() => undefined);
+    await Promise.all([
+      client()
+        .request('modal:close', { modalId })
+        .catch(() => undefined),
+      client()
+        .request('modal:unwatch', { modalIds: [modalId] })
+        .catch(() => undefined),
+    ]);
 }
 
 async function refreshViewers() {
