@@ -26,8 +26,9 @@ export class TokenService {
     return this.config.jwt.expiresInSeconds;
   }
 
-  sign(userId: string): string {
-    return jwt.sign({}, this.key, { algorithm: 'HS256', subject: userId, expiresIn: this.expiresInSeconds });
+  /** An access token for `userId`, valid JWT_EXPIRES_IN (or `expiresInSeconds`, for the server API's minted tokens). */
+  sign(userId: string, expiresInSeconds = this.expiresInSeconds): string {
+    return jwt.sign({}, this.key, { algorithm: 'HS256', subject: userId, expiresIn: expiresInSeconds });
   }
 
   /** Throws TOKEN_EXPIRED for an expired token and UNAUTHORIZED for anything else wrong. */

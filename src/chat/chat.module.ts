@@ -26,6 +26,6 @@ import { DEFAULT_TYPING_EXPIRY_MS, TYPING_EXPIRY_MS, TypingService } from './typ
     RoomsGateway,
     { provide: TYPING_EXPIRY_MS, useValue: DEFAULT_TYPING_EXPIRY_MS },
   ],
-  exports: [MessagesService, RoomsService],
+  exports: [MessagesService, RoomsService, RoomsRepository],
 })
 export class ChatModule {}

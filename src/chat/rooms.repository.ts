@@ -6,6 +6,8 @@ import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
 import type { Database, RoomsTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
+import { toRoom } from './chat.mapper';
 import { toMemberPage, type MemberCursor, type MemberPage } from '../access/member-cursor';
 
 export type RoomRow = Selectable<RoomsTable>;
@@ -51,6 +53,7 @@ export class RoomsRepository {
   constructor(
     @InjectDb() private readonly db: Db,
     @InjectConfig() config: AppConfig,
+    private readonly webhooks: WebhookOutbox,
   ) {
     this.postgres = config.database.kind === 'postgres';
   }
@@ -105,6 +108,10 @@ export class RoomsRepository {
           .values(invited.map((userId) => ({ room_id: room.id, user_id: userId, invited_by: room.owner_id, created_at: room.created_at })))
           .execute();
         await this.trimInvites(trx, invited, limit);
+      }
+      if (this.webhooks.wants('room.created')) {
+        const created = await trx.selectFrom('rooms').selectAll().where('id', '=', room.id).executeTakeFirstOrThrow();
+        await this.webhooks.record(trx, 'room.created', { room: toRoom(created), memberIds: [room.owner_id, ...added] });
       }
       return { added, invited };
     });
@@ -211,6 +218,7 @@ export class RoomsRepository {
       await trx.insertInto('room_members').values({ room_id: roomId, user_id: userId, role, joined_at: at, added_by: null }).execute();
       if (role === 'owner') await trx.updateTable('rooms').set({ owner_id: userId }).where('id', '=', roomId).execute();
       if (invite) await trx.deleteFrom('room_invites').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
+      await this.webhooks.record(trx, 'room.member_joined', { roomId, userId });
       return true;
     });
   }
@@ -235,7 +243,10 @@ export class RoomsRepository {
         .executeTakeFirst();
       if (!member) return { removed: false };
       await trx.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
-      if (member.role !== 'owner') return { removed: true };
+      if (member.role !== 'owner') {
+        await this.webhooks.record(trx, 'room.member_left', { roomId, userId });
+        return { removed: true };
+      }
       // The (room_id, joined_at, user_id) index gives the heir without reading the room.
       const heir = await trx
         .selectFrom('room_members')
@@ -245,7 +256,10 @@ export class RoomsRepository {
         .orderBy('user_id')
         .limit(1)
         .executeTakeFirst();
-      if (!heir) return { removed: true };
+      if (!heir) {
+        await this.webhooks.record(trx, 'room.member_left', { roomId, userId });
+        return { removed: true };
+      }
       await trx
         .updateTable('room_members')
         .set({ role: 'owner' })
@@ -253,6 +267,7 @@ export class RoomsRepository {
         .where('user_id', '=', heir.user_id)
         .execute();
       await trx.updateTable('rooms').set({ owner_id: heir.user_id }).where('id', '=', roomId).execute();
+      await this.webhooks.record(trx, 'room.member_left', { roomId, userId, ownerId: heir.user_id });
       return { removed: true, newOwnerId: heir.user_id };
     });
   }

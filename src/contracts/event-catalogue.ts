@@ -346,9 +346,10 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
     payload: objectOf({ sessionId: req(id()), user: req(ref('User')) }),
   },
   'session:expired': {
-    summary: 'The token expired without `session:refresh`; the server disconnects right after.',
-    receivers: 'the expiring socket',
-    payload: objectOf({ reason: req(oneOfValues(['token_expired'] as const)) }),
+    summary:
+      'The token expired without `session:refresh` (`token_expired`), or the app’s backend deleted the user (`deleted`); the server disconnects right after.',
+    receivers: 'the expiring socket (`deleted`: every socket of the user, on every instance)',
+    payload: objectOf({ reason: req(oneOfValues(['token_expired', 'deleted'] as const)) }),
   },
   exception: {
     summary: 'A client event emitted without an ack callback failed.',
@@ -408,6 +409,15 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
       userId: req(id()),
       sessionId: req(id()),
       reason: req(oneOfValues(['closed', 'disconnected'] as const)),
+    }),
+  },
+  'app:event': {
+    summary: 'An event the app’s own backend published (`POST /server/v1/publish`); `event` and `data` are the app’s.',
+    receivers: 'every socket of the addressed users and of the addressed rooms’ members, on every instance',
+    payload: objectOf({
+      event: req(str('the app’s event name (1–64 of a-z 0-9 : . _ -)')),
+      data: req(anything('any JSON the backend sent')),
+      publishedAt: req(dateTime()),
     }),
   },
 };

@@ -3,6 +3,7 @@
  * Server, tests, docs and the client SDK import these maps.
  */
 import type { Ack, ExceptionEvent } from './errors';
+import type { AppEvent } from './webhooks';
 import type {
   ConversationSummary,
   Message,
@@ -163,8 +164,9 @@ export interface SessionEvent {
   sessionId: string;
   user: User;
 }
+/** `deleted`: the app's backend deleted the user (`DELETE /server/v1/users/:id`). */
 export interface SessionExpiredEvent {
-  reason: 'token_expired';
+  reason: 'token_expired' | 'deleted';
 }
 export interface MessageReadEvent {
   conversationId: string;
@@ -247,6 +249,8 @@ export interface ServerEventMap {
   'modal:state': ModalStateEvent;
   'modal:opened': ModalOpenedEvent;
   'modal:closed': ModalClosedEvent;
+  /** Published by the app's backend (`POST /server/v1/publish`). */
+  'app:event': AppEvent;
 }
 
 export type ServerEventName = keyof ServerEventMap;

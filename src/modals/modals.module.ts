@@ -18,5 +18,6 @@ import { RedisModalStore } from './redis-modal.store';
       useFactory: (redis: RedisConnections | null) => (redis ? new RedisModalStore(redis.client, redis.prefix) : new InMemoryModalStore()),
     },
   ],
+  exports: [ModalsService],
 })
 export class ModalsModule {}

@@ -1,3 +1,5 @@
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
+import type { Db } from '../storage/database';
 import { loadConfig } from '../config/app-config';
 import { RealtimeService } from '../realtime/realtime.service';
 import { InMemoryConnectionStore } from '../realtime/connections/in-memory-connection-store';
@@ -20,7 +22,14 @@ describe('ModalsService', () => {
     realtime.emit.mockReturnValue(undefined);
     const config = loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_OPEN_MODALS: '2' });
     const grace = new GracePeriods(new InMemoryGraceDeadlines(), config);
-    const service = new ModalsService(store, connections, config, realtime as unknown as RealtimeService, grace);
+    const service = new ModalsService(
+      store,
+      connections,
+      config,
+      realtime as unknown as RealtimeService,
+      grace,
+      new WebhookOutbox(config, {} as Db),
+    );
     const connect = async (id: string, sessionId: string, resumed = false) => {
       const s = fakeSocket(id, { user: alice, sessionId, resumed });
       await service.connected(s, await connections.add({ socketId: id, userId: 'u1', sessionId }));

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ModalCloseResult, ModalClosedEvent, ModalListResult, ModalState, User } from '../contracts';
+import type { ModalCloseResult, ModalClosedEvent, ModalListResult, ModalState, User, Viewer } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { rooms } from '../realtime/rooms';
 import { RealtimeService } from '../realtime/realtime.service';
@@ -11,6 +11,7 @@ import { OnConnection } from '../realtime/connections/on-connection.decorator';
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../realtime/connections/connection-store';
 import type { DueDeadline } from '../realtime/grace/grace-deadlines';
 import { GracePeriods, type GraceKind } from '../realtime/grace/grace-periods';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { InjectModalStore, type ModalCap, type ModalCaps, type ModalStore, type Released } from './modal.store';
 
 /** GraceDeadlines kind of the detached sessions with modals (payload: the detach token). */
@@ -23,6 +24,10 @@ const CAP_NAMES: Record<ModalCap, string> = {
 };
 
 /** The session (tab) that acts: viewers are sessions, not users. */
+export interface ModalDescription extends ModalState {
+  lock?: { holder: Viewer };
+}
+
 export interface ModalActor {
   user: Pick<User, 'id' | 'username'>;
   sessionId: string;
@@ -47,6 +52,7 @@ export class ModalsService {
     @InjectConfig() private readonly config: AppConfig,
     private readonly realtime: RealtimeService,
     private readonly grace: GracePeriods,
+    private readonly webhooks: WebhookOutbox,
   ) {
     this.releasing = grace.kind(RELEASING, (due) => this.releaseDue(due));
     const { openModalsPerSession, openModalsPerUser, exclusiveModalsPerUser } = config.limits;
@@ -65,15 +71,28 @@ export class ModalsService {
       throw AppError.of('MODAL_HELD', { holder: result.holder }, `${result.holder.username} has this modal open`);
     }
     if (result.outcome === 'limit') throw AppError.limitReached(CAP_NAMES[result.cap], result.limit);
-    if (result.outcome === 'opened') this.realtime.emit(rooms.everyone, 'modal:opened', { modalId, viewer: result.viewer });
+    if (result.outcome === 'opened') {
+      this.realtime.emit(rooms.everyone, 'modal:opened', { modalId, viewer: result.viewer });
+      await this.webhooks.recordNow('modal.opened', { modalId, viewer: result.viewer });
+    }
     return result.state;
   }
 
   async close(actor: ModalActor, modalId: string): Promise<ModalCloseResult> {
     const released = await this.store.close(modalId, actor.sessionId);
     if (!released) throw AppError.of('MODAL_NOT_OPEN');
-    this.announceClosed(released, 'closed');
+    await this.announceClosed(released, 'closed');
     return { modalId };
+  }
+
+  /**
+   * One modal as the server API shows it: its viewers, and `lock` while a viewer holds it
+   * exclusively (the holder; fencing tokens are not part of the store yet).
+   */
+  async describe(modalId: string): Promise<ModalDescription> {
+    const viewers = (await this.store.list(modalId))[0]?.viewers ?? [];
+    const holder = viewers.find((v) => v.exclusive);
+    return holder ? { modalId, viewers, lock: { holder } } : { modalId, viewers };
   }
 
   async list(modalId?: string): Promise<ModalListResult> {
@@ -112,10 +131,12 @@ export class ModalsService {
     if (this.grace.stopped) return;
     // A socket of the session may be open on another instance that has not attached yet.
     if ((await this.connections.countBySession(sessionId)) > 0) return;
-    for (const released of await this.store.releaseDetached(sessionId, token)) this.announceClosed(released, 'disconnected');
+    for (const released of await this.store.releaseDetached(sessionId, token)) await this.announceClosed(released, 'disconnected');
   }
 
-  private announceClosed({ modalId, viewer }: Released, reason: ModalClosedEvent['reason']): void {
-    this.realtime.emit(rooms.everyone, 'modal:closed', { modalId, userId: viewer.userId, sessionId: viewer.sessionId, reason });
+  private async announceClosed({ modalId, viewer }: Released, reason: ModalClosedEvent['reason']): Promise<void> {
+    const closed = { modalId, userId: viewer.userId, sessionId: viewer.sessionId, reason };
+    this.realtime.emit(rooms.everyone, 'modal:closed', closed);
+    await this.webhooks.recordNow('modal.closed', closed);
   }
 }

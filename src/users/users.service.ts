@@ -6,14 +6,29 @@ import { PasswordHasher } from './password-hasher';
 import { toUser } from './users.mapper';
 import { UsersRepository } from './users.repository';
 
+/** A user the app's backend creates (`POST /server/v1/users`): no password, logs in with minted tokens. */
+export interface ProvisionedUser {
+  username: string;
+  displayName?: string;
+  externalId?: string;
+}
+
+/** The password hash of users without a password: no password verifies against it. */
+export const NO_PASSWORD = '!';
+
 export interface NewUser {
   username: string;
   password: string;
   displayName?: string;
 }
 
+/** The server API's system user: `~` keeps its name out of every valid username. */
+export const SYSTEM_USER = { id: 'system', username: '~system', display_name: 'System' } as const;
+
 @Injectable()
 export class UsersService {
+  private system?: Promise<User>;
+
   constructor(
     private readonly users: UsersRepository,
     private readonly passwords: PasswordHasher,
@@ -39,6 +54,55 @@ export class UsersService {
       throw error;
     }
     return toUser(row);
+  }
+
+  /**
+   * Creates a user without a password. Idempotent on `externalId`: the user already provisioned
+   * with it is returned as it is. CONFLICT when the username belongs to someone else.
+   */
+  async provision(input: ProvisionedUser): Promise<User> {
+    const existing = () => (input.externalId === undefined ? Promise.resolve(undefined) : this.users.findByExternalId(input.externalId));
+    const found = await existing();
+    if (found) return toUser(found);
+    const username = input.username.toLowerCase();
+    if (await this.users.findByUsername(username)) throw AppError.of('USERNAME_TAKEN');
+    const row = {
+      id: randomUUID(),
+      username,
+      display_name: input.displayName?.trim() || username,
+      password_hash: NO_PASSWORD,
+      created_at: new Date().toISOString(),
+      last_seen_at: null,
+      external_id: input.externalId ?? null,
+    };
+    try {
+      await this.users.insert(row);
+    } catch (error) {
+      // Two calls racing with one externalId or username: the unique indexes decide.
+      const winner = await existing();
+      if (winner) return toUser(winner);
+      if (await this.users.findByUsername(username)) throw AppError.of('USERNAME_TAKEN');
+      throw error;
+    }
+    return toUser(row);
+  }
+
+  /**
+   * The author of the server API's messages without `from`: a user row (so its DMs are
+   * conversations like any other) with a name no account can have.
+   */
+  async systemUser(): Promise<User> {
+    const row = { ...SYSTEM_USER, password_hash: NO_PASSWORD, created_at: new Date(0).toISOString(), last_seen_at: null };
+    this.system ??= this.users.insertIfAbsent(row).then(() => toUser(row));
+    return this.system.catch((error: unknown) => {
+      this.system = undefined;
+      throw error;
+    });
+  }
+
+  /** Marks the user deleted (UsersRepository.markDeleted); false when there was no such user. */
+  markDeleted(id: string): Promise<boolean> {
+    return this.users.markDeleted(id, new Date().toISOString());
   }
 
   /** The user for these credentials, or UNAUTHORIZED with one message whatever was wrong. */

@@ -5,6 +5,7 @@ import * as m0003 from './0003-room-membership';
 import * as m0004 from './0004-session-expiry';
 import * as m0005 from './0005-conversation-activity';
 import * as m0006 from './0006-user-identity';
+import * as m0011 from './0011-webhook-outbox';
 
 /**
  * Every migration, in order, for both engines. Add new ones at the end with the next number;
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004-session-expiry': m0004,
   '0005-conversation-activity': m0005,
   '0006-user-identity': m0006,
+  '0011-webhook-outbox': m0011,
 };
