@@ -66,7 +66,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   private async claim(): Promise<OutboxRow[]> {
     const now = new Date();
-    const lease = new Date(now.getTime() + this.config.webhooks.timeoutMs + 5000).toISOString();
+    const { timeoutMs } = this.config.webhooks;
+    const lease = new Date(now.getTime() + timeoutMs + Math.min(timeoutMs, 5000)).toISOString();
     const due = sql`select id from webhook_outbox where next_attempt_at <= ${now.toISOString()} order by next_attempt_at limit ${BATCH}`;
     const locked = this.postgres ? sql`${due} for update skip locked` : due;
     const { rows } = await sql<OutboxRow>`

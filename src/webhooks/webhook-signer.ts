@@ -3,10 +3,11 @@ import { Webhook } from 'standardwebhooks';
 /**
  * Standard Webhooks signing (the `standardwebhooks` package). A `whsec_<base64>` secret is used
  * as the Standard Webhooks tooling does (the key is the decoded bytes); any other WEBHOOK_SECRET
- * is the key as its UTF-8 bytes. Receivers construct `Webhook` the same way (README).
+ * is the key as it is (`format: "raw"`: its characters as bytes, so keep it ASCII). Receivers
+ * construct `Webhook` the same way (README).
  */
 export function webhookSigner(secret: string): Webhook {
-  return secret.startsWith('whsec_') ? new Webhook(secret) : new Webhook(Buffer.from(secret, 'utf8'));
+  return secret.startsWith('whsec_') ? new Webhook(secret) : new Webhook(secret, { format: 'raw' });
 }
 
 /** The three headers of one delivery. */
