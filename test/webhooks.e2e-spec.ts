@@ -213,7 +213,7 @@ describe('webhooks across a crash (kill -9 of the server process)', () => {
 
   it('delivers an event recorded before the crash after the restart', async () => {
     receiver.respond = () => 503;
-    let url = await start();
+    const url = await start();
     const { user } = await registerUser(url);
     const message = (
       await request(url)
@@ -228,7 +228,7 @@ describe('webhooks across a crash (kill -9 of the server process)', () => {
     await withTimeout(server!.exited, 10000, 'exit after SIGKILL');
 
     receiver.respond = () => 200;
-    url = await start();
+    await start();
     const delivered = await receiver.success('message.created', (e) => e.data.message.id === message.id, 20000);
     expect(delivered.body.id).toBe(failed.body.id);
     expect(verify(SECRET, delivered)).toEqual(delivered.body);

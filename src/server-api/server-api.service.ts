@@ -75,8 +75,9 @@ export class ServerApiService {
     const { from, ...send } = input;
     const asSystem = from === undefined || from === SYSTEM_USER.id;
     const sender = asSystem ? await this.users.systemUser() : await this.requireUser(from);
-    // Sends of one author through the API are serialized like one socket's, in arrival order.
-    return this.messages.send(sender, `server:${sender.id}`, send, { asSystem });
+    // Sends of one author to one conversation are stored in arrival order, like one socket's;
+    // different conversations (the system user writes to many) proceed in parallel.
+    return this.messages.send(sender, `server:${sender.id}:${send.to ?? ''}:${send.roomId ?? ''}`, send, { asSystem });
   }
 
   provision(input: ProvisionedUser): Promise<User> {

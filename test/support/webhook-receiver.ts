@@ -21,25 +21,27 @@ export class WebhookReceiver {
   respond: (body: WebhookBody, attempt: number) => number = () => 200;
   private waiters: (() => void)[] = [];
 
-  private constructor(private readonly server: Server) {}
+  private readonly server: Server;
 
-  static async start(): Promise<WebhookReceiver> {
-    let receiver!: WebhookReceiver;
-    const server = createServer((req, res) => {
+  private constructor() {
+    this.server = createServer((req, res) => {
       let raw = '';
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (raw += chunk));
       req.on('end', () => {
         const body = JSON.parse(raw) as WebhookBody;
-        const attempt = receiver.deliveries.filter((d) => d.body.id === body.id).length + 1;
-        const status = receiver.respond(body, attempt);
-        receiver.deliveries.push({ headers: req.headers, raw, body, status });
+        const attempt = this.deliveries.filter((d) => d.body.id === body.id).length + 1;
+        const status = this.respond(body, attempt);
+        this.deliveries.push({ headers: req.headers, raw, body, status });
         res.writeHead(status).end();
-        for (const wake of receiver.waiters.splice(0)) wake();
+        for (const wake of this.waiters.splice(0)) wake();
       });
     });
-    receiver = new WebhookReceiver(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  }
+
+  static async start(): Promise<WebhookReceiver> {
+    const receiver = new WebhookReceiver();
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }
 
