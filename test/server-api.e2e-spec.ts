@@ -1,9 +1,7 @@
 import request from 'supertest';
 import type { Message, Presence, User } from '../src/contracts';
-import { startApp, type TestApp } from './support/app';
+import { startApp, startPair, type AppPair, type TestApp } from './support/app';
 import { ClientTracker, connectError, registerUser, settle, uniqueUsername, type TestClient } from './support/clients';
-import { createTestDatabase, type TestDatabase } from './support/databases';
-import { E2E_WITH_REDIS, testRedisPrefix } from './support/redis';
 
 const KEY = 'server-key-0123456789-0123456789-abcdef';
 const OTHER_KEY = 'another-server-key-0123456789-0123456789';
@@ -16,31 +14,18 @@ const auth = { authorization: `Bearer ${KEY}` };
 describe('server API /server/v1', () => {
   let a: TestApp;
   let b: TestApp;
-  let database: TestDatabase | undefined;
-  let redis: ReturnType<typeof testRedisPrefix> | undefined;
+  let pair: AppPair;
   const clients = new ClientTracker(() => a.url);
   const onB = () => clients.at(b.url);
 
   beforeAll(async () => {
     const env = { SERVER_API_KEYS: `${KEY},${OTHER_KEY}`, PRESENCE_GRACE_MS: '300' };
-    if (E2E_WITH_REDIS) {
-      database = await createTestDatabase();
-      redis = testRedisPrefix();
-      const shared = { database: { url: database.url, drop: async () => undefined }, redisPrefix: redis.prefix, env };
-      a = await startApp(shared);
-      b = await startApp(shared);
-    } else {
-      a = await startApp({ env });
-      b = a;
-    }
+    pair = await startPair(env);
+    ({ a, b } = pair);
   });
   afterEach(() => clients.closeAll());
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    if (!E2E_WITH_REDIS) await a?.close();
-    await database?.drop();
-    await redis?.cleanup();
+    await pair?.close();
   });
 
   const server = (app = a) => ({

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { Message, WebhookBody } from '../src/contracts';
-import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app';
+import { startPair, TEST_JWT_SECRET, type AppPair, type TestApp } from './support/app';
 import { ClientTracker, registerUser, settle } from './support/clients';
 import { freePort } from './support/cluster';
 import { createTestDatabase, type TestDatabase } from './support/databases';
 import { startServerProcess, waitForHttp, withTimeout, type ServerProcess } from './support/processes';
-import { E2E_WITH_REDIS, testRedisPrefix } from './support/redis';
 import { verify, WebhookReceiver, type Delivery } from './support/webhook-receiver';
 
 const SECRET = 'webhook-secret-0123456789-0123456789-abc';
@@ -32,35 +31,22 @@ describe('webhooks', () => {
   let receiver: WebhookReceiver;
   let a: TestApp;
   let b: TestApp;
-  let database: TestDatabase | undefined;
-  let redis: ReturnType<typeof testRedisPrefix> | undefined;
+  let pair: AppPair;
   const clients = new ClientTracker(() => a.url);
   const onB = () => clients.at(b.url);
 
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
     const env = webhookEnv(receiver);
-    if (E2E_WITH_REDIS) {
-      database = await createTestDatabase();
-      redis = testRedisPrefix();
-      const shared = { database: { url: database.url, drop: async () => undefined }, redisPrefix: redis.prefix, env };
-      a = await startApp(shared);
-      b = await startApp(shared);
-    } else {
-      a = await startApp({ env });
-      b = a;
-    }
+    pair = await startPair(env);
+    ({ a, b } = pair);
   });
   afterEach(() => {
     clients.closeAll();
     receiver.respond = () => 200;
   });
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    if (!E2E_WITH_REDIS) await a?.close();
-    await database?.drop();
-    await redis?.cleanup();
+    await pair?.close();
     await receiver?.close();
   });
 

@@ -4,7 +4,7 @@ import type { User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { PasswordHasher } from './password-hasher';
 import { toUser } from './users.mapper';
-import { UsersRepository } from './users.repository';
+import { UsersRepository, type UserRow } from './users.repository';
 
 /** A user the app's backend creates (`POST /server/v1/users`): no password, logs in with minted tokens. */
 export interface ProvisionedUser {
@@ -35,25 +35,8 @@ export class UsersService {
   ) {}
 
   /** Creates a user; CONFLICT when the (case-insensitive) username is taken. */
-  async register(input: NewUser): Promise<User> {
-    const username = input.username.toLowerCase();
-    if (await this.users.findByUsername(username)) throw AppError.of('USERNAME_TAKEN');
-    const row = {
-      id: randomUUID(),
-      username,
-      display_name: input.displayName?.trim() || username,
-      password_hash: await this.passwords.hash(input.password),
-      created_at: new Date().toISOString(),
-      last_seen_at: null,
-    };
-    try {
-      await this.users.insert(row);
-    } catch (error) {
-      // Two registrations racing for one name: the unique index decides.
-      if (await this.users.findByUsername(username)) throw AppError.of('USERNAME_TAKEN');
-      throw error;
-    }
-    return toUser(row);
+  register(input: NewUser): Promise<User> {
+    return this.insertNew(input, () => this.passwords.hash(input.password));
   }
 
   /**
@@ -64,13 +47,22 @@ export class UsersService {
     const existing = () => (input.externalId === undefined ? Promise.resolve(undefined) : this.users.findByExternalId(input.externalId));
     const found = await existing();
     if (found) return toUser(found);
+    return this.insertNew(input, () => Promise.resolve(NO_PASSWORD), existing);
+  }
+
+  /** Inserts a new user; `raced` names the winner of a race the unique indexes decided, if any. */
+  private async insertNew(
+    input: ProvisionedUser,
+    passwordHash: () => Promise<string>,
+    raced: () => Promise<UserRow | undefined> = () => Promise.resolve(undefined),
+  ): Promise<User> {
     const username = input.username.toLowerCase();
     if (await this.users.findByUsername(username)) throw AppError.of('USERNAME_TAKEN');
     const row = {
       id: randomUUID(),
       username,
       display_name: input.displayName?.trim() || username,
-      password_hash: NO_PASSWORD,
+      password_hash: await passwordHash(),
       created_at: new Date().toISOString(),
       last_seen_at: null,
       external_id: input.externalId ?? null,
@@ -78,8 +70,8 @@ export class UsersService {
     try {
       await this.users.insert(row);
     } catch (error) {
-      // Two calls racing with one externalId or username: the unique indexes decide.
-      const winner = await existing();
+      // Two calls racing for one name (or one externalId): the unique indexes decide.
+      const winner = await raced();
       if (winner) return toUser(winner);
       if (await this.users.findByUsername(username)) throw AppError.of('USERNAME_TAKEN');
       throw error;
