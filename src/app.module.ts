@@ -14,6 +14,8 @@ import { RedisModule } from './redis/redis.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { DatabaseModule } from './storage/database.module';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { ServerApiModule } from './server-api/server-api.module';
 
 @Module({})
 export class AppModule {
@@ -25,6 +27,7 @@ export class AppModule {
         AppConfigModule.forRoot(env),
         AppLoggerModule,
         DatabaseModule,
+        WebhooksModule,
         RealtimeModule,
         AccessModule,
         HealthModule,
@@ -36,6 +39,7 @@ export class AppModule {
         PresenceModule,
         ModalsModule,
         ChatModule,
+        ServerApiModule,
         DocsModule,
       ],
     };

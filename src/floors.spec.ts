@@ -13,6 +13,7 @@ const FLOORS: Record<string, number> = {
   storage: 3,
   redis: 3,
   realtime: 4, // socket plumbing, connections, grace periods
+  webhooks: 4, // the outbox every capability records into, and its dispatcher
   access: 5, // who may read, send to or see what
   users: 6,
   auth: 7,
@@ -23,6 +24,7 @@ const FLOORS: Record<string, number> = {
   health: 11,
   metrics: 11,
   docs: 11,
+  'server-api': 11, // the app backend's /server/v1 routes, on top of every capability
 };
 
 /** Upward imports that are allowed, and why. */

@@ -1,3 +1,4 @@
+import { WebhookOutbox } from '../src/webhooks/webhook-outbox';
 import { dmConversationId } from '../src/access/conversation-id';
 import { loadConfig } from '../src/config/app-config';
 import { MessagesRepository } from '../src/chat/messages.repository';
@@ -32,7 +33,7 @@ describe.each(engines)('IN lookups beyond the parameter limit on %s', (engine) =
     await migrateToLatest(db);
     const writes = new WriteBatcher(db, engine === 'sqlite');
     users = new UsersRepository(db, writes);
-    messages = new MessagesRepository(db, writes);
+    messages = new MessagesRepository(db, writes, new WebhookOutbox(loadConfig({}), db));
     const now = new Date().toISOString();
     await inBatches(
       existing,

@@ -66,7 +66,7 @@ export class BearerAuthGuard implements CanActivate {
 
   private async fromProvider(token: string, header: Record<string, unknown>): Promise<Principal> {
     const identity = await this.provider.verify(token, header);
-    const row = await this.users.provision(identity);
+    const row = await this.users.provisionFromProvider(identity);
     const user = usable(row);
     if (issuedByThen(row, identity.issuedAt)) throw AppError.of('SESSION_ENDED');
     return { user, expiresAt: identity.expiresAt };

@@ -30,10 +30,13 @@ export class TokenService {
     return this.config.jwt.expiresInSeconds;
   }
 
-  /** An access token of the login `authSessionId` (claim `sid`), which logout and refresh-token reuse end. */
-  sign(userId: string, authSessionId?: string): string {
+  /**
+   * An access token for `userId`, valid JWT_EXPIRES_IN (or `expiresInSeconds`, for the server API's
+   * minted tokens); of the login `authSessionId` (claim `sid`) when given, which logout and refresh-token reuse end.
+   */
+  sign(userId: string, authSessionId?: string, expiresInSeconds = this.expiresInSeconds): string {
     const claims = authSessionId ? { sid: authSessionId } : {};
-    return jwt.sign(claims, this.key, { algorithm: 'HS256', subject: userId, expiresIn: this.expiresInSeconds });
+    return jwt.sign(claims, this.key, { algorithm: 'HS256', subject: userId, expiresIn: expiresInSeconds });
   }
 
   /** Throws TOKEN_EXPIRED for an expired token and UNAUTHORIZED for anything else wrong. */

@@ -44,6 +44,6 @@ import { DEFAULT_TYPING_EXPIRY_MS, TYPING_EXPIRY_MS, TypingService } from './typ
     BlocksGateway,
     { provide: TYPING_EXPIRY_MS, useValue: DEFAULT_TYPING_EXPIRY_MS },
   ],
-  exports: [MessagesService, RoomsService],
+  exports: [MessagesService, RoomsService, RoomsRepository],
 })
 export class ChatModule {}

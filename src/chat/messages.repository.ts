@@ -5,6 +5,8 @@ import type { ConversationsTable, MessagesTable } from '../storage/database.type
 import { InjectDb } from '../storage/database.module';
 import { inBatches } from '../storage/in-batches';
 import { WriteBatcher } from '../storage/write-batcher';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
+import { toMessage } from './chat.mapper';
 import type { ConversationCursor } from './conversation-cursor';
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -38,6 +40,7 @@ export class MessagesRepository {
   constructor(
     @InjectDb() private readonly db: Db,
     private readonly writes: WriteBatcher,
+    private readonly webhooks: WebhookOutbox,
   ) {}
 
   /**
@@ -46,6 +49,7 @@ export class MessagesRepository {
    * On PostgreSQL the counter row's lock serializes concurrent senders; SQLite has one writer.
    * A failed insert (duplicate clientMsgId) rolls the increment back, so seqs never gap.
    * On SQLite the transaction is shared with the other sends of the same moment (WriteBatcher).
+   * The `message.created` webhook is written in the same transaction.
    */
   append(conversation: ConversationKey, message: NewMessage, mentions: readonly string[] = []): Promise<MessageRow> {
     const at = message.created_at;
@@ -80,6 +84,7 @@ export class MessagesRepository {
           .values(mentions.map((user_id) => ({ conversation_id: conversation.id, seq: row.seq, user_id })))
           .execute();
       }
+      await this.webhooks.record(trx, 'message.created', { message: toMessage(row) });
       return row;
     });
   }

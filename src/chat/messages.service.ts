@@ -76,9 +76,10 @@ export class MessagesService {
   /**
    * Stores and delivers a message. The ack (return value) comes after the commit. Sends from
    * one socket are stored in the order they were emitted. A repeated clientMsgId of the same
-   * sender returns the first message and delivers nothing.
+   * sender returns the first message and delivers nothing. `asSystem` (the server API's system
+   * user) may post to any existing room without being a member.
    */
-  send(sender: User, socketId: string, input: SendInput): Promise<Message> {
+  send(sender: User, socketId: string, input: SendInput, options: { asSystem?: boolean } = {}): Promise<Message> {
     const target = requireOneTarget(input);
     const content = this.normalizeContent(input.content);
     return this.perSocket.run(socketId, async () => {
@@ -94,7 +95,9 @@ export class MessagesService {
         const [a, b] = [sender.id, recipient].sort();
         conversation = { id: dmConversationId(a, b), kind: 'dm', room_id: null, user_a: a, user_b: b };
       } else {
-        await this.access.requireRoomMember(sender.id, target.roomId, 'Only members may send to this room');
+        if (options.asSystem) {
+          if (!(await this.rooms.findById(target.roomId))) throw AppError.of('ROOM_NOT_FOUND');
+        } else await this.access.requireRoomMember(sender.id, target.roomId, 'Only members may send to this room');
         conversation = { id: roomConversationId(target.roomId), kind: 'room', room_id: target.roomId, user_a: null, user_b: null };
       }
       // Both cost nothing for a plain message (no replyTo, no `@`): the send path stays as it was.

@@ -6,6 +6,8 @@ import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
 import type { Database, RoomMembersTable, RoomsTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
+import { toRoom } from './chat.mapper';
 import { toMemberPage, type MemberCursor, type MemberPage } from '../access/member-cursor';
 
 export type RoomRow = Selectable<RoomsTable>;
@@ -72,6 +74,7 @@ export class RoomsRepository {
   constructor(
     @InjectDb() private readonly db: Db,
     @InjectConfig() config: AppConfig,
+    private readonly webhooks: WebhookOutbox,
   ) {
     this.postgres = config.database.kind === 'postgres';
   }
@@ -128,6 +131,10 @@ export class RoomsRepository {
         await this.trimInvites(trx, invited, limit);
       }
       onChange({ kind: 'joined', roomId: room.id, userIds: [room.owner_id, ...added] });
+      if (this.webhooks.wants('room.created')) {
+        const created = await trx.selectFrom('rooms').selectAll().where('id', '=', room.id).executeTakeFirstOrThrow();
+        await this.webhooks.record(trx, 'room.created', { room: toRoom(created), memberIds: [room.owner_id, ...added] });
+      }
       return { added, invited };
     });
   }
@@ -247,6 +254,7 @@ export class RoomsRepository {
       if (role === 'owner') await trx.updateTable('rooms').set({ owner_id: userId }).where('id', '=', roomId).execute();
       if (invite) await trx.deleteFrom('room_invites').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
       onChange({ kind: 'joined', roomId, userIds: [userId] });
+      await this.webhooks.record(trx, 'room.member_joined', { roomId, userId });
       return true;
     });
   }
@@ -265,7 +273,10 @@ export class RoomsRepository {
       how.check?.(role);
       await trx.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
       how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
-      if (role !== 'owner') return { removed: true };
+      if (role !== 'owner') {
+        await this.webhooks.record(trx, 'room.member_left', { roomId, userId });
+        return { removed: true };
+      }
       // The (room_id, joined_at, user_id) index gives the heir without reading the room.
       const heir = await trx
         .selectFrom('room_members')
@@ -275,7 +286,10 @@ export class RoomsRepository {
         .orderBy('user_id')
         .limit(1)
         .executeTakeFirst();
-      if (!heir) return { removed: true };
+      if (!heir) {
+        await this.webhooks.record(trx, 'room.member_left', { roomId, userId });
+        return { removed: true };
+      }
       await trx
         .updateTable('room_members')
         .set({ role: 'owner' })
@@ -283,6 +297,7 @@ export class RoomsRepository {
         .where('user_id', '=', heir.user_id)
         .execute();
       await trx.updateTable('rooms').set({ owner_id: heir.user_id }).where('id', '=', roomId).execute();
+      await this.webhooks.record(trx, 'room.member_left', { roomId, userId, ownerId: heir.user_id });
       return { removed: true, newOwnerId: heir.user_id };
     });
   }

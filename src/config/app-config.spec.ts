@@ -150,3 +150,42 @@ describe('loadConfig: identity provider', () => {
     expect(() => loadConfig(env)).toThrow(problem);
   });
 });
+
+describe('server API and webhooks configuration', () => {
+  const long = 'k'.repeat(32);
+
+  it('is off by default', () => {
+    const config = loadConfig({});
+    expect(config.serverApi.keys).toEqual([]);
+    expect(config.webhooks).toMatchObject({ urls: [], secret: undefined, retryHours: 24 });
+    expect([...config.webhooks.events]).toHaveLength(10);
+  });
+
+  it('reads keys, URLs, the secret, the event filter and the retry window', () => {
+    const config = loadConfig({
+      SERVER_API_KEYS: `${long}, ${long}2`,
+      WEBHOOK_URLS: 'https://a.example/hook,http://b.example:8080/x',
+      WEBHOOK_SECRET: long,
+      WEBHOOK_EVENTS: 'user.offline,message.created',
+      WEBHOOK_RETRY_HOURS: '2',
+    });
+    expect(config.serverApi.keys).toEqual([long, `${long}2`]);
+    expect(config.webhooks.urls).toEqual(['https://a.example/hook', 'http://b.example:8080/x']);
+    expect([...config.webhooks.events]).toEqual(['user.offline', 'message.created']);
+    expect(config.webhooks.retryHours).toBe(2);
+  });
+
+  it('names every bad variable at start', () => {
+    const bad = () =>
+      loadConfig({
+        SERVER_API_KEYS: `${long},short`,
+        WEBHOOK_URLS: 'ftp://nope',
+        WEBHOOK_SECRET: 'too-short',
+        WEBHOOK_EVENTS: 'user.online,user.exploded',
+        WEBHOOK_RETRY_HOURS: '0',
+      });
+    for (const name of ['SERVER_API_KEYS', 'WEBHOOK_URLS', 'WEBHOOK_SECRET', 'user.exploded', 'WEBHOOK_RETRY_HOURS'])
+      expect(bad).toThrow(name);
+    expect(() => loadConfig({ WEBHOOK_URLS: 'https://a.example/hook' })).toThrow('WEBHOOK_SECRET is required');
+  });
+});

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../contracts/webhooks';
 
 /**
  * Typed, validated configuration. Built once from the environment (README, Configuration) by
@@ -92,6 +93,26 @@ export interface AppConfig {
   trustProxy?: number | string;
   /** Milliseconds an instance waits for in-flight work on SIGTERM before it exits. */
   shutdownTimeoutMs: number;
+  /** The app backend's `/server/v1/*` API: off (routes answer 404) unless SERVER_API_KEYS is set. */
+  serverApi: { keys: string[] };
+  /** Outgoing webhooks: off unless WEBHOOK_URLS and WEBHOOK_SECRET are both set. */
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  urls: string[];
+  secret?: string;
+  /** The types delivered (WEBHOOK_EVENTS; default all). */
+  events: ReadonlySet<WebhookEventType>;
+  /** How long an undelivered event is retried before it is dropped. */
+  retryHours: number;
+  /** First retry delay; doubles per attempt up to WEBHOOK_RETRY_MAX_MS. */
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** How often each instance looks for due deliveries (a local change is sent at once anyway). */
+  pollMs: number;
+  /** Per-request timeout. */
+  timeoutMs: number;
 }
 
 /** Signature algorithms a provider token may use; `none` is never one of them. */
@@ -217,6 +238,34 @@ export function loadConfig(env: Env): AppConfig {
   const trustRaw = str('TRUST_PROXY');
   const trustProxy = trustRaw === undefined ? undefined : /^\d+$/.test(trustRaw) ? Number(trustRaw) : trustRaw;
 
+  const serverKeys = (str('SERVER_API_KEYS') ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (serverKeys.some((k) => k.length < 32)) problems.push('SERVER_API_KEYS entries must each be at least 32 characters');
+
+  const webhookUrls = (str('WEBHOOK_URLS') ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  const badUrls = webhookUrls.filter((u) => !/^https?:\/\/[^\s]+$/.test(u));
+  if (badUrls.length) problems.push(`WEBHOOK_URLS entries must be http(s) URLs (bad: ${badUrls.join(', ')})`);
+  const webhookSecret = str('WEBHOOK_SECRET');
+  if (webhookSecret !== undefined && webhookSecret.length < 32) problems.push('WEBHOOK_SECRET must be at least 32 characters');
+  if (webhookUrls.length && webhookSecret === undefined) problems.push('WEBHOOK_SECRET is required when WEBHOOK_URLS is set');
+  const eventsRaw = str('WEBHOOK_EVENTS');
+  const webhookEvents = new Set<WebhookEventType>(WEBHOOK_EVENT_TYPES);
+  if (eventsRaw !== undefined && eventsRaw !== '*') {
+    webhookEvents.clear();
+    for (const name of eventsRaw
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
+      if ((WEBHOOK_EVENT_TYPES as readonly string[]).includes(name)) webhookEvents.add(name as WebhookEventType);
+      else problems.push(`WEBHOOK_EVENTS: unknown type "${name}" (known: ${WEBHOOK_EVENT_TYPES.join(', ')})`);
+    }
+  }
+
   const config: AppConfig = {
     trustProxy,
     nodeEnv,
@@ -265,6 +314,17 @@ export function loadConfig(env: Env): AppConfig {
       loginPerIp: int('LOGIN_MAX_PER_IP', 100, 1, 1_000_000),
     },
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    serverApi: { keys: serverKeys },
+    webhooks: {
+      urls: webhookUrls,
+      secret: webhookSecret,
+      events: webhookEvents,
+      retryHours: int('WEBHOOK_RETRY_HOURS', 24, 1, 24 * 30),
+      retryMinMs: int('WEBHOOK_RETRY_MIN_MS', 5000, 10, 3_600_000),
+      retryMaxMs: int('WEBHOOK_RETRY_MAX_MS', 3_600_000, 10, 86_400_000),
+      pollMs: int('WEBHOOK_POLL_MS', 1000, 10, 600_000),
+      timeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
+    },
     // One core fewer than the machine has (at most 4, libuv's pool size) leaves a core to the event loop.
     passwordHash: {
       concurrency: int('PASSWORD_HASH_CONCURRENCY', Math.max(1, Math.min(4, availableParallelism() - 1)), 1, 64),

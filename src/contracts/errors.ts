@@ -63,6 +63,11 @@ export const ERROR_REASONS = {
     message: 'Invalid token',
     summary: 'the token is malformed, wrongly signed, or names a user that does not exist',
   },
+  SERVER_KEY_INVALID: {
+    code: 'UNAUTHORIZED',
+    message: 'Invalid server API key',
+    summary: 'a `/server/v1/*` call without `Authorization: Bearer <one of SERVER_API_KEYS>`',
+  },
   CREDENTIALS_INVALID: {
     code: 'UNAUTHORIZED',
     message: 'Invalid username or password',

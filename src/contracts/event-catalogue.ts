@@ -567,8 +567,9 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
   },
   'session:expired': {
     summary:
-      'The connection ends, the server disconnects right after. `reason`: `token_expired` (no `session:refresh` in time), `logout` (`POST /auth/logout`), `revoked` (`DELETE /auth/sessions/{id}`, or a refresh token used twice), `password_changed` (`POST /users/me/password` from another session).',
-    receivers: 'the expiring socket; for an ended session, every socket opened with its tokens (on every instance), and no other',
+      'The connection ends, the server disconnects right after. `reason`: `token_expired` (no `session:refresh` in time), `logout` (`POST /auth/logout`), `revoked` (`DELETE /auth/sessions/{id}`, or a refresh token used twice), `password_changed` (`POST /users/me/password` from another session), `deleted` (the app’s backend deleted the user: `DELETE /server/v1/users/{id}`).',
+    receivers:
+      'the expiring socket; for an ended session, every socket opened with its tokens; for a deleted user, every socket of the user (on every instance), and no other',
     payload: objectOf({ reason: req(oneOfValues(SESSION_END_REASONS)) }),
   },
   exception: {
@@ -664,6 +665,15 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
       holder: opt(ref('Viewer')),
       fencingToken: req(int('see ModalLock', { minimum: 1 })),
       requestedBy: opt(ref('MessageAuthor')),
+    }),
+  },
+  'app:event': {
+    summary: 'An event the app’s own backend published (`POST /server/v1/publish`); `event` and `data` are the app’s.',
+    receivers: 'every socket of the addressed users and of the addressed rooms’ members, on every instance',
+    payload: objectOf({
+      event: req(str('the app’s event name (1–64 of a-z 0-9 : . _ -)')),
+      data: req(anything('any JSON the backend sent')),
+      publishedAt: req(dateTime()),
     }),
   },
 };

@@ -3,6 +3,7 @@
  * Server, tests, docs and the client SDK import these maps.
  */
 import type { Ack, ErrorBody, ExceptionEvent } from './errors';
+import type { AppEvent } from './webhooks';
 import type {
   AssignableRoomRole,
   ConversationSummary,
@@ -294,8 +295,8 @@ export interface SessionEvent {
   /** When this connection's token expires (ISO 8601): send `session:refresh` before then. */
   expiresAt: string;
 }
-/** Why a connection was ended by the server (`session:expired`). */
-export const SESSION_END_REASONS = ['token_expired', 'logout', 'revoked', 'password_changed'] as const;
+/** Why a connection was ended by the server (`session:expired`); `deleted`: the app's backend deleted the user. */
+export const SESSION_END_REASONS = ['token_expired', 'logout', 'revoked', 'password_changed', 'deleted'] as const;
 export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 
 export interface SessionExpiredEvent {
@@ -420,6 +421,8 @@ export interface ServerEventMap {
   'modal:opened': ModalOpenedEvent;
   'modal:closed': ModalClosedEvent;
   'modal:lock': ModalLockEvent;
+  /** Published by the app's backend (`POST /server/v1/publish`). */
+  'app:event': AppEvent;
 }
 
 export type ServerEventName = keyof ServerEventMap;

@@ -3,3 +3,4 @@ export * from './models';
 export * from './events';
 export * from './schema';
 export * from './event-catalogue';
+export * from './webhooks';

@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { MODEL_SCHEMAS, type JsonSchema } from '../contracts';
 import { BEARER_SCHEME } from '../common/http/openapi.decorators';
 import { PACKAGE_VERSION } from './package-version';
+import { SERVER_KEY_SCHEME, SERVER_KEY_SCHEME_DEFINITION } from '../server-api/server-api.openapi';
 
 const ERROR_RESPONSE: JsonSchema = {
   type: 'object',
@@ -39,6 +40,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion(PACKAGE_VERSION)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
+    .addBearerAuth({ ...SERVER_KEY_SCHEME_DEFINITION }, SERVER_KEY_SCHEME)
+    .addTag('server', 'For the application’s own backend, behind SERVER_API_KEYS (off, 404, unless set)')
     .build();
   const document = SwaggerModule.createDocument(app, config);
   document.components = {

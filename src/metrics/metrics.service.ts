@@ -5,6 +5,7 @@ import { RealtimeService } from '../realtime/realtime.service';
 import type { DispatchObserver } from '../realtime/io/event-dispatcher';
 import { HealthService } from '../health/health.service';
 import { InjectConnectionStore, type ConnectionStore } from '../realtime/connections/connection-store';
+import { WebhookMetrics } from '../webhooks/webhook-metrics';
 
 /** How long a scrape waits for a dependency-backed figure before it reports the last good one. */
 const LOOKUP_TIMEOUT_MS = 1000;
@@ -24,9 +25,15 @@ export class MetricsService implements DispatchObserver {
   private readonly handshakesRefused: Counter<'code'>;
   private readonly slowConsumers: Counter;
 
-  constructor(realtime: RealtimeService, health: HealthService, @InjectConnectionStore() connections: ConnectionStore) {
+  constructor(
+    realtime: RealtimeService,
+    health: HealthService,
+    @InjectConnectionStore() connections: ConnectionStore,
+    webhooks: WebhookMetrics,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    for (const metric of webhooks.all()) this.registry.registerMetric(metric);
     this.events = new Counter({
       name: 'realtime_events_total',
       help: 'Client events answered, by event name and outcome (ok or error code)',

@@ -1,3 +1,5 @@
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
+import type { Db } from '../storage/database';
 import { loadConfig } from '../config/app-config';
 import { RealtimeService } from '../realtime/realtime.service';
 import { InMemoryConnectionStore } from '../realtime/connections/in-memory-connection-store';
@@ -25,7 +27,15 @@ describe('ModalsService', () => {
       presenceOf: jest.fn(),
       invisibleAmong: async (ids: readonly string[]) => new Set(ids.filter((id) => invisible.has(id))),
     };
-    const service = new ModalsService(store, connections, presence, config, realtime as unknown as RealtimeService, grace);
+    const service = new ModalsService(
+      store,
+      connections,
+      presence,
+      config,
+      realtime as unknown as RealtimeService,
+      grace,
+      new WebhookOutbox(config, {} as Db),
+    );
     const connect = async (id: string, sessionId: string, resumed = false) => {
       const s = fakeSocket(id, { user: alice, sessionId, resumed });
       await service.connected(s, await connections.add({ socketId: id, userId: 'u1', sessionId }));

@@ -21,6 +21,7 @@ import { OnConnection } from '../realtime/connections/on-connection.decorator';
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../realtime/connections/connection-store';
 import type { DueDeadline } from '../realtime/grace/grace-deadlines';
 import { GracePeriods, type GraceKind } from '../realtime/grace/grace-periods';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { modalRooms } from './modal-rooms';
 import {
   InjectModalStore,
@@ -73,6 +74,7 @@ export class ModalsService {
     @InjectConfig() private readonly config: AppConfig,
     private readonly realtime: RealtimeService,
     private readonly grace: GracePeriods,
+    private readonly webhooks: WebhookOutbox,
   ) {
     this.releasing = grace.kind(RELEASING, (due) => this.releaseDue(due));
     const { openModalsPerSession, openModalsPerUser, exclusiveModalsPerUser } = config.limits;
@@ -98,6 +100,8 @@ export class ModalsService {
       const hidden = await this.isInvisible(actor.user.id);
       this.announce(modalId, [actor.user.id], hidden, 'modal:opened', { modalId, viewer: result.viewer });
       if (result.lock) this.announceLock(modalId, result.lock, [actor.user.id], hidden);
+      // The app's backend hears of every open, invisible viewers included (like GET /server/v1/modals/:id).
+      await this.webhooks.recordNow('modal.opened', { modalId, viewer: result.viewer });
     }
     return (await this.visible([result.state], actor.user.id))[0] ?? { modalId, viewers: [] };
   }
@@ -301,6 +305,7 @@ export class ModalsService {
         reason,
       });
       if (lock) this.announceLock(modalId, lock, [viewer.userId], hidden);
+      await this.webhooks.recordNow('modal.closed', { modalId, userId: viewer.userId, sessionId: viewer.sessionId, reason });
     }
   }
 }

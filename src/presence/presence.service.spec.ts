@@ -1,3 +1,5 @@
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
+import type { Db } from '../storage/database';
 import { AccessService } from '../access/access.service';
 import type { Presence } from '../contracts';
 import { loadConfig } from '../config/app-config';
@@ -56,6 +58,7 @@ describe('PresenceService', () => {
       users as unknown as UsersRepository,
       realtime as unknown as RealtimeService,
       grace,
+      new WebhookOutbox(config, {} as Db),
     );
     const recorder = new LastSeenRecorder(
       store,

@@ -13,6 +13,8 @@ import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } fr
 import type { DueDeadline } from '../realtime/grace/grace-deadlines';
 import { GracePeriods, type GraceKind } from '../realtime/grace/grace-periods';
 import { UsersRepository, type UserRow } from '../users/users.repository';
+import { toUser } from '../users/users.mapper';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import type { PresenceQuery } from '../access/presence-query';
 import { presenceRooms } from './presence-rooms';
 import { InjectPresenceStore, type PresenceState, type PresenceStore } from './presence.store';
@@ -49,6 +51,7 @@ export class PresenceService implements PresenceQuery {
     private readonly users: UsersRepository,
     private readonly realtime: RealtimeService,
     private readonly grace: GracePeriods,
+    private readonly webhooks: WebhookOutbox,
   ) {
     this.offline = grace.kind(GOING_OFFLINE, (due) => this.expireDue(due));
   }
@@ -65,6 +68,8 @@ export class PresenceService implements PresenceQuery {
     await this.offline.cancel(user.id);
     if (!cameOnline || state.status === 'invisible') return;
     await this.publish(user.id, view(user, state, counts.user, null, false));
+    // Decided once per going online across instances (the store's epoch), like the publish.
+    await this.webhooks.recordNow('user.online', { user });
   }
 
   @OnConnection('disconnect', LISTENER_ORDER.disconnect.presence)
@@ -87,11 +92,13 @@ export class PresenceService implements PresenceQuery {
     for (const { id, payload } of due) {
       const user = users.get(id);
       if (user) await this.expire(user, Number(payload));
+      // Deleted meanwhile: their record goes quietly (nobody is told a deleted user went offline).
+      else await this.store.goOffline(id, Number(payload));
     }
   }
 
   /** The grace period ran out: offline unless a socket came back here or on another instance. */
-  private async expire(user: Named, epoch: number): Promise<void> {
+  private async expire(user: UserRow, epoch: number): Promise<void> {
     if (this.grace.stopped) return;
     const open = (await this.connections.countByUser([user.id])).get(user.id) ?? 0;
     if (open > 0) return;
@@ -101,6 +108,8 @@ export class PresenceService implements PresenceQuery {
     const lastSeenAt = new Date().toISOString();
     await this.users.setLastSeen([user.id], lastSeenAt);
     await this.publish(user.id, view(user, undefined, 0, lastSeenAt, false));
+    // Only here, after the grace period with no socket back: a reload or a deploy never gets this far.
+    await this.webhooks.recordNow('user.offline', { user: toUser(user), lastSeenAt });
   }
 
   // ---- client events ----------------------------------------------------------------------

@@ -65,6 +65,19 @@ export class RealtimeService {
     this.io.in(of).socketsLeave(roomsToLeave);
   }
 
+  /**
+   * Disconnects the sockets in room `of` on every instance (only those of `userId` when given),
+   * after telling them `notice` as `session:expired`; resolves with how many there were.
+   */
+  async disconnect(of: string, options: { userId?: string; notice?: ServerEventMap['session:expired'] } = {}): Promise<number> {
+    const sockets = (await this.io.in(of).fetchSockets()).filter((s) => options.userId === undefined || s.data.user?.id === options.userId);
+    for (const socket of sockets) {
+      if (options.notice) socket.emit('session:expired', options.notice);
+      socket.disconnect(true);
+    }
+    return sockets.length;
+  }
+
   /** Sockets connected to this instance (not the whole deployment). */
   localConnectionCount(): number {
     return this.server.peek()?.engine.clientsCount ?? 0;

@@ -160,6 +160,22 @@ export interface ModalFencingEpochsTable {
   epoch: number | string;
 }
 
+/** One delivery owed to one webhook URL (migration 0011); deleted once delivered or given up on. */
+export interface WebhookOutboxTable {
+  id: string;
+  /** The `webhook-id` and body `id`: the same for every URL, so a receiver dedupes on it. */
+  event_id: string;
+  type: string;
+  url: string;
+  /** The exact JSON that is signed and sent. */
+  body: string;
+  created_at: string;
+  /** Due time of the next attempt; also the lease of the instance delivering it. */
+  next_attempt_at: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -176,4 +192,5 @@ export interface Database {
   message_mentions: MessageMentionsTable;
   conversation_changes: ConversationChangesTable;
   modal_fencing_epochs: ModalFencingEpochsTable;
+  webhook_outbox: WebhookOutboxTable;
 }

@@ -4,7 +4,14 @@ import type { User } from '../contracts';
 import { AppError } from '../common/errors/app-error';
 import { PasswordHasher } from './password-hasher';
 import { toUser } from './users.mapper';
-import { UsersRepository, type UserRow } from './users.repository';
+import { NO_PASSWORD, UsersRepository, type UserRow } from './users.repository';
+
+/** A user the app's backend creates (`POST /server/v1/users`): no password, logs in with minted tokens. */
+export interface ProvisionedUser {
+  username: string;
+  displayName?: string;
+  externalId?: string;
+}
 
 export interface NewUser {
   username: string;
@@ -19,44 +26,88 @@ export interface ExternalIdentity {
   name?: string;
 }
 
-/** The password hash of users from an identity provider: no password ever matches it. */
-const NO_LOCAL_PASSWORD = '!external';
 const USERNAME = /^[a-z0-9_.-]{3,32}$/;
+
+/** The server API's system user: `~` keeps its name out of every valid username. */
+export const SYSTEM_USER = { id: 'system', username: '~system', display_name: 'System' } as const;
 
 @Injectable()
 export class UsersService {
+  private system?: Promise<User>;
+
   constructor(
     private readonly users: UsersRepository,
     private readonly passwords: PasswordHasher,
   ) {}
 
   /** Creates a user; CONFLICT when the (case-insensitive) username is taken. */
-  async register(input: NewUser): Promise<User> {
+  register(input: NewUser): Promise<User> {
+    return this.insertNew(input, () => this.passwords.hash(input.password));
+  }
+
+  /**
+   * Creates a user without a password. Idempotent on `externalId`: the user already provisioned
+   * with it is returned as it is. CONFLICT when the username belongs to someone else.
+   */
+  async provision(input: ProvisionedUser): Promise<User> {
+    const existing = () => (input.externalId === undefined ? Promise.resolve(undefined) : this.users.findByExternalId(input.externalId));
+    const found = await existing();
+    if (found) return toUser(found);
+    return this.insertNew(input, () => Promise.resolve(NO_PASSWORD), existing);
+  }
+
+  /** Inserts a new user; `raced` names the winner of a race the unique indexes decided, if any. */
+  private async insertNew(
+    input: ProvisionedUser,
+    passwordHash: () => Promise<string>,
+    raced: () => Promise<UserRow | undefined> = () => Promise.resolve(undefined),
+  ): Promise<User> {
     const username = input.username.toLowerCase();
     if (await this.users.findByUsername(username)) throw AppError.of('USERNAME_TAKEN');
     const row = {
       id: randomUUID(),
       username,
       display_name: input.displayName?.trim() || username,
-      password_hash: await this.passwords.hash(input.password),
+      password_hash: await passwordHash(),
       created_at: new Date().toISOString(),
       last_seen_at: null,
+      external_id: input.externalId ?? null,
     };
     try {
       await this.users.insert(row);
     } catch (error) {
-      // Two registrations racing for one name: the unique index decides.
+      // Two calls racing for one name (or one externalId): the unique indexes decide.
+      const winner = await raced();
+      if (winner) return toUser(winner);
       if (await this.users.findByUsername(username)) throw AppError.of('USERNAME_TAKEN');
       throw error;
     }
     return toUser(row);
   }
 
+  /**
+   * The author of the server API's messages without `from`: a user row (so its DMs are
+   * conversations like any other) with a name no account can have.
+   */
+  async systemUser(): Promise<User> {
+    const row = { ...SYSTEM_USER, password_hash: NO_PASSWORD, created_at: new Date(0).toISOString(), last_seen_at: null };
+    this.system ??= this.users.insertIfAbsent(row).then(() => toUser(row));
+    return this.system.catch((error: unknown) => {
+      this.system = undefined;
+      throw error;
+    });
+  }
+
+  /** Marks the user deleted (UsersRepository.markDeleted); false when there was no such user. */
+  markDeleted(id: string): Promise<boolean> {
+    return this.users.markDeleted(id, new Date().toISOString());
+  }
+
   /** The user for these credentials, or UNAUTHORIZED with one message whatever was wrong. */
   async authenticate(username: string, password: string): Promise<User> {
     const row = await this.users.findByUsername(username.toLowerCase());
-    // A user from the identity provider has no password here: the same work and answer as an unknown user.
-    const local = row && row.password_hash !== NO_LOCAL_PASSWORD ? row : undefined;
+    // A user without a password here (identity provider, provisioned): the same work and answer as an unknown user.
+    const local = row && row.password_hash !== NO_PASSWORD ? row : undefined;
     const valid = local ? await this.passwords.verify(password, local.password_hash) : await this.passwords.verifyNothing(password);
     if (!row || !valid) throw AppError.of('CREDENTIALS_INVALID');
     return toUser(row);
@@ -67,7 +118,7 @@ export class UsersService {
    * our own and the subject as `external_id`. The username is the first free one of
    * `usernameCandidates`; two first connections of one subject at once end with the same user.
    */
-  async provision(identity: ExternalIdentity): Promise<UserRow> {
+  async provisionFromProvider(identity: ExternalIdentity): Promise<UserRow> {
     const existing = await this.users.findByExternalId(identity.subject);
     if (existing) return existing;
     const candidates = usernameCandidates(identity);
@@ -77,7 +128,7 @@ export class UsersService {
       id: randomUUID(),
       username,
       display_name: (identity.name?.trim() || identity.username?.trim() || username).slice(0, 64),
-      password_hash: NO_LOCAL_PASSWORD,
+      password_hash: NO_PASSWORD,
       created_at: new Date().toISOString(),
       last_seen_at: null,
       external_id: identity.subject,
@@ -103,7 +154,7 @@ export class UsersService {
   /** Checks the current password, then stores the new one; PASSWORD_INVALID when wrong or when the user has none here. */
   async changePassword(id: string, currentPassword: string, newPassword: string): Promise<void> {
     const row = await this.users.findById(id);
-    const local = row && row.password_hash !== NO_LOCAL_PASSWORD ? row : undefined;
+    const local = row && row.password_hash !== NO_PASSWORD ? row : undefined;
     const valid = local
       ? await this.passwords.verify(currentPassword, local.password_hash)
       : await this.passwords.verifyNothing(currentPassword);

@@ -66,3 +66,36 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     },
   };
 }
+
+/** Two instances of one deployment (`b` is another app only in multi-instance mode) and how to stop both. */
+export interface AppPair {
+  a: TestApp;
+  b: TestApp;
+  close(): Promise<void>;
+}
+
+/**
+ * With TEST_REDIS=1, two apps sharing one database and one Redis prefix, so a spec can act on one
+ * instance and watch sockets on the other; otherwise one app under both names.
+ */
+export async function startPair(env: Record<string, string | undefined> = {}): Promise<AppPair> {
+  if (!E2E_WITH_REDIS) {
+    const app = await startApp({ env });
+    return { a: app, b: app, close: () => app.close() };
+  }
+  const database = await createTestDatabase();
+  const redis = testRedisPrefix();
+  const shared = { database: { url: database.url, drop: async () => undefined }, redisPrefix: redis.prefix, env };
+  const a = await startApp(shared);
+  const b = await startApp(shared);
+  return {
+    a,
+    b,
+    close: async () => {
+      await a.stop();
+      await b.stop();
+      await database.drop();
+      await redis.cleanup();
+    },
+  };
+}

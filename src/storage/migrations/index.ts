@@ -9,6 +9,7 @@ import * as m0007 from './0007-auth-sessions';
 import * as m0008 from './0008-messages-complete';
 import * as m0009 from './0009-rooms-and-blocks';
 import * as m0010 from './0010-modal-fencing';
+import * as m0011 from './0011-webhook-outbox';
 
 /**
  * Every migration, in order, for both engines. Add new ones at the end with the next number;
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008-messages-complete': m0008,
   '0009-rooms-and-blocks': m0009,
   '0010-modal-fencing': m0010,
+  '0011-webhook-outbox': m0011,
 };
