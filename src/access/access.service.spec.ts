@@ -216,8 +216,8 @@ describe('AccessService', () => {
         reason: 'USER_BLOCKED',
         message: 'This user cannot be messaged',
       });
-      await expect(access.requireMayMessage('b', 'a')).resolves.toBeUndefined();
-      await expect(access.requireMayMessage('a', 'a')).resolves.toBeUndefined();
+      await expect(access.requireMayMessage('b', 'a')).resolves.toBe('a');
+      await expect(access.requireMayMessage('a', 'a')).resolves.toBe('a');
       expect(await refusal(access.requireMayMessage('a', 'ghost'))).toMatchObject({ code: 'NOT_FOUND', reason: 'USER_NOT_FOUND' });
     });
   });
