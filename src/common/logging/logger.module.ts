@@ -134,9 +134,17 @@ export function quietNestLogger(inner: LoggerService): LoggerService {
       if (rest[rest.length - 1] === 'NestApplication' && /\blisten E[A-Z]+/.test(String(message))) return;
       inner.error(message, ...rest);
     },
-    warn: (message: unknown, ...rest: unknown[]) => inner.warn(message, ...rest),
-    debug: (message: unknown, ...rest: unknown[]) => inner.debug?.(message, ...rest),
-    verbose: (message: unknown, ...rest: unknown[]) => inner.verbose?.(message, ...rest),
-    fatal: (message: unknown, ...rest: unknown[]) => inner.fatal?.(message, ...rest),
+    warn(message: unknown, ...rest: unknown[]) {
+      inner.warn(message, ...rest);
+    },
+    debug(message: unknown, ...rest: unknown[]) {
+      inner.debug?.(message, ...rest);
+    },
+    verbose(message: unknown, ...rest: unknown[]) {
+      inner.verbose?.(message, ...rest);
+    },
+    fatal(message: unknown, ...rest: unknown[]) {
+      inner.fatal?.(message, ...rest);
+    },
   };
 }
