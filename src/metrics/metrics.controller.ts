@@ -21,7 +21,7 @@ export class MetricsController {
   @ApiOkResponse({ schema: { type: 'string' } })
   @ApiUnauthorizedResponse({
     description: '`UNAUTHORIZED`: METRICS_TOKEN is set and the bearer token is missing or wrong',
-    schema: model('ErrorResponse'),
+    content: { 'application/json': { schema: model('ErrorResponse') } },
   })
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(@Headers('authorization') authorization?: string): Promise<string> {
