@@ -1,6 +1,6 @@
-import { Controller, Get, Header, NotFoundException, Req } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { InjectConfig, type AppConfig } from '../config/config.module';
 import { buildAsyncApiDocument, type AsyncApiDocument } from './asyncapi';
 import { renderAsyncApiHtml } from './asyncapi-html';
@@ -21,11 +21,12 @@ export class DocsController {
 
   @Get('asyncapi')
   @ApiOperation({ summary: 'The socket.io events as a page' })
-  @Header('content-type', 'text/html; charset=utf-8')
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'The AsyncAPI document as a page.', schema: { type: 'string' } })
-  asyncApiHtml(@Req() request: Request): string {
-    return renderAsyncApiHtml(this.document(request));
+  asyncApiHtml(@Req() request: Request, @Res({ passthrough: true }) response: Response): string {
+    const page = renderAsyncApiHtml(this.document(request));
+    response.setHeader('content-type', 'text/html; charset=utf-8');
+    return page;
   }
 
   private document(request: Request): AsyncApiDocument {

@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Headers, NotFoundException } from '@nestjs/common';
+import { Controller, Get, Headers, NotFoundException, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AppError } from '../common/errors/app-error';
 import { model } from '../common/http/openapi.decorators';
@@ -23,10 +24,11 @@ export class MetricsController {
     description: '`UNAUTHORIZED`: METRICS_TOKEN is set and the bearer token is missing or wrong',
     content: { 'application/json': { schema: model('ErrorResponse') } },
   })
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  scrape(@Headers('authorization') authorization?: string): Promise<string> {
+  scrape(@Res({ passthrough: true }) response: Response, @Headers('authorization') authorization?: string): Promise<string> {
     if (this.config.ops.metricsPort !== undefined) throw new NotFoundException();
     if (!scrapeAllowed(this.config.ops.metricsToken, authorization)) throw AppError.of('AUTH_REQUIRED');
+    // Set here, not with @Header: a refusal above leaves as JSON.
+    response.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
     return this.metrics.registry.metrics();
   }
 }
