@@ -46,7 +46,7 @@ export function listenError(
   const where = `${host ?? '*'}:${port}`;
   const hint =
     code === 'EADDRINUSE'
-      ? `another process is listening on port ${port}: stop it or set ${variable} to a free port`
+      ? `port ${port} is taken by another process: stop it or set ${variable} to a free port`
       : code === 'EACCES'
         ? `port ${port} needs privileges: use a port above 1023`
         : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND'
