@@ -34,6 +34,13 @@ describe('operations of the server process', () => {
   async function expectOneStartupLine(proc: ServerProcess, pattern: RegExp): Promise<string> {
     const { code } = await withTimeout(proc.exited, 20_000, 'exit');
     expect(code).toBe(1);
+    // 'exit' can come before the last of the piped output has been read.
+    await pollUntil(
+      async () => proc.output(),
+      (out) => out.includes('failed to start'),
+      5000,
+      'the start-up line',
+    ).catch(() => undefined);
     const lines = proc
       .output()
       .split('\n')
