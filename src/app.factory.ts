@@ -4,9 +4,9 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { PINO, requestLogger } from './common/logging/logger.module';
+import { Logger } from 'nestjs-pino';
+import { PINO, quietNestLogger, requestLogger } from './common/logging/logger.module';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
 import { MemoryStaticFiles } from './common/http/memory-static.middleware';
 import { PayloadValidationPipe } from './common/validation/validation.pipe';
@@ -39,7 +39,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
     abortOnError: false,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(quietNestLogger(app.get(Logger)));
   const config = app.get<AppConfig>(APP_CONFIG);
   if (config.jwt.generated) {
     new NestLogger('Config').warn(
@@ -62,13 +62,16 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   // /docs), / (public/) with the socket.io browser client at /vendor/socket.io.min.js, both from
   // memory: a file-system lookup in front of every route would make REST requests wait on libuv's
   // threadpool (busy with scrypt under a login flood). Nothing is fetched from a CDN.
-  setupOpenApi(app);
-  const socketIoDist = join(dirname(require.resolve('socket.io-client/package.json')), 'dist');
-  const staticFiles = new MemoryStaticFiles()
-    .addDirectory(join(__dirname, '..', 'public'))
-    .addFile('/vendor/socket.io.min.js', join(socketIoDist, 'socket.io.min.js'))
-    .addFile('/vendor/socket.io.min.js.map', join(socketIoDist, 'socket.io.min.js.map'));
-  app.use(staticFiles.middleware());
+  // DOCS_ENABLED=false / DEMO_ENABLED=false: those routes answer 404 like any unknown one.
+  if (config.ops.docsEnabled) setupOpenApi(app);
+  if (config.ops.demoEnabled) {
+    const socketIoDist = join(dirname(require.resolve('socket.io-client/package.json')), 'dist');
+    const staticFiles = new MemoryStaticFiles()
+      .addDirectory(join(__dirname, '..', 'public'))
+      .addFile('/vendor/socket.io.min.js', join(socketIoDist, 'socket.io.min.js'))
+      .addFile('/vendor/socket.io.min.js.map', join(socketIoDist, 'socket.io.min.js.map'));
+    app.use(staticFiles.middleware());
+  }
   const redis = app.get<RedisConnections | null>(REDIS);
   const configure: ServerConfigurer[] = redis ? [useRedisAdapter(redis)] : [];
   app.useWebSocketAdapter(

@@ -135,7 +135,7 @@ describe('hardening: secrets never reach the logs', () => {
       // The requests were logged (so the check means something) …
       expect(output).toContain('/auth/login');
       // … under the caller's request id.
-      expect(output).toContain(`"id":"req-${level}-1"`);
+      expect(output).toContain(`"reqId":"req-${level}-1"`);
       // … but no secret, in whole or as the JWT signature alone.
       for (const secret of [password, token, registered.token, token.split('.')[2], registered.token.split('.')[2], TEST_JWT_SECRET]) {
         expect(output).not.toContain(secret);

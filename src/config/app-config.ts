@@ -9,6 +9,8 @@ import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../contracts/webhook
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
+  /** Address to listen on (HOST); undefined: every interface. */
+  host?: string;
   jwt: {
     secret: string;
     /** True when no JWT_SECRET was given and one was generated for this process. */
@@ -93,6 +95,21 @@ export interface AppConfig {
   trustProxy?: number | string;
   /** Milliseconds an instance waits for in-flight work on SIGTERM before it exits. */
   shutdownTimeoutMs: number;
+  /** Operations (README, Run in production). */
+  ops: {
+    /** `json` (one object per line) or `pretty` (pino-pretty, for people at a terminal). */
+    logFormat: 'json' | 'pretty';
+    /** /docs, /docs-json, /asyncapi, /asyncapi.json (DOCS_ENABLED). */
+    docsEnabled: boolean;
+    /** The demo page at / and its /vendor files (DEMO_ENABLED). */
+    demoEnabled: boolean;
+    /** When set, /metrics wants `Authorization: Bearer <token>` (METRICS_TOKEN). */
+    metricsToken?: string;
+    /** When set, /metrics is served on this port only, not on PORT (METRICS_PORT). */
+    metricsPort?: number;
+    /** On SIGTERM, /health/ready answers 503 this long before the hand-over starts (DRAIN_DELAY_MS). */
+    drainDelayMs: number;
+  };
   /** The app backend's `/server/v1/*` API: off (routes answer 404) unless SERVER_API_KEYS is set. */
   serverApi: { keys: string[] };
   /** Outgoing webhooks: off unless WEBHOOK_URLS and WEBHOOK_SECRET are both set. */
@@ -141,6 +158,7 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ENVS = ['development', 'production', 'test'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /** `3600`, `90s`, `15m`, `1h`, `7d` → seconds. */
@@ -177,8 +195,24 @@ export function loadConfig(env: Env): AppConfig {
     return raw as T;
   };
 
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = str(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${str(name)}")`);
+    return fallback;
+  };
+
   const nodeEnv = oneOf('NODE_ENV', NODE_ENVS, 'development');
   const port = int('PORT', 3000, 0, 65535);
+  const metricsPortRaw = str('METRICS_PORT');
+  const metricsPort = metricsPortRaw === undefined ? undefined : int('METRICS_PORT', 0, 1, 65535);
+  if (metricsPort !== undefined && metricsPort === port && port !== 0) problems.push('METRICS_PORT must differ from PORT');
+  const metricsToken = str('METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
+  // Pretty logs for a person at a terminal; anything collected (a pipe, a container) gets JSON.
+  const logFormat = oneOf('LOG_FORMAT', LOG_FORMATS, nodeEnv === 'development' && process.stdout.isTTY ? 'pretty' : 'json');
 
   let secret = str('JWT_SECRET');
   let generated = false;
@@ -270,6 +304,15 @@ export function loadConfig(env: Env): AppConfig {
     trustProxy,
     nodeEnv,
     port,
+    host: str('HOST'),
+    ops: {
+      logFormat,
+      docsEnabled: bool('DOCS_ENABLED', true),
+      demoEnabled: bool('DEMO_ENABLED', true),
+      metricsToken,
+      metricsPort,
+      drainDelayMs: int('DRAIN_DELAY_MS', 0, 0, 600_000),
+    },
     jwt: {
       secret,
       generated,

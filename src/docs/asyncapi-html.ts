@@ -21,6 +21,7 @@ function typeOf(schema: JsonSchema): string {
     const name = schema.$ref.split('/').pop()!;
     return `<a href="#${anchor('schema', name)}">${escape(name)}</a>`;
   }
+  if (schema.const !== undefined) return `<code>${escape(JSON.stringify(schema.const))}</code>`;
   if (schema.enum) return schema.enum.map((v) => `<code>${escape(JSON.stringify(v))}</code>`).join(' | ');
   if (schema.type === 'array') {
     const max = schema.maxItems === undefined ? '' : ` (≤ ${schema.maxItems})`;

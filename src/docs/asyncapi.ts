@@ -13,6 +13,7 @@ import {
   type ServerEventName,
 } from '../contracts';
 import { payloadSchema } from './payload-schemas';
+import { nameSchemas, pascalCase } from './schema-names';
 
 /**
  * AsyncAPI 3.0 rather than 2.6: acks are request/reply, which 3.0 models natively
@@ -78,9 +79,16 @@ export function ackSchema(event: ClientEventName): JsonSchema {
         additionalProperties: false,
         properties: {
           ok: { enum: [false] },
+          // ErrorBody narrowed to this event's codes and reasons, written out rather than as
+          // allOf + overrides: generators merge those into one loose enum.
           error: {
-            allOf: [{ $ref: '#/components/schemas/ErrorBody' }],
-            properties: { code: { enum: eventErrors(event) }, reason: { enum: eventReasons(event) } },
+            ...MODEL_SCHEMAS.ErrorBody,
+            description: 'An ErrorBody limited to the codes and reasons of this event.',
+            properties: {
+              ...MODEL_SCHEMAS.ErrorBody.properties,
+              code: { enum: eventErrors(event) },
+              reason: { enum: eventReasons(event) },
+            },
           },
         },
       },
@@ -158,6 +166,18 @@ export function buildAsyncApiDocument(options: AsyncApiOptions): AsyncApiDocumen
     };
   }
 
+  // Every payload and model named for code generators (schema-names.ts): components first, so
+  // their keys stay their names.
+  const taken = new Set<string>(Object.keys(MODEL_SCHEMAS));
+  const schemas = Object.fromEntries(
+    Object.entries(MODEL_SCHEMAS).map(([key, schema]) => [key, nameSchemas({ title: key, ...schema }, key, taken)]),
+  );
+  const SUFFIXES: Record<string, string> = { Request: 'Payload', Ack: 'Ack', Event: 'Event' };
+  for (const [key, message] of Object.entries(messages)) {
+    const kind = /(Request|Ack|Event)$/.exec(key)![1];
+    message.payload = nameSchemas(message.payload, `${pascalCase(message.name)}${SUFFIXES[kind]}`, taken);
+  }
+
   return {
     asyncapi: ASYNCAPI_VERSION,
     info: {
@@ -178,7 +198,7 @@ export function buildAsyncApiDocument(options: AsyncApiOptions): AsyncApiDocumen
     channels,
     operations,
     components: {
-      schemas: { ...MODEL_SCHEMAS },
+      schemas,
       messages,
       securitySchemes: {
         bearer: {

@@ -27,7 +27,15 @@ const HEALTH_REPORT: JsonSchema = {
         properties: { status: { enum: ['up', 'down'] }, error: { type: 'string' } },
       },
     },
+    draining: { enum: [true], description: 'Present once a SIGTERM hand-over began.' },
   },
+};
+
+const LIVE_REPORT: JsonSchema = {
+  type: 'object',
+  required: ['status'],
+  additionalProperties: false,
+  properties: { status: { enum: ['ok'] } },
 };
 
 /** The OpenAPI document of the REST routes, from the controllers' decorators. */
@@ -51,6 +59,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       ...(MODEL_SCHEMAS as unknown as Record<string, never>),
       ErrorResponse: ERROR_RESPONSE as never,
       HealthReport: HEALTH_REPORT as never,
+      LiveReport: LIVE_REPORT as never,
     },
   };
   return document;

@@ -4,11 +4,14 @@ import type { Db } from '../storage/database';
 import { pingDatabase } from '../storage/database';
 import { InjectDb } from '../storage/database.module';
 import { InjectRedis, type RedisConnections } from '../redis/redis.providers';
+import { LocalSockets } from '../realtime/connections/local-sockets';
 
 export type CheckStatus = 'up' | 'down';
 export interface HealthReport {
   status: 'ok' | 'error';
   checks: Record<string, { status: CheckStatus; error?: string }>;
+  /** Present (true) once a SIGTERM hand-over began: not ready, whatever the checks say. */
+  draining?: true;
 }
 
 export type HealthCheck = () => Promise<void>;
@@ -32,9 +35,11 @@ function withTimeout(check: HealthCheck): Promise<void> {
 @Injectable()
 export class HealthService {
   private readonly checks = new Map<string, HealthCheck>();
+  private drainRequested = false;
 
   constructor(
     @InjectDb() db: Db,
+    private readonly local: LocalSockets,
     @InjectRedis() redis: RedisConnections | null,
     private readonly terminus: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -47,6 +52,22 @@ export class HealthService {
     this.checks.set(name, check);
   }
 
+  /** SIGTERM arrived (main.ts): readiness fails from now on, before any connection is closed. */
+  beginDrain(): void {
+    this.drainRequested = true;
+  }
+
+  get draining(): boolean {
+    return this.drainRequested || this.local.draining;
+  }
+
+  /** Readiness: the dependency checks, failed outright while draining. */
+  async ready(): Promise<HealthReport> {
+    const report = await this.check();
+    return this.draining ? { ...report, status: 'error', draining: true } : report;
+  }
+
+  /** The dependency checks (also behind `realtime_dependency_up`). */
   async check(): Promise<HealthReport> {
     const indicators: HealthIndicatorFunction[] = [...this.checks].map(([name, check]) => async () => {
       const indicator = this.indicators.check(name);

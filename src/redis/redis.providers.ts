@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Inject, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { AppConfig } from '../config/app-config';
+import { causeOf, DependencyUnavailableError, withoutPassword } from '../common/errors/startup-error';
 
 /** The Redis connections of this instance, or null on a single instance (no REDIS_URL). */
 export interface RedisConnections {
@@ -40,8 +41,10 @@ export async function connectRedis(config: AppConfig): Promise<RedisConnections 
   const client = new IORedis(config.redisUrl, { ...options, connectionName: 'realtime-commands' });
   const subscriber = new IORedis(config.redisUrl, { ...options, connectionName: 'realtime-adapter-sub' });
   let warned = false;
+  let lastError: unknown;
   for (const connection of [client, subscriber]) {
     connection.on('error', (error: Error) => {
+      lastError = error;
       if (!warned) logger.error(`Redis connection error: ${error.message}`);
       warned = true;
     });
@@ -50,6 +53,16 @@ export async function connectRedis(config: AppConfig): Promise<RedisConnections 
       warned = false;
     });
   }
-  await client.ping();
+  try {
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    subscriber.disconnect();
+    throw new DependencyUnavailableError(
+      'redis',
+      `cannot reach Redis at ${withoutPassword(config.redisUrl)}: ${causeOf(lastError ?? error)}; check REDIS_URL and that Redis is running and reachable`,
+      { cause: error },
+    );
+  }
   return { client, subscriber, prefix: config.redisKeyPrefix };
 }

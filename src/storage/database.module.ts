@@ -1,6 +1,7 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.module';
-import { closeDatabase, migrateToLatest, openDatabase, type Db } from './database';
+import { causeOf, DependencyUnavailableError, withoutPassword } from '../common/errors/startup-error';
+import { closeDatabase, migrateToLatest, openDatabase, pingDatabase, type Db } from './database';
 import { WriteBatcher } from './write-batcher';
 
 export const DATABASE = Symbol('DATABASE');
@@ -11,6 +12,24 @@ export const InjectDb = () => Inject(DATABASE);
  * Opens the database and migrates it before anything else starts. `WriteBatcher` is the way
  * into a write transaction on the hot paths (group commit on SQLite).
  */
+/** Opens the database and asks it `select 1`; a failure there is one start-up line naming it. */
+async function reachDatabase(database: AppConfig['database']): Promise<Db> {
+  const target = database.kind === 'sqlite' ? `SQLite file ${database.path}` : `PostgreSQL at ${withoutPassword(database.url)}`;
+  const hint =
+    database.kind === 'sqlite'
+      ? 'check DATABASE_URL and that the directory exists and is writable by this user'
+      : 'check DATABASE_URL (host, port, user, password, database name) and that PostgreSQL is running and reachable';
+  let db: Db | undefined;
+  try {
+    db = openDatabase(database);
+    await pingDatabase(db);
+    return db;
+  } catch (error) {
+    if (db) await closeDatabase(db).catch(() => undefined);
+    throw new DependencyUnavailableError('database', `cannot reach the database (${target}): ${causeOf(error)}; ${hint}`, { cause: error });
+  }
+}
+
 @Global()
 @Module({
   providers: [
@@ -18,7 +37,7 @@ export const InjectDb = () => Inject(DATABASE);
       provide: DATABASE,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig): Promise<Db> => {
-        const db = openDatabase(config.database);
+        const db = await reachDatabase(config.database);
         try {
           const applied = await migrateToLatest(db);
           if (applied.length) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);

@@ -8,7 +8,7 @@ import { dtoSchema, type DtoClass } from './dto-schema';
 export const BEARER_SCHEME = 'bearer';
 
 /** A `$ref` to a contract model (registered in components.schemas by setupOpenApi). */
-export const model = (name: ModelName | 'ErrorResponse' | 'HealthReport') => ({ $ref: `#/components/schemas/${name}` });
+export const model = (name: ModelName | 'ErrorResponse' | 'HealthReport' | 'LiveReport') => ({ $ref: `#/components/schemas/${name}` });
 
 /** The documented failures of a route, one response per HTTP status, each with the `{ error }` body. */
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {

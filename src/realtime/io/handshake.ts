@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { toAppError } from '../../common/errors/app-error';
 import type { ConnectionLifecycle } from '../connections/connection-lifecycle';
 import type { LocalSockets } from '../connections/local-sockets';
@@ -27,6 +28,7 @@ export interface HandshakeParts {
  * SIGTERM hand-over is closed at the transport: its client retries, elsewhere.
  */
 export function installHandshake(server: AppServer, { guard, lifecycle, local, observer }: HandshakeParts): void {
+  const logger = new Logger('Handshake');
   server.use((socket, next) => {
     if (local.draining) {
       socket.conn.close();
@@ -41,8 +43,12 @@ export function installHandshake(server: AppServer, { guard, lifecycle, local, o
       .then(
         () => next(),
         (error: unknown) => {
-          const { error: appError } = toAppError(error);
+          const { error: appError, internal } = toAppError(error);
           observer?.handshakeRefused?.(appError.code);
+          // The reason and the client's address, never the token.
+          const line = `handshake refused: ${appError.code} (${appError.reason}) from ${socket.handshake.address}`;
+          if (internal) logger.error({ err: error }, line);
+          else logger.log(line);
           next(handshakeFailure(appError));
         },
       );

@@ -1,4 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
@@ -12,6 +12,8 @@ import { ConnectionGuard } from './connection-guard';
 import type { EventDispatcher } from './event-dispatcher';
 import { installHandshake, type HandshakeGuard } from './handshake';
 import { serverOptions } from './server-options';
+
+const handshakeLogger = new Logger('Handshake');
 
 /** Extra work on the raw server once it exists (the Redis adapter hooks in here). */
 export type ServerConfigurer = (server: AppServer) => void | Promise<void>;
@@ -48,7 +50,10 @@ export class RealtimeIoAdapter extends IoAdapter {
       maxBufferBytes: config.transport.maxSocketBufferBytes,
       handshakeTimeoutMs: config.transport.handshakeTimeoutMs,
       onSlowConsumer: () => dispatcher.observer?.slowConsumerDisconnected?.(),
-      onHandshakeTimeout: () => dispatcher.observer?.handshakeRefused?.('TIMEOUT'),
+      onHandshakeTimeout: () => {
+        dispatcher.observer?.handshakeRefused?.('TIMEOUT');
+        handshakeLogger.log(`handshake refused: TIMEOUT (no socket.io CONNECT within ${config.transport.handshakeTimeoutMs} ms)`);
+      },
     }).attach(server);
     installHandshake(server, { ...this.parts, observer: dispatcher.observer });
     server.on('connection', (socket) => void lifecycle.connect(socket));
