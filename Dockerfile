@@ -7,15 +7,19 @@ WORKDIR /app
 # better-sqlite3 compiles when no prebuilt binary fits.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The workspaces (the client package and the demo built from it) are part of the install and the build.
+COPY packages ./packages
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY public ./public
 RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY --from=build /app/packages ./packages
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
@@ -26,7 +30,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-COPY public ./public
+# public/ holds the demo bundle the build made (public/app.js).
+COPY --from=build /app/public ./public
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data

@@ -16,6 +16,10 @@ trap cleanup EXIT
 
 [ -f dist/main.js ] || npm run build
 cp -r package.json package-lock.json dist public "$work/"
+# The workspaces are in the lock file: npm ci wants their package.json files (and builds, like the image).
+mkdir -p "$work/packages"
+for pkg in packages/*/; do mkdir -p "$work/$pkg" && cp "$pkg/package.json" "$work/$pkg"; [ -d "$pkg/dist" ] && cp -r "$pkg/dist" "$work/$pkg"; done
+[ -f public/app.js ] || { echo "public/app.js missing: npm run build makes it"; exit 1; }
 cd "$work"
 npm ci --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
