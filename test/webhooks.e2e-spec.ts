@@ -76,6 +76,9 @@ describe('webhooks', () => {
     const room = await alice.client.ok('room:create', { name: 'hooks' });
     await bob.client.ok('room:join', { roomId: room.id });
     const message = await bob.client.ok('message:send', { roomId: room.id, content: 'hello hooks' });
+    const edited = await bob.client.ok('message:edit', { messageId: message.id, content: 'hello hooks, edited' });
+    const { reactions } = await alice.client.ok('message:react', { messageId: message.id, emoji: '👍', on: true });
+    await bob.client.ok('message:delete', { messageId: message.id });
     await bob.client.ok('room:leave', { roomId: room.id });
     await alice.client.ok('modal:open', { modalId: 'invoice-7' });
     await alice.client.ok('modal:close', { modalId: 'invoice-7' });
@@ -86,6 +89,12 @@ describe('webhooks', () => {
       created: await receiver.success('room.created', (e) => e.data.room.id === room.id),
       joined: await receiver.success('room.member_joined', (e) => e.data.roomId === room.id),
       message: await receiver.success('message.created', (e) => e.data.message.id === message.id),
+      edited: await receiver.success(
+        'message.updated',
+        (e) => e.data.message.id === message.id && e.data.message.editedAt !== undefined && !e.data.message.reactions,
+      ),
+      reacted: await receiver.success('message.updated', (e) => e.data.message.id === message.id && e.data.message.reactions !== undefined),
+      deleted: await receiver.success('message.deleted', (e) => e.data.messageId === message.id),
       left: await receiver.success('room.member_left', (e) => e.data.roomId === room.id),
       opened: await receiver.success('modal.opened', (e) => e.data.modalId === 'invoice-7'),
       closed: await receiver.success('modal.closed', (e) => e.data.modalId === 'invoice-7'),
@@ -96,6 +105,9 @@ describe('webhooks', () => {
     expect(got.created.body.data).toEqual({ room, memberIds: [alice.user.id] });
     expect(got.joined.body.data).toEqual({ roomId: room.id, userId: bob.user.id });
     expect(got.message.body.data).toEqual({ message });
+    expect(got.edited.body.data).toEqual({ message: edited });
+    expect(got.reacted.body.data).toMatchObject({ message: { id: message.id, content: 'hello hooks, edited', reactions } });
+    expect(got.deleted.body.data).toEqual({ messageId: message.id, conversationId: message.conversationId });
     expect(got.left.body.data).toEqual({ roomId: room.id, userId: bob.user.id });
     expect(got.opened.body.data).toEqual({
       modalId: 'invoice-7',

@@ -5,6 +5,8 @@ import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
 import { InjectDb } from '../storage/database.module';
 import type { Database } from '../storage/database.types';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
+import { toMessage } from './chat.mapper';
 import type { ConversationKey, MessageRow } from './messages.repository';
 
 type Trx = Transaction<Database>;
@@ -24,7 +26,8 @@ export type ReactOutcome = { row: MessageRow; changed: boolean } | { limit: 'emo
 /**
  * The writes of `message:edit`, `message:delete` and `message:react`, each one transaction on the
  * message's row (locked first on PostgreSQL, so concurrent reactions rewrite the summary in turn).
- * The change counter and the search index follow by triggers (migration 0008).
+ * The change counter and the search index follow by triggers (migration 0008); the
+ * `message.updated` / `message.deleted` webhooks are written in the same transaction.
  */
 @Injectable()
 export class MessageEditsRepository {
@@ -33,6 +36,7 @@ export class MessageEditsRepository {
   constructor(
     @InjectDb() private readonly db: Db,
     @InjectConfig() config: AppConfig,
+    private readonly webhooks: WebhookOutbox,
   ) {
     this.postgres = config.database.kind === 'postgres';
   }
@@ -78,6 +82,7 @@ export class MessageEditsRepository {
         .executeTakeFirst();
       if (!row) return undefined;
       await this.replaceMentions(trx, row, mentions);
+      await this.webhooks.record(trx, 'message.updated', { message: toMessage(row) });
       return row;
     });
   }
@@ -95,6 +100,7 @@ export class MessageEditsRepository {
       if (!row) return undefined;
       await this.replaceMentions(trx, row, []);
       await trx.deleteFrom('message_reactions').where('message_id', '=', id).execute();
+      await this.webhooks.record(trx, 'message.deleted', { messageId: id, conversationId: row.conversation_id });
       return row;
     });
   }
@@ -161,6 +167,7 @@ export class MessageEditsRepository {
           .where('id', '=', id)
           .returningAll()
           .executeTakeFirstOrThrow();
+        await this.webhooks.record(trx, 'message.updated', { message: toMessage(updated) });
         return { row: updated, changed: true };
       })
       .catch((error: unknown) => {
