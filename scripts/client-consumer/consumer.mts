@@ -48,7 +48,8 @@ try {
   const sent = await a.request('message:send', { to: bob.user.id, content: 'hello from a consumer' });
   if ((await received).id !== sent.id) throw new Error('bob got another message');
 
-  // A modal: Bob opens it, Alice sees him among the viewers.
+  // A modal: Alice watches it (modal events reach watchers only) and opens it; Bob opens it, Alice sees him.
+  await a.request('modal:watch', { modalIds: ['order-1'] });
   await a.request('modal:open', { modalId: 'order-1' });
   const opened = next<{ modalId: string }>(a, 'modal:opened', (e) => e.modalId === 'order-1');
   const state = await b.request('modal:open', { modalId: 'order-1' });
