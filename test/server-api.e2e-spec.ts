@@ -265,7 +265,7 @@ describe('server API /server/v1', () => {
       expect(res.body).toEqual({
         modalId: 'invoice-1',
         viewers: [expect.objectContaining({ userId: alice.user.id, sessionId: alice.sessionId, exclusive: true })],
-        lock: { holder: expect.objectContaining({ userId: alice.user.id, sessionId: alice.sessionId }) },
+        lock: { holder: expect.objectContaining({ userId: alice.user.id, sessionId: alice.sessionId }), fencingToken: expect.any(Number) },
       });
       await bob.client.ok('modal:open', { modalId: 'invoice-2' });
       expect((await server().get('/modals/invoice-2').expect(200)).body.lock).toBeUndefined();
@@ -313,7 +313,7 @@ describe('server API /server/v1', () => {
       expect([alice.client.socket.connected, aliceOnB.socket.connected]).toEqual([false, false]);
       expect(bob.client.socket.connected).toBe(true);
       // Bob sees her leave the room.
-      expect(await bob.client.waitFor('room:member-left')).toEqual({ roomId: room.id, userId: alice.user.id });
+      expect(await bob.client.waitFor('room:member-left')).toEqual({ roomId: room.id, userId: alice.user.id, reason: 'deleted' });
 
       for (const app of [a, b]) {
         expect((await connectError(app.url, { auth: { token: alice.token } })).data?.code).toBe('UNAUTHORIZED');

@@ -31,7 +31,8 @@ export interface RemovedMember {
 
 /** How `removeMember` removes: why (for the event), a check of the member's role (may throw), and the hook. */
 export interface RemoveHow {
-  reason: 'left' | 'kicked';
+  /** `deleted`: the member's account was deleted (server API). */
+  reason: 'left' | 'kicked' | 'deleted';
   check?: (role: RoomRole) => void;
   onChange: OnMembershipChange;
 }
@@ -52,7 +53,7 @@ export interface CreatedRoom {
  */
 export type MembershipChange =
   | { kind: 'joined'; roomId: string; userIds: string[] }
-  | { kind: 'left'; roomId: string; userId: string; reason: 'left' | 'kicked' }
+  | { kind: 'left'; roomId: string; userId: string; reason: 'left' | 'kicked' | 'deleted' }
   | { kind: 'deleted'; roomId: string };
 export type OnMembershipChange = (change: MembershipChange) => void;
 

@@ -137,13 +137,14 @@ export class RoomsService {
    * ownership to the longest-standing member (`ownerId` in `room:member-left`); the last
    * member's leaving keeps the room, empty, and the next to join it becomes its owner.
    */
-  async leave(user: User, socketId: string, roomId: string): Promise<{ roomId: string }> {
-    const { removed, newOwnerId } = await this.rooms.removeMember(roomId, user.id, { reason: 'left', onChange: this.applyMembership });
+  /** `reason` is `deleted` when the server API deletes the user (they leave every room). */
+  async leave(user: User, socketId: string, roomId: string, reason: 'left' | 'deleted' = 'left'): Promise<{ roomId: string }> {
+    const { removed, newOwnerId } = await this.rooms.removeMember(roomId, user.id, { reason, onChange: this.applyMembership });
     if (!removed) {
       // Not a member: the same refusal as any room-scoped event (NOT_FOUND for a room they may not know of).
       await this.access.requireRoomMember(user.id, roomId, 'You are not a member of this room');
     }
-    const event: RoomMemberLeftEvent = { roomId, userId: user.id, reason: 'left' };
+    const event: RoomMemberLeftEvent = { roomId, userId: user.id, reason };
     if (newOwnerId) event.ownerId = newOwnerId;
     this.realtime.emit([rooms.chatRoom(roomId), rooms.user(user.id)], 'room:member-left', event, socketId);
     return { roomId };

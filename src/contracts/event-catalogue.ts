@@ -603,14 +603,20 @@ export const SERVER_EVENT_DOCS: { [E in ServerEventName]: ServerEventDoc<ServerE
     payload: objectOf({ roomId: req(id()), user: req(ref('User')) }),
   },
   'room:member-left': {
-    summary: 'A user left a room (`reason: "left"`) or was removed (`"kicked"`); `ownerId` is the new owner when the owner left.',
+    summary:
+      'A user left a room (`reason: "left"`), was removed (`"kicked"`) or their account was deleted by the app’s backend (`"deleted"`); `ownerId` is the new owner when the owner left.',
     receivers:
       'the room’s members and the leaver’s other tabs (kicked: every tab of the removed user and the kicker’s other tabs), not the acting socket',
     payload: objectOf({
       roomId: req(id()),
       userId: req(id()),
       ownerId: opt(id('new owner')),
-      reason: req(oneOfValues(['left', 'kicked', 'deleted'] as const, 'a deleted room is announced by `room:deleted` instead, once')),
+      reason: req(
+        oneOfValues(
+          ['left', 'kicked', 'deleted'] as const,
+          '`deleted`: the user was deleted; a deleted room is announced by `room:deleted` instead, once',
+        ),
+      ),
     }),
   },
   'room:updated': {

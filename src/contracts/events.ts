@@ -3,7 +3,6 @@
  * Server, tests, docs and the client SDK import these maps.
  */
 import type { Ack, ErrorBody, ExceptionEvent } from './errors';
-import type { AppEvent } from './webhooks';
 import type {
   AssignableRoomRole,
   ConversationSummary,
@@ -316,12 +315,18 @@ export interface RoomMemberJoinedEvent {
   roomId: string;
   user: User;
 }
+/** The body `app:event` carries to sockets (`POST /server/v1/publish`). */
+export interface AppEvent {
+  event: string;
+  data: unknown;
+  publishedAt: string;
+}
 /** `ownerId` is present when the leaver was the owner and ownership passed to another member. */
 export interface RoomMemberLeftEvent {
   roomId: string;
   userId: string;
   ownerId?: string;
-  /** `left` (room:leave), `kicked` (room:kick), `deleted` (room:delete, to every member's other tabs). */
+  /** `left` (room:leave), `kicked` (room:kick), `deleted` (the user was deleted: `DELETE /server/v1/users/:id`; a deleted room sends `room:deleted` instead). */
   reason: 'left' | 'kicked' | 'deleted';
 }
 export interface RoomUpdatedEvent {

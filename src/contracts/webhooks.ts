@@ -44,10 +44,3 @@ export interface WebhookBody<T extends WebhookEventType = WebhookEventType> {
   createdAt: string;
   data: WebhookDataMap[T];
 }
-
-/** The body `app:event` carries to sockets (`POST /server/v1/publish`). */
-export interface AppEvent {
-  event: string;
-  data: unknown;
-  publishedAt: string;
-}

@@ -94,7 +94,7 @@ export class ServerApiService {
     const user = await this.requireUser(id);
     if (user.id === SYSTEM_USER.id || !(await this.users.markDeleted(id))) throw AppError.of('USER_NOT_FOUND');
     await this.realtime.disconnect(rooms.user(id), { notice: { reason: 'deleted' } });
-    for (const { id: roomId } of await this.roomsRepository.listJoined(id)) await this.roomsService.leave(user, '', roomId);
+    for (const { id: roomId } of await this.roomsRepository.listJoined(id)) await this.roomsService.leave(user, '', roomId, 'deleted');
   }
 
   async disconnect(userId: string, sessionId?: string): Promise<{ disconnected: number }> {
