@@ -310,7 +310,12 @@ describe('typed client: an ended session is not refreshed', () => {
     await request(app.url).post('/auth/logout').set('authorization', `Bearer ${accessToken}`).send({}).expect(204);
     expect(await expired).toEqual({ reason: 'logout' });
     await refused;
-    expect(a.status.error).toMatchObject({ name: 'RealtimeError', code: 'UNAUTHORIZED', reason: 'SESSION_ENDED', details: { reason: 'logout' } });
+    expect(a.status.error).toMatchObject({
+      name: 'RealtimeError',
+      code: 'UNAUTHORIZED',
+      reason: 'SESSION_ENDED',
+      details: { reason: 'logout' },
+    });
     expect(refreshToken).not.toHaveBeenCalled();
     expect(a.socket.active).toBe(false); // no reconnect
     await expect(a.ready()).rejects.toMatchObject({ reason: 'SESSION_ENDED' });
