@@ -142,12 +142,17 @@ describe('React binding (@realtime-backend/client/react)', () => {
     expect(byId(view, 'messages').children).toHaveLength(count); // replaced in place, never added
   }, 30_000);
 
-  it('useModalViewers watches the modal: viewers, lock holder and fencing token live; unwatch on unmount', async () => {
+  /** Alice's client with a Watcher of `modalId` mounted and connected, and Bob's client. */
+  const watching = async (modalId: string) => {
     const b = await clients.typed(bob.token);
     const a = clients.track(createClient(app.url, alice.token, { socket: { forceNew: true } }));
-    const view = render(createElement(RealtimeProvider, { client: a }, createElement(Watcher, { modalId: 'contract:3' })));
-    const text = (id: string) => byId(view, id).textContent;
+    const view = render(createElement(RealtimeProvider, { client: a }, createElement(Watcher, { modalId })));
     await waitFor(() => expect(a.status.state).toBe('connected'), WAIT);
+    return { a, b, view, text: (id: string) => byId(view, id).textContent };
+  };
+
+  it('useModalViewers watches the modal: viewers, lock holder and fencing token live; unwatch on unmount', async () => {
+    const { a, b, view, text } = await watching('contract:3');
     await waitFor(() => expect(text('holder')).toBe('nobody'), WAIT);
 
     const held = await act(() => b.request('modal:open', { modalId: 'contract:3', exclusive: true }));
@@ -175,11 +180,7 @@ describe('React binding (@realtime-backend/client/react)', () => {
   }, 30_000);
 
   it('useModalViewers watches again after a reconnect that started a new session (no watches carried over)', async () => {
-    const b = await clients.typed(bob.token);
-    const a = clients.track(createClient(app.url, alice.token, { socket: { forceNew: true } }));
-    const view = render(createElement(RealtimeProvider, { client: a }, createElement(Watcher, { modalId: 'contract:4' })));
-    const text = (id: string) => byId(view, id).textContent;
-    await waitFor(() => expect(a.status.state).toBe('connected'), WAIT);
+    const { a, b, view, text } = await watching('contract:4');
     const first = a.sessionId;
     const watches = (): Promise<unknown> =>
       new Promise((resolve) => a.socket.onAnyOutgoing((event: string, payload: unknown) => event === 'modal:watch' && resolve(payload)));
