@@ -9,7 +9,8 @@ import { uniqueUsername } from './support/clients';
  * Chromium: two browser contexts (two people) sign up, see each other online, chat directly and
  * in a room, see typing and unread counts, and see who else has a modal open, with each viewer's
  * status; a reload keeps the server's status; offline people can be found; at 390 px (a phone)
- * the chat pane fits. Screenshots go to test/artifacts/ (gitignored).
+ * the chat pane fits; messages are edited, deleted, reacted to, replied to and searched; the page
+ * refreshes its tokens and logs out. Screenshots go to test/artifacts/ (gitignored).
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, 'artifacts');
@@ -21,6 +22,8 @@ if (!available) {
 const describeBrowser = available ? describe : describe.skip;
 
 const WAIT = { timeout: 20_000 };
+/** What a function run in the page reads (the project's types have no DOM lib). */
+type BrowserWindow = { sessionStorage: { getItem(key: string): string | null } };
 
 describeBrowser('demo page in Chromium', () => {
   let app: TestApp;
@@ -255,6 +258,38 @@ describeBrowser('demo page in Chromium', () => {
     await fits('#conversations');
     expect((carol as Page & { problems?: string[] }).problems).toEqual([]);
     await carol.context().close();
+  }, 60_000);
+
+  it('with 4 s tokens the page refreshes them (POST /auth/refresh) and keeps working past their expiry', async () => {
+    const short = await startApp({ env: { JWT_EXPIRES_IN: '4' } });
+    const context = await browser.newContext({ viewport: DESKTOP });
+    try {
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(err.message));
+      const name = uniqueUsername('gail');
+      await page.goto(short.url, { waitUntil: 'load' });
+      await page.fill('#username', name);
+      await page.fill('#password', 'correct horse battery');
+      await page.click('#signup');
+      await page.waitForSelector('#conn.up', WAIT);
+      const tokens = () => page.evaluate<string>("sessionStorage.getItem('auth')");
+      // Three refreshes (about every 2 s): the first access token has long expired by then.
+      for (let i = 0; i < 3; i++) {
+        const before = await tokens();
+        await page.waitForFunction((was) => (globalThis as unknown as BrowserWindow).sessionStorage.getItem('auth') !== was, before, WAIT);
+      }
+      expect(page.url()).toBe(`${short.url}/`); // no token in the address
+      await page.waitForSelector('#conn.up', WAIT);
+      await page.fill('#room-name', 'still-here');
+      await page.click('#room-form button');
+      await page.waitForSelector('#chat-title >> text=# still-here', WAIT);
+      expect(await page.locator('#auth:not([hidden])').count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+      await short.close();
+    }
   }, 60_000);
 
   it('renders /docs (Swagger UI) and /asyncapi under the default CSP, offline', async () => {
