@@ -9,7 +9,8 @@ import { uniqueUsername } from './support/clients';
  * Chromium: two browser contexts (two people) sign up, see each other online, chat directly and
  * in a room, see typing and unread counts, and see who else has a modal open, with each viewer's
  * status; a reload keeps the server's status; offline people can be found; at 390 px (a phone)
- * the chat pane fits. Screenshots go to test/artifacts/ (gitignored).
+ * the chat pane fits; messages are edited, deleted, reacted to, replied to and searched; the page
+ * refreshes its tokens and logs out. Screenshots go to test/artifacts/ (gitignored).
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, 'artifacts');
@@ -21,6 +22,8 @@ if (!available) {
 const describeBrowser = available ? describe : describe.skip;
 
 const WAIT = { timeout: 20_000 };
+/** What a function run in the page reads (the project's types have no DOM lib). */
+type BrowserWindow = { sessionStorage: { getItem(key: string): string | null } };
 
 describeBrowser('demo page in Chromium', () => {
   let app: TestApp;
@@ -117,9 +120,8 @@ describeBrowser('demo page in Chromium', () => {
     await alice.waitForSelector('#messages .msg >> text=Joined. Shipping Friday?', WAIT);
     await shot(alice, '4-alice-room');
 
-    // The details modal: Alice opens it, then Bob, who sees Alice listed as a viewer. Since 0.2
-    // modal events reach only sockets that `modal:watch` the modal; until the demo page watches
-    // the dialog it shows, Alice's list is not updated live, so only Bob's side is checked here.
+    // The details modal: Alice opens it, then Bob; each sees the other listed, live (the page
+    // watches the dialog it shows: since 0.2 modal events reach only sockets that watch the modal).
     await alice.click('#open-details');
     await alice.waitForSelector('#modal:not([hidden])', WAIT);
     await bob.click('#open-details');
@@ -140,6 +142,88 @@ describeBrowser('demo page in Chromium', () => {
 
     for (const page of [alice, bob]) expect((page as Page & { problems?: string[] }).problems).toEqual([]);
     await shot(bob, '6-bob-final');
+  }, 120_000);
+
+  it('edit, delete, react, reply and search messages; log out ends the login', async () => {
+    const erinName = uniqueUsername('erin');
+    const finnName = uniqueUsername('finn');
+    const erin = await signUp(erinName);
+    const finn = await signUp(finnName);
+    const inErin = (text: string) => `#messages .msg.mine:has(.content:text-is("${text}"))`;
+
+    await erin.click(`#people li[data-user="${finnName}"]`);
+    await erin.fill('#message-input', 'Budget draft v1');
+    await erin.click('#send');
+    await erin.waitForSelector(inErin('Budget draft v1'), WAIT);
+    await finn.click(`#conversations li[data-conversation="${erinName}"]`);
+    await finn.waitForSelector('#messages .msg >> text=Budget draft v1', WAIT);
+
+    // Edit: the composer takes the text; Finn sees the new text, marked edited.
+    await erin.click(`${inErin('Budget draft v1')} [data-action="edit"]`);
+    await erin.waitForSelector('#compose-context:not([hidden]) >> text=Editing your message', WAIT);
+    await erin.fill('#message-input', 'Budget draft v2');
+    await erin.click('#send');
+    await finn.waitForSelector('#messages .msg:has(.content:text-is("Budget draft v2")) .meta >> text=edited', WAIT);
+    expect(await finn.locator('#messages .msg >> text=Budget draft v1').count()).toBe(0);
+
+    // React: Finn's 👍 shows on Erin's side with its count; Finn's own reaction is marked.
+    const fromErin = '#messages .msg:not(.mine):has(.content:text-is("Budget draft v2"))';
+    await finn.click(`${fromErin} [data-action="react 👍"]`);
+    await finn.waitForSelector(`${fromErin} .reaction.own[data-emoji="👍"] >> text=👍 1`, WAIT);
+    await erin.waitForSelector(`${inErin('Budget draft v2')} .reaction[data-emoji="👍"] >> text=👍 1`, WAIT);
+
+    // Reply: the quote of the answered message is shown with the reply, on both sides.
+    await finn.click(`${fromErin} [data-action="reply"]`);
+    await finn.waitForSelector(`#compose-context:not([hidden]) >> text=Replying to ${erinName}`, WAIT);
+    await finn.fill('#message-input', 'Looks good to me');
+    await finn.click('#send');
+    await erin.waitForSelector(
+      `#messages .msg:has(.content:text-is("Looks good to me")) .quote >> text=${erinName}: Budget draft v2`,
+      WAIT,
+    );
+    await shot(erin, '10-edit-react-reply');
+
+    // Delete: a tombstone takes its place for both; only your own messages offer Edit and Delete.
+    expect(await erin.locator('#messages .msg:not(.mine) [data-action="delete"]').count()).toBe(0);
+    await erin.fill('#message-input', 'oops, wrong chat');
+    await erin.click('#send');
+    await finn.waitForSelector('#messages .msg >> text=oops, wrong chat', WAIT);
+    await erin.click(`${inErin('oops, wrong chat')} [data-action="delete"]`);
+    await finn.waitForSelector('#messages .msg.deleted >> text=message deleted', WAIT);
+    await erin.waitForSelector('#messages .msg.mine.deleted >> text=message deleted', WAIT);
+    expect(await finn.locator('#messages .msg >> text=oops, wrong chat').count()).toBe(0);
+
+    // Search: Finn finds the edited message from the sidebar and opens its conversation.
+    await finn.fill('#message-search', 'budget');
+    await finn.press('#message-search', 'Enter');
+    await finn.waitForSelector(`#search-results li >> text=Budget draft v2`, WAIT);
+    await finn.fill('#people-search', erinName); // somewhere else first
+    await finn.click(`#search-results li:has-text("Budget draft v2")`);
+    await finn.waitForSelector(`#chat-title >> text=${erinName}`, WAIT);
+    await shot(finn, '11-search');
+
+    // Log out: back to the login form; the tokens of that login are refused from now on.
+    const { token, refreshToken } = JSON.parse(await erin.evaluate<string>("sessionStorage.getItem('auth')")) as {
+      token: string;
+      refreshToken: string;
+    };
+    expect(refreshToken).toEqual(expect.any(String));
+    expect(erin.url()).not.toContain(refreshToken);
+    await erin.click('#logout');
+    await erin.waitForSelector('#auth:not([hidden])', WAIT);
+    await erin.waitForSelector('#auth-error >> text=Logged out.', WAIT);
+    expect(await erin.evaluate<string | null>("sessionStorage.getItem('auth')")).toBeNull();
+    expect((await fetch(`${app.url}/users/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    const refresh = await fetch(`${app.url}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+    expect(refresh.status).toBe(401);
+
+    for (const page of [erin, finn]) expect((page as Page & { problems?: string[] }).problems).toEqual([]);
+    await erin.context().close();
+    await finn.context().close();
   }, 120_000);
 
   it('at 390 px: lists first, a conversation shows the whole chat pane; offline people can be found to DM', async () => {
@@ -174,6 +258,38 @@ describeBrowser('demo page in Chromium', () => {
     await fits('#conversations');
     expect((carol as Page & { problems?: string[] }).problems).toEqual([]);
     await carol.context().close();
+  }, 60_000);
+
+  it('with 4 s tokens the page refreshes them (POST /auth/refresh) and keeps working past their expiry', async () => {
+    const short = await startApp({ env: { JWT_EXPIRES_IN: '4' } });
+    const context = await browser.newContext({ viewport: DESKTOP });
+    try {
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(err.message));
+      const name = uniqueUsername('gail');
+      await page.goto(short.url, { waitUntil: 'load' });
+      await page.fill('#username', name);
+      await page.fill('#password', 'correct horse battery');
+      await page.click('#signup');
+      await page.waitForSelector('#conn.up', WAIT);
+      const tokens = () => page.evaluate<string>("sessionStorage.getItem('auth')");
+      // Three refreshes (about every 2 s): the first access token has long expired by then.
+      for (let i = 0; i < 3; i++) {
+        const before = await tokens();
+        await page.waitForFunction((was) => (globalThis as unknown as BrowserWindow).sessionStorage.getItem('auth') !== was, before, WAIT);
+      }
+      expect(page.url()).toBe(`${short.url}/`); // no token in the address
+      await page.waitForSelector('#conn.up', WAIT);
+      await page.fill('#room-name', 'still-here');
+      await page.click('#room-form button');
+      await page.waitForSelector('#chat-title >> text=# still-here', WAIT);
+      expect(await page.locator('#auth:not([hidden])').count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+      await short.close();
+    }
   }, 60_000);
 
   it('renders /docs (Swagger UI) and /asyncapi under the default CSP, offline', async () => {

@@ -39,7 +39,15 @@ function Panel({ peerId, modalId }: { peerId: string; modalId?: string }) {
     createElement(
       'ul',
       { 'data-testid': 'messages' },
-      conversation.messages.map((m) => createElement('li', { key: m.id }, `${m.from.username}: ${m.content}`)),
+      conversation.messages.map((m) =>
+        createElement(
+          'li',
+          { key: m.id },
+          m.deletedAt
+            ? `${m.from.username}: (deleted)`
+            : `${m.from.username}: ${m.content}${m.editedAt ? ' (edited)' : ''}${(m.reactions ?? []).map((r) => ` ${r.emoji}${r.count}`).join('')}`,
+        ),
+      ),
     ),
     createElement(
       'ul',
@@ -47,6 +55,19 @@ function Panel({ peerId, modalId }: { peerId: string; modalId?: string }) {
       viewers.map((v) => createElement('li', { key: v.sessionId }, v.username)),
     ),
     createElement('button', { onClick: () => void conversation.send('hello from react') }, 'send'),
+  );
+}
+
+/** Watches a modal without opening it: its viewers and its lock, live. */
+function Watcher({ modalId }: { modalId: string }) {
+  const { viewers, lock, fencingToken, requestedBy } = useModalViewers(modalId, { open: false });
+  return createElement(
+    'div',
+    null,
+    createElement('span', { 'data-testid': 'viewers' }, viewers.map((v) => v.username).join(',')),
+    createElement('span', { 'data-testid': 'holder' }, lock?.holder.username ?? 'nobody'),
+    createElement('span', { 'data-testid': 'token' }, String(fencingToken ?? '')),
+    createElement('span', { 'data-testid': 'asked' }, requestedBy?.username ?? ''),
   );
 }
 
@@ -95,11 +116,88 @@ describe('React binding (@realtime-backend/client/react)', () => {
     await act(() => b.request('modal:close', { modalId: 'invoice-7' }));
     await waitFor(() => expect(text('viewers')).toBe(alice.user.username), WAIT);
 
-    // Unmounting closes the modal for this session (Bob sees it go).
+    // Unmounting closes the modal for this session (Bob, who watches it, sees it go).
     const closed = new Promise((resolve) => b.on('modal:closed', resolve));
-    await b.request('modal:open', { modalId: 'invoice-7' });
+    await b.request('modal:watch', { modalIds: ['invoice-7'] });
     view.unmount();
     expect(await closed).toMatchObject({ modalId: 'invoice-7', userId: alice.user.id, reason: 'closed' });
+  }, 30_000);
+
+  it('useConversation applies message:updated by id: an edit, reactions and a tombstone', async () => {
+    const b = await clients.typed(bob.token);
+    const a = clients.track(createClient(app.url, alice.token, { socket: { forceNew: true } }));
+    const view = mount(a, { peerId: bob.user.id });
+    const sent = await b.request('message:send', { to: alice.user.id, content: 'draft one' });
+    const item = () => byId(view, 'messages').textContent;
+    await waitFor(() => expect(item()).toContain(`${bob.user.username}: draft one`), WAIT);
+    const count = byId(view, 'messages').children.length;
+
+    await act(() => b.request('message:edit', { messageId: sent.id, content: 'final one' }));
+    await waitFor(() => expect(item()).toContain(`${bob.user.username}: final one (edited)`), WAIT);
+    await act(() => b.request('message:react', { messageId: sent.id, emoji: '🎉', on: true }));
+    await waitFor(() => expect(item()).toContain('final one (edited) 🎉1'), WAIT);
+    await act(() => b.request('message:delete', { messageId: sent.id }));
+    await waitFor(() => expect(item()).toContain(`${bob.user.username}: (deleted)`), WAIT);
+    expect(item()).not.toContain('final one');
+    expect(byId(view, 'messages').children).toHaveLength(count); // replaced in place, never added
+  }, 30_000);
+
+  /** Alice's client with a Watcher of `modalId` mounted and connected, and Bob's client. */
+  const watching = async (modalId: string) => {
+    const b = await clients.typed(bob.token);
+    const a = clients.track(createClient(app.url, alice.token, { socket: { forceNew: true } }));
+    const view = render(createElement(RealtimeProvider, { client: a }, createElement(Watcher, { modalId })));
+    await waitFor(() => expect(a.status.state).toBe('connected'), WAIT);
+    return { a, b, view, text: (id: string) => byId(view, id).textContent };
+  };
+
+  it('useModalViewers watches the modal: viewers, lock holder and fencing token live; unwatch on unmount', async () => {
+    const { a, b, view, text } = await watching('contract:3');
+    await waitFor(() => expect(text('holder')).toBe('nobody'), WAIT);
+
+    const held = await act(() => b.request('modal:open', { modalId: 'contract:3', exclusive: true }));
+    await waitFor(() => expect(text('viewers')).toBe(bob.user.username), WAIT);
+    await waitFor(() => expect(text('holder')).toBe(bob.user.username), WAIT);
+    expect(text('token')).toBe(String(held.lock!.fencingToken));
+    await act(() => a.request('modal:request', { modalId: 'contract:3' }));
+    await waitFor(() => expect(text('asked')).toBe(alice.user.username), WAIT);
+    await act(() => b.request('modal:close', { modalId: 'contract:3' }));
+    await waitFor(() => expect(text('holder')).toBe('nobody'), WAIT);
+    expect(text('viewers')).toBe('');
+
+    // Unmounted: the socket watches nothing, so Bob's next open does not reach it.
+    const unwatched = new Promise<unknown>((resolve) =>
+      a.socket.onAnyOutgoing((event: string, payload: unknown) => event === 'modal:unwatch' && resolve(payload)),
+    );
+    view.unmount();
+    expect(await unwatched).toEqual({ modalIds: ['contract:3'] });
+    await a.request('presence:list', { userIds: [alice.user.id] }); // a round trip after the unwatch
+    const heard: string[] = [];
+    a.socket.onAny((event: string) => heard.push(event));
+    await b.request('modal:open', { modalId: 'contract:3' });
+    await a.request('presence:list', { userIds: [alice.user.id] }); // a round trip after Bob's open
+    expect(heard.filter((e) => e.startsWith('modal:'))).toEqual([]);
+  }, 30_000);
+
+  it('useModalViewers watches again after a reconnect that started a new session (no watches carried over)', async () => {
+    const { a, b, view, text } = await watching('contract:4');
+    const first = a.sessionId;
+    const watches = (): Promise<unknown> =>
+      new Promise((resolve) => a.socket.onAnyOutgoing((event: string, payload: unknown) => event === 'modal:watch' && resolve(payload)));
+
+    // The next handshake sends no sessionId: the server starts a new session, which watches nothing.
+    const watched = watches();
+    await act(async () => {
+      a.socket.auth = (cb: (data: object) => void) => cb({ token: alice.token });
+      a.socket.disconnect();
+      a.socket.connect();
+      expect(await watched).toEqual({ modalIds: ['contract:4'] });
+    });
+    await act(() => a.request('presence:list', { userIds: [alice.user.id] })); // a round trip after the watch (and its state)
+    expect(a.sessionId).not.toBe(first);
+    await act(() => b.request('modal:open', { modalId: 'contract:4', exclusive: true }));
+    await waitFor(() => expect(text('holder')).toBe(bob.user.username), WAIT);
+    view.unmount();
   }, 30_000);
 
   it('after a reconnect the hooks ask the server again: history written meanwhile shows up', async () => {

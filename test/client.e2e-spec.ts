@@ -284,3 +284,133 @@ describe('typed client: token refresh (refreshToken option)', () => {
     expect(a.status.state).toBe('connected');
   }, 30_000);
 });
+
+describe('typed client: an ended session is not refreshed', () => {
+  let app: TestApp;
+  let dave: TestUser;
+  const clients = new ClientTracker(() => app.url);
+  const login = async () => {
+    const res = await request(app.url).post('/auth/login').send({ username: dave.user.username, password: dave.password }).expect(200);
+    return res.body as { accessToken: string; refreshToken: string };
+  };
+
+  beforeAll(async () => {
+    app = await startApp();
+    dave = await registerUser(app.url);
+  });
+  afterEach(() => clients.closeAll());
+  afterAll(() => app?.close());
+
+  it('session:expired { reason: "logout" } ends the client: refused with SESSION_ENDED, refreshToken never asked', async () => {
+    const { accessToken } = await login();
+    const refreshToken = jest.fn(async () => (await login()).accessToken);
+    const a = await clients.typed(accessToken, { refreshToken });
+    const refused = new Promise<void>((resolve) => a.onStatus((s) => s.state === 'refused' && resolve()));
+    const expired = next(a, 'session:expired');
+    await request(app.url).post('/auth/logout').set('authorization', `Bearer ${accessToken}`).send({}).expect(204);
+    expect(await expired).toEqual({ reason: 'logout' });
+    await refused;
+    expect(a.status.error).toMatchObject({
+      name: 'RealtimeError',
+      code: 'UNAUTHORIZED',
+      reason: 'SESSION_ENDED',
+      details: { reason: 'logout' },
+    });
+    expect(refreshToken).not.toHaveBeenCalled();
+    expect(a.socket.active).toBe(false); // no reconnect
+    await expect(a.ready()).rejects.toMatchObject({ reason: 'SESSION_ENDED' });
+  });
+
+  it('a handshake refused because the session ended (SESSION_ENDED) is final: refreshToken never asked', async () => {
+    const { accessToken } = await login();
+    await request(app.url).post('/auth/logout').set('authorization', `Bearer ${accessToken}`).send({}).expect(204);
+    const refreshToken = jest.fn(async () => (await login()).accessToken);
+    const a = clients.track(createClient(app.url, accessToken, { refreshToken, socket: { forceNew: true } }));
+    await expect(a.ready()).rejects.toMatchObject({ name: 'RealtimeError', code: 'UNAUTHORIZED', reason: 'SESSION_ENDED' });
+    expect(refreshToken).not.toHaveBeenCalled();
+    expect(a.status.state).toBe('refused');
+  });
+
+  it('a refresh token reused (revoked) ends the live socket without a refresh', async () => {
+    const first = await login();
+    const refreshToken = jest.fn(async () => (await login()).accessToken);
+    const a = await clients.typed(first.accessToken, { refreshToken });
+    const expired = next(a, 'session:expired');
+    await request(app.url).post('/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200);
+    await request(app.url).post('/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401); // reused
+    expect(await expired).toEqual({ reason: 'revoked' });
+    await expect(a.ready()).rejects.toMatchObject({ reason: 'SESSION_ENDED', details: { reason: 'revoked' } });
+    expect(refreshToken).not.toHaveBeenCalled();
+  });
+});
+
+describe('typed client: messages, search and watched modals (0.2 events)', () => {
+  let app: TestApp;
+  let erin: TestUser;
+  let fred: TestUser;
+  let gina: TestUser;
+  const clients = new ClientTracker(() => app.url);
+
+  beforeAll(async () => {
+    app = await startApp();
+    [erin, fred, gina] = await Promise.all([registerUser(app.url), registerUser(app.url), registerUser(app.url)]);
+  });
+  afterEach(() => clients.closeAll());
+  afterAll(() => app?.close());
+
+  it('edit, react, reply, delete and search are typed requests; the peer gets message:updated', async () => {
+    const e = await clients.typed(erin.token);
+    const f = await clients.typed(fred.token);
+    const sent = await e.request('message:send', { to: fred.user.id, content: 'the quarterly invoice' });
+    const reply = await f.request('message:send', { to: erin.user.id, content: 'seen it', replyTo: sent.id });
+    expect(reply.replyTo).toMatchObject({ id: sent.id, excerpt: 'the quarterly invoice' });
+
+    const edited = next(f, 'message:updated');
+    const edit = await e.request('message:edit', { messageId: sent.id, content: 'the quarterly invoice, corrected' });
+    expect(await edited).toEqual(edit);
+    expect(edit.editedAt).toEqual(expect.any(String));
+
+    const reacted = next(e, 'message:updated');
+    const { reactions } = await f.request('message:react', { messageId: sent.id, emoji: '👍', on: true });
+    expect(reactions).toEqual([{ emoji: '👍', count: 1, userIds: [fred.user.id] }]);
+    expect((await reacted).reactions).toEqual(reactions);
+
+    // Only the author edits: Fred's attempt is refused with the catalogue code.
+    await expect(f.request('message:edit', { messageId: sent.id, content: 'mine now' })).rejects.toMatchObject({
+      name: 'RealtimeError',
+      code: 'FORBIDDEN',
+      event: 'message:edit',
+    });
+
+    const { results } = await f.request('message:search', { query: 'corrected', conversationId: sent.conversationId });
+    expect(results.map((m) => m.id)).toEqual([sent.id]);
+
+    const tombstone = next(f, 'message:updated');
+    await e.request('message:delete', { messageId: sent.id });
+    expect(await tombstone).toMatchObject({ id: sent.id, content: '', deletedAt: expect.any(String) });
+  });
+
+  it('a watcher gets modal:opened and modal:lock; a socket that does not watch gets nothing', async () => {
+    const e = await clients.typed(erin.token);
+    const f = await clients.typed(fred.token);
+    const idle = await clients.typed(gina.token);
+    const heard: string[] = [];
+    // (`modal:state` after `session` is the socket's own state, not another user's event.)
+    idle.socket.onAny((event: string) => ['modal:opened', 'modal:closed', 'modal:lock'].includes(event) && heard.push(event));
+    const watched = await f.request('modal:watch', { modalIds: ['order:9'] });
+    expect(watched).toEqual({ modals: [], hasMore: false });
+
+    const opened = next(f, 'modal:opened');
+    const state = await e.request('modal:open', { modalId: 'order:9', exclusive: true });
+    expect(state.lock).toMatchObject({ holder: { userId: erin.user.id }, fencingToken: expect.any(Number) });
+    expect(await opened).toMatchObject({ modalId: 'order:9', viewer: { userId: erin.user.id, exclusive: true } });
+
+    const asked = next(e, 'modal:lock');
+    await f.request('modal:request', { modalId: 'order:9' });
+    expect(await asked).toMatchObject({ modalId: 'order:9', fencingToken: state.lock!.fencingToken, requestedBy: { id: fred.user.id } });
+    await f.request('modal:unwatch', { modalIds: ['order:9'] });
+    await e.request('modal:close', { modalId: 'order:9' });
+    await idle.request('presence:list', { userIds: [gina.user.id] }); // a round trip after the others
+    expect(heard).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 // An app using the packed @realtime-backend/client (ESM import) against a live server:
-// register two users, connect, presence, a direct message, a modal. Exits non-zero on any failure.
+// register two users, connect, presence, a direct message (edited, reacted to, found by search),
+// a watched modal. Exits non-zero on any failure.
 import { createClient, ERROR_REASONS, RealtimeError, type AuthResult, type Message, type RealtimeClient } from '@realtime-backend/client';
 
 const url = process.argv[2];
@@ -15,7 +16,8 @@ async function register(username: string): Promise<AuthResult> {
   return (await res.json()) as AuthResult;
 }
 
-function next<T>(client: RealtimeClient, event: 'message:new' | 'presence:update' | 'modal:opened', match: (p: T) => boolean): Promise<T> {
+type Awaitable = 'message:new' | 'message:updated' | 'presence:update' | 'modal:opened';
+function next<T>(client: RealtimeClient, event: Awaitable, match: (p: T) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${event} within 5 s`)), 5000);
     const off = client.on(event, (payload) => {
@@ -48,7 +50,21 @@ try {
   const sent = await a.request('message:send', { to: bob.user.id, content: 'hello from a consumer' });
   if ((await received).id !== sent.id) throw new Error('bob got another message');
 
-  // A modal: Alice watches it (modal events reach watchers only) and opens it; Bob opens it, Alice sees him.
+  // Alice edits it; Bob gets message:updated with the new text.
+  const updated = next<Message>(b, 'message:updated', (m) => m.id === sent.id);
+  const edited = await a.request('message:edit', { messageId: sent.id, content: 'hello from a consumer, edited' });
+  if ((await updated).content !== edited.content || !edited.editedAt) throw new Error(`unexpected edit ${JSON.stringify(edited)}`);
+
+  // Bob reacts to it.
+  const { reactions } = await b.request('message:react', { messageId: sent.id, emoji: '👍', on: true });
+  if (reactions[0]?.count !== 1 || reactions[0].userIds[0] !== bob.user.id)
+    throw new Error(`unexpected reactions ${JSON.stringify(reactions)}`);
+
+  // Bob finds it by a word of its new text.
+  const { results } = await b.request('message:search', { query: 'edited', conversationId: sent.conversationId });
+  if (results[0]?.id !== sent.id) throw new Error(`search should find the edited message: ${JSON.stringify(results)}`);
+
+  // A modal: Alice watches it (modal events reach only its watchers), Bob opens it, Alice sees him.
   await a.request('modal:watch', { modalIds: ['order-1'] });
   await a.request('modal:open', { modalId: 'order-1' });
   const opened = next<{ modalId: string }>(a, 'modal:opened', (e) => e.modalId === 'order-1');
@@ -60,7 +76,7 @@ try {
   const error = await a.request('room:join', { roomId: 'no-such-room' }).catch((e: unknown) => e);
   if (!(error instanceof RealtimeError) || error.reason !== 'ROOM_NOT_FOUND' || ERROR_REASONS[error.reason].code !== error.code)
     throw new Error(`unexpected refusal ${String(error)}`);
-  console.log('client package (ESM): register, connect, presence, DM, modal: ok');
+  console.log('client package (ESM): register, connect, presence, DM, edit, react, search, watched modal: ok');
 } finally {
   a.disconnect();
   b.disconnect();

@@ -7,6 +7,7 @@ import type {
   ServerEventMap,
   ServerEventName,
   ServerToClientEvents,
+  SessionEndReason,
   SessionEvent,
   SessionRefreshResult,
 } from '../../../src/contracts/events';
@@ -64,8 +65,10 @@ export interface ClientOptions {
   /**
    * Returns a fresh access token (e.g. from `POST /auth/refresh`, or by logging in again). With
    * it, the client refreshes the live connection before its token expires (`session:refresh`),
-   * and, when a handshake is refused as `TOKEN_EXPIRED`/`UNAUTHORIZED` or the server ended the
-   * connection with `session:expired`, asks once for a new token and reconnects with it.
+   * and, when a handshake is refused as `TOKEN_EXPIRED` or the server ended the connection with
+   * `session:expired { reason: "token_expired" }`, asks once for a new token and reconnects with
+   * it. A session that was ended (logout, revoked, password changed, user deleted) is never
+   * refreshed: the status becomes `refused` with `reason: "SESSION_ENDED"`.
    */
   refreshToken?: () => Promise<string>;
   /** How long before the token's expiry to refresh it (at most half its remaining life). Default 60 s. */
@@ -102,7 +105,11 @@ export interface RealtimeClient {
 
 /** setTimeout's limit (a longer delay fires at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const AUTH_REFUSALS: readonly string[] = ['TOKEN_EXPIRED', 'UNAUTHORIZED'];
+
+/** The error a connection ended by the server (`session:expired`, not for expiry) is refused with. */
+function sessionEndedError(reason: SessionEndReason): RealtimeError {
+  return new RealtimeError('UNAUTHORIZED', `The session ended (${reason}): log in again`, { reason }, undefined, 'SESSION_ENDED');
+}
 
 /**
  * A typed socket.io client for this service. Connects at once (unless
@@ -183,10 +190,16 @@ export function createClient(url: string, token: string, options: ClientOptions 
     options.onSession?.(event);
     settle({ session: event });
   });
-  socket.on('session:expired', () => {
+  socket.on('session:expired', ({ reason }) => {
     clearTimeout(refreshTimer);
     // The server disconnects right after; socket.io does not reconnect a server-side disconnect.
-    socket.once('disconnect', () => void reconnectWithFreshToken(new RealtimeError('TOKEN_EXPIRED', 'the token expired')));
+    // Only an expired token is worth a new one: an ended session (logout, revoked, …) refuses
+    // every token of it, and a refresh token of it too.
+    socket.once('disconnect', () =>
+      reason === 'token_expired'
+        ? void reconnectWithFreshToken(new RealtimeError('TOKEN_EXPIRED', 'the token expired', { reason }, undefined, 'TOKEN_EXPIRED'))
+        : refuse(sessionEndedError(reason)),
+    );
   });
   socket.on('disconnect', () => {
     clearTimeout(refreshTimer);
@@ -202,8 +215,9 @@ export function createClient(url: string, token: string, options: ClientOptions 
       return refuse(error);
     }
     const error = new RealtimeError(data.code, data.message ?? err.message, data.details, undefined, data.reason);
-    // A refused handshake is not retried by socket.io.
-    if (AUTH_REFUSALS.includes(data.code)) void reconnectWithFreshToken(error);
+    // A refused handshake is not retried by socket.io. Only an expired token is refreshed: an
+    // invalid one, or one whose session ended (`reason: "SESSION_ENDED"`), is final.
+    if (data.code === 'TOKEN_EXPIRED') void reconnectWithFreshToken(error);
     else refuse(error);
   });
 

@@ -25,6 +25,8 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const state = {
   me: null as User | null,
   token: '',
+  /** Single use: every `POST /auth/refresh` answers a new one. Kept in memory and this tab's sessionStorage, never in a URL. */
+  refreshToken: '',
   client: null as RealtimeClient | null,
   presence: new Map<string, Presence>(), // userId -> presence
   conversations: new Map<string, ConversationSummary>(),
@@ -34,7 +36,11 @@ const state = {
   modal: null as string | null, // modalId open in this tab
   found: null as UserWithPresence[] | null, // people search results (offline people too)
   viewers: [] as Viewer[], // of the open modal
+  /** What the composer does with its text: a new message, a reply, or an edit of one of yours. */
+  compose: { kind: 'new' } as { kind: 'new' } | { kind: 'reply' | 'edit'; message: Message },
 };
+/** The reactions the demo offers (the server takes any emoji or `:short_name:`). */
+const EMOJIS = ['👍', '❤️', '😂', '🎉'];
 const me = () => state.me!;
 const client = () => state.client!;
 
@@ -75,9 +81,8 @@ $('auth-form').addEventListener('submit', (event) => {
       });
       const data = (await res.json()) as AuthResult & { error?: { message: string } };
       if (!res.ok) throw new Error(data.error?.message ?? res.statusText);
-      state.token = data.accessToken;
       state.me = data.user;
-      sessionStorage.setItem('auth', JSON.stringify({ token: state.token, user: state.me }));
+      keepTokens(data);
       start();
     } catch (err) {
       $('auth-error').textContent = (err as Error).message;
@@ -85,10 +90,63 @@ $('auth-form').addEventListener('submit', (event) => {
   })();
 });
 
+function keepTokens({ accessToken, refreshToken }: Pick<AuthResult, 'accessToken' | 'refreshToken'>) {
+  state.token = accessToken;
+  state.refreshToken = refreshToken;
+  sessionStorage.setItem('auth', JSON.stringify({ token: accessToken, refreshToken, user: state.me }));
+}
+
+/**
+ * A new access token from `POST /auth/refresh` (which also answers a new refresh token: the old
+ * one is spent). One refresh at a time: presenting a used refresh token again ends the session.
+ */
+let refreshing: Promise<string> | null = null;
+function refreshAccessToken(): Promise<string> {
+  refreshing ??= (async () => {
+    try {
+      const res = await fetch('/auth/refresh', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: state.refreshToken }),
+      });
+      const data = (await res.json()) as AuthResult & { error?: { message: string } };
+      if (!res.ok) throw new Error(data.error?.message ?? res.statusText);
+      keepTokens(data);
+      return data.accessToken;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+/** Back to the login form (a reload, so nothing of the last user stays in the page). */
+function signOut(notice: string) {
+  sessionStorage.removeItem('auth');
+  sessionStorage.removeItem('sessionId');
+  sessionStorage.setItem('notice', notice);
+  location.reload();
+}
+
+// Log out: this login ends on the server (its tokens are refused from now on, everywhere).
+$('logout').addEventListener('click', () => {
+  state.client?.disconnect();
+  void fetch('/auth/logout', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${state.token}`, 'content-type': 'application/json' },
+    body: '{}',
+  })
+    .catch(() => undefined)
+    .then(() => signOut('Logged out.'));
+});
+
 // A reload keeps you logged in (this tab only) and resumes the same session.
-const saved = JSON.parse(sessionStorage.getItem('auth') || 'null') as { token: string; user: User } | null;
+const saved = JSON.parse(sessionStorage.getItem('auth') || 'null') as { token: string; refreshToken?: string; user: User } | null;
+$('auth-error').textContent = sessionStorage.getItem('notice') ?? '';
+sessionStorage.removeItem('notice');
 if (saved) {
   state.token = saved.token;
+  state.refreshToken = saved.refreshToken ?? '';
   state.me = saved.user;
   start();
 }
@@ -102,23 +160,29 @@ function start() {
 
   // The client sends the current token and session id on every reconnect, so a reload or a
   // network drop resumes the same session.
+  // With refreshToken the client moves to a new access token before this one expires, and after
+  // an expiry; a session that was ended (logout in another tab, revoked) is not refreshed.
   const c = createClient(location.origin, state.token, {
     sessionId: sessionStorage.getItem('sessionId') ?? undefined,
     onSession: ({ sessionId }) => sessionStorage.setItem('sessionId', sessionId),
+    refreshToken: refreshAccessToken,
   });
   state.client = c;
 
   c.onStatus(({ state: s, error }) => {
     $('conn').classList.toggle('up', s === 'connected');
-    if (s === 'refused' && error) {
-      // unauthorized / TOKEN_EXPIRED: back to the login form
-      sessionStorage.removeItem('auth');
-      $('app').hidden = true;
-      $('auth').hidden = false;
-      $('auth-error').textContent = `${error.code}: ${error.message}`;
-    }
+    // The session ended (logged out elsewhere, revoked) or the token could not be renewed.
+    if (s === 'refused' && error) signOut(`${error.code}: ${error.message}`);
   });
-  c.on('session', () => void Promise.all([loadPresence(), loadConversations(), loadRooms()]));
+  c.on('session', () => {
+    void Promise.all([loadPresence(), loadConversations(), loadRooms()]);
+    // A new session (not resumed) watches nothing: watch the open dialog again.
+    if (state.modal)
+      void c
+        .request('modal:watch', { modalIds: [state.modal] })
+        .then(refreshViewers)
+        .catch(() => undefined);
+  });
   c.on('presence:update', (p) => {
     state.presence.set(p.userId, p);
     if (p.userId === me().id) renderMyStatus(p);
@@ -128,6 +192,7 @@ function start() {
     if (state.modal) renderViewers(state.viewers); // their dots follow their status
   });
   c.on('message:new', onMessage);
+  c.on('message:updated', onMessageUpdated);
   c.on('typing', onTyping);
   c.on('room:invited', () => void Promise.all([loadConversations(), loadRooms()]));
   c.on('room:member-joined', () => void loadRooms());
@@ -201,9 +266,12 @@ $<HTMLInputElement>('people-search').addEventListener('input', (e) => {
 });
 
 async function findPeople(search: string) {
-  const res = await fetch(`/users?search=${encodeURIComponent(search)}&limit=20`, {
-    headers: { authorization: `Bearer ${state.token}` },
-  });
+  const get = () => fetch(`/users?search=${encodeURIComponent(search)}&limit=20`, { headers: { authorization: `Bearer ${state.token}` } });
+  let res = await get();
+  if (res.status === 401) {
+    await refreshAccessToken().catch(() => undefined); // expired meanwhile: once more with a new token
+    res = await get();
+  }
   if (!res.ok) return;
   if ($<HTMLInputElement>('people-search').value.trim() !== search) return; // typed on meanwhile
   state.found = ((await res.json()) as { users: UserWithPresence[] }).users;
@@ -250,7 +318,7 @@ function renderConversations() {
               'span',
               { class: 'name' },
               conversationTitle(c),
-              el('span', { class: 'sub' }, c.lastMessage ? `${c.lastMessage.from.username}: ${c.lastMessage.content}` : 'no messages yet'),
+              el('span', { class: 'sub' }, c.lastMessage ? `${c.lastMessage.from.username}: ${preview(c.lastMessage)}` : 'no messages yet'),
             ),
             c.unreadCount ? el('span', { class: 'badge', 'data-unread': c.unreadCount }, String(c.unreadCount)) : null,
           ),
@@ -310,6 +378,7 @@ async function openConversation(target: Target) {
   if (state.modal) await closeDetails();
   state.active = target;
   state.typing.clear();
+  setCompose({ kind: 'new' });
   const { messages } = await client().request('message:history', { conversationId: target.conversationId, limit: 50 });
   state.messages = messages;
   $<HTMLInputElement>('message-input').disabled =
@@ -334,19 +403,97 @@ function renderHeader() {
   $('chat-sub').textContent = a.to ? shownStatus(state.presence.get(a.to)) : 'room';
 }
 
-function renderMessages() {
-  $('messages').replaceChildren(
-    ...state.messages.map((m) =>
-      el(
-        'li',
-        { class: `msg${m.from.id === me().id ? ' mine' : ''}`, 'data-seq': m.seq },
-        el('span', { class: 'meta' }, `${m.from.username} · ${time(m.createdAt)}`),
-        m.content,
-      ),
-    ),
-  );
-  $('messages').scrollTop = $('messages').scrollHeight;
+const preview = (m: Message) => (m.deletedAt ? 'message deleted' : m.content);
+
+/** `scroll`: to the newest (a new message), not for a change in place (an edit, a reaction). */
+function renderMessages(scroll = true) {
+  $('messages').replaceChildren(...state.messages.map(messageItem));
+  if (scroll) $('messages').scrollTop = $('messages').scrollHeight;
 }
+
+function messageItem(m: Message) {
+  const mine = m.from.id === me().id;
+  const action = (label: string, title: string, run: () => void) =>
+    el('button', { type: 'button', class: 'link', 'data-action': title, title, onclick: run }, label);
+  return el(
+    'li',
+    { class: `msg${mine ? ' mine' : ''}${m.deletedAt ? ' deleted' : ''}`, 'data-seq': m.seq, 'data-id': m.id },
+    el('span', { class: 'meta' }, `${m.from.username} · ${time(m.createdAt)}${m.editedAt && !m.deletedAt ? ' · edited' : ''}`),
+    m.replyTo ? el('span', { class: 'quote' }, `${m.replyTo.from.username}: ${m.replyTo.excerpt}`) : null,
+    el('span', { class: 'content' }, m.deletedAt ? 'message deleted' : m.content),
+    m.reactions?.length
+      ? el(
+          'span',
+          { class: 'reactions' },
+          ...m.reactions.map((r) => {
+            const own = r.userIds.includes(me().id);
+            return el(
+              'button',
+              { type: 'button', class: `reaction${own ? ' own' : ''}`, 'data-emoji': r.emoji, onclick: () => void react(m, r.emoji, !own) },
+              `${r.emoji} ${r.count}`,
+            );
+          }),
+        )
+      : null,
+    m.deletedAt
+      ? null
+      : el(
+          'span',
+          { class: 'actions' },
+          ...EMOJIS.map((emoji) => action(emoji, `react ${emoji}`, () => void react(m, emoji, true))),
+          action('Reply', 'reply', () => setCompose({ kind: 'reply', message: m })),
+          mine ? action('Edit', 'edit', () => setCompose({ kind: 'edit', message: m })) : null,
+          mine ? action('Delete', 'delete', () => void remove(m)) : null,
+        ),
+  );
+}
+
+/** Puts `next` in place of the message with its id (an edit, a tombstone, reactions). */
+function replaceMessage(next: Message) {
+  const i = state.messages.findIndex((m) => m.id === next.id);
+  if (i < 0) return;
+  state.messages[i] = next;
+  renderMessages(false);
+}
+
+function onMessageUpdated(message: Message) {
+  if (state.active?.conversationId === message.conversationId) replaceMessage(message);
+  const summary = state.conversations.get(message.conversationId);
+  if (summary?.lastMessage?.id === message.id) {
+    summary.lastMessage = message;
+    renderConversations();
+  }
+}
+
+async function react(m: Message, emoji: string, on: boolean) {
+  const { reactions } = await client().request('message:react', { messageId: m.id, emoji, on });
+  const current = state.messages.find((x) => x.id === m.id);
+  if (current) replaceMessage({ ...current, reactions });
+}
+
+async function remove(m: Message) {
+  await client().request('message:delete', { messageId: m.id });
+  const current = state.messages.find((x) => x.id === m.id);
+  // The tombstone as the server makes it arrives as message:updated to the others; here at once.
+  if (current) replaceMessage({ ...current, content: '', deletedAt: new Date().toISOString(), reactions: [], replyTo: undefined });
+  void loadConversations();
+}
+
+/** The composer: a new message, a reply (its quote shown above), or an edit of your own. */
+function setCompose(next: typeof state.compose) {
+  state.compose = next;
+  const input = $<HTMLInputElement>('message-input');
+  $('compose-context').hidden = next.kind === 'new';
+  if (next.kind === 'new') return;
+  $('compose-what').textContent =
+    next.kind === 'edit' ? 'Editing your message' : `Replying to ${next.message.from.username}: ${next.message.content.slice(0, 100)}`;
+  if (next.kind === 'edit') input.value = next.message.content;
+  input.focus();
+}
+$('compose-cancel').addEventListener('click', () => {
+  if (state.compose.kind === 'edit') $<HTMLInputElement>('message-input').value = '';
+  setCompose({ kind: 'new' });
+});
 
 async function markRead() {
   const last = state.messages[state.messages.length - 1];
@@ -375,9 +522,21 @@ $('composer').addEventListener('submit', (event) => {
   const active = state.active;
   if (!content || !active) return;
   input.value = '';
+  const compose = state.compose;
+  setCompose({ kind: 'new' });
+  if (compose.kind === 'edit') {
+    void client()
+      .request('message:edit', { messageId: compose.message.id, content })
+      .then((message) => {
+        replaceMessage(message);
+        onMessageUpdated(message);
+      });
+    return;
+  }
   sendTyping(false);
+  const replyTo = compose.kind === 'reply' ? { replyTo: compose.message.id } : {};
   void client()
-    .request('message:send', { ...targetOf(active), content, clientMsgId: crypto.randomUUID() })
+    .request('message:send', { ...targetOf(active), content, clientMsgId: crypto.randomUUID(), ...replyTo })
     .then((message) => {
       if (state.active?.conversationId === message.conversationId && !state.messages.some((m) => m.id === message.id)) {
         state.messages.push(message);
@@ -386,6 +545,48 @@ $('composer').addEventListener('submit', (event) => {
       void loadConversations();
     });
 });
+
+// ---------- message search ----------
+$('message-search-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const query = $<HTMLInputElement>('message-search').value.trim();
+  if (!query) return renderSearch(null);
+  void client()
+    .request('message:search', { query, limit: 20 })
+    .then(({ results }) => renderSearch(results))
+    .catch((err: Error) => renderSearch([], err.message));
+});
+$<HTMLInputElement>('message-search').addEventListener('input', (e) => !(e.target as HTMLInputElement).value && renderSearch(null));
+
+/** Where a found message was written, as the conversation list names it. */
+function conversationOf(m: Message): { title: string; open: () => Promise<void> } {
+  const summary = state.conversations.get(m.conversationId);
+  if (m.roomId) {
+    const room = summary?.room ?? { id: m.roomId, name: 'room' };
+    return { title: `# ${room.name}`, open: () => openRoom(room) };
+  }
+  const peerId = m.from.id === me().id ? m.to! : m.from.id;
+  const peerName = summary?.peer?.username ?? (m.from.id === peerId ? m.from.username : nameOf(peerId));
+  return { title: peerName, open: () => openDm(peerId, peerName) };
+}
+
+function renderSearch(results: Message[] | null, error?: string) {
+  const list = $('search-results');
+  list.hidden = results === null;
+  if (!results) return list.replaceChildren();
+  list.replaceChildren(
+    ...(results.length
+      ? results.map((m) => {
+          const where = conversationOf(m);
+          return el(
+            'li',
+            { 'data-result': m.id, onclick: () => void where.open() },
+            el('span', { class: 'name' }, `${where.title} · ${m.from.username}`, el('span', { class: 'sub' }, m.content)),
+          );
+        })
+      : [el('li', { class: 'empty' }, error ?? 'No message matches')]),
+  );
+}
 
 // ---------- typing ----------
 let typingSentAt = 0;
