@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider, type SqliteDatabase } from 'kysely';
@@ -30,7 +30,11 @@ export function openDatabase(config: AppConfig['database']): Db {
       checkpointer = new WalCheckpointer(file);
     }
     const database = withStatementCache(sqlite, () => {
-      if (checkpointer) closing.set(db, checkpointer.stop());
+      if (checkpointer)
+        closing.set(
+          db,
+          checkpointer.stop().then(() => removeWal(file)),
+        );
     });
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     return db;
@@ -45,6 +49,23 @@ export function openDatabase(config: AppConfig['database']): Db {
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * The main connection and the worker's close at the same moment, and each may see the other
+ * still open and leave the WAL to it. Once both are closed, one short connection is the last to
+ * close: SQLite checkpoints and removes the -wal/-shm files then (a clean file after a shutdown).
+ */
+function removeWal(file: string): void {
+  if (!existsSync(`${file}-wal`)) return;
+  try {
+    const last = new BetterSqlite3(file, { fileMustExist: true });
+    // A connection that never read does not touch the WAL on close: this one reads it.
+    last.pragma('wal_checkpoint(TRUNCATE)');
+    last.close();
+  } catch {
+    // Another process has the file open, or it went away: the next open recovers the WAL anyway.
+  }
 }
 
 /** The SQLite checkpoint worker of each database, until it exited. */
