@@ -133,7 +133,8 @@ describe('webhooks', () => {
     expect(new Set(attempts.map((d) => d.raw)).size).toBe(1);
     for (const attempt of attempts) expectSigned(attempt);
 
-    const metrics = (await request(a.url).get('/metrics').expect(200)).text;
+    // The attempts were made by whichever instance claimed the event: read both.
+    const metrics = (await Promise.all([a, b].map((app) => request(app.url).get('/metrics').expect(200)))).map((r) => r.text).join('\n');
     expect(metrics).toMatch(/realtime_webhook_attempts_total\{type="message.created",outcome="failed"\} [1-9]/);
     expect(metrics).toMatch(/realtime_webhook_failures_total\{reason="status 503"\} [1-9]/);
     expect(metrics).toMatch(/realtime_webhook_delivery_lag_seconds_count\{type="message.created"\} [1-9]/);
