@@ -18,6 +18,7 @@ import { MessagesService } from './messages.service';
 import { RoomsGateway } from './rooms.gateway';
 import { RoomsRepository } from './rooms.repository';
 import { RoomsService } from './rooms.service';
+import { SearchIndexer } from './search-indexer';
 import { DEFAULT_TYPING_EXPIRY_MS, TYPING_EXPIRY_MS, TypingService } from './typing.service';
 
 /** Direct messages, rooms, history, read pointers, typing and blocking (README, Chat). */
@@ -33,6 +34,7 @@ import { DEFAULT_TYPING_EXPIRY_MS, TYPING_EXPIRY_MS, TypingService } from './typ
     MessageEditsService,
     MessageSearchRepository,
     MessageSearchService,
+    SearchIndexer,
     ConversationChangesRepository,
     ConversationChangesService,
     TypingService,

@@ -33,6 +33,25 @@ export class MessageSearchRepository {
     this.postgres = config.database.kind === 'postgres';
   }
 
+  /**
+   * SQLite: indexes up to `limit` messages past the watermark (migration 0012) in one transaction
+   * and returns how many; 0 when nothing is pending. PostgreSQL indexes as it inserts: always 0.
+   */
+  async indexPending(limit: number): Promise<number> {
+    if (this.postgres) return 0;
+    return this.db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ top: number | null }>`
+        select max(rowid) as top from (select rowid from messages
+          where rowid > (select indexed_rowid from messages_fts_state) order by rowid limit ${limit})`.execute(trx);
+      const top = rows[0]?.top;
+      if (top === null || top === undefined) return 0;
+      const { numAffectedRows } = await sql`insert into messages_fts (rowid, content)
+        select rowid, content from messages where rowid > (select indexed_rowid from messages_fts_state) and rowid <= ${top}`.execute(trx);
+      await sql`update messages_fts_state set indexed_rowid = ${top}`.execute(trx);
+      return Number(numAffectedRows ?? 0);
+    });
+  }
+
   async search(userId: string, bounds: SearchBounds): Promise<{ rows: MessageRow[]; hasMore: boolean }> {
     const readable = (m: string) =>
       bounds.conversationId !== undefined

@@ -4,6 +4,7 @@ import { AppError } from '../common/errors/app-error';
 import { AccessService } from '../access/access.service';
 import { toMessage } from './chat.mapper';
 import { MessageSearchRepository } from './message-search.repository';
+import { SearchIndexer } from './search-indexer';
 
 export const DEFAULT_SEARCH_LIMIT = 20;
 /** Results one search pages through at most (deeper pages: refine the query). */
@@ -27,6 +28,7 @@ export class MessageSearchService {
   constructor(
     private readonly search: MessageSearchRepository,
     private readonly access: AccessService,
+    private readonly indexer: SearchIndexer,
   ) {}
 
   async find(user: User, input: MessageSearchPayload): Promise<MessageSearchResult> {
@@ -39,6 +41,7 @@ export class MessageSearchService {
     }
     if (input.conversationId !== undefined) await this.access.requireConversation(user.id, input.conversationId);
     if (!terms.length) return { results: [], hasMore: false };
+    await this.indexer.catchUp();
     const { rows, hasMore } = await this.search.search(user.id, { terms, conversationId: input.conversationId, offset, limit });
     const result: MessageSearchResult = { results: rows.map(toMessage), hasMore: hasMore && offset + limit < MAX_SEARCH_DEPTH };
     if (result.hasMore) result.next = String(offset + limit);

@@ -10,6 +10,7 @@ import * as m0008 from './0008-messages-complete';
 import * as m0009 from './0009-rooms-and-blocks';
 import * as m0010 from './0010-modal-fencing';
 import * as m0011 from './0011-webhook-outbox';
+import * as m0012 from './0012-search-index-batches';
 
 /**
  * Every migration, in order, for both engines. Add new ones at the end with the next number;
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009-rooms-and-blocks': m0009,
   '0010-modal-fencing': m0010,
   '0011-webhook-outbox': m0011,
+  '0012-search-index-batches': m0012,
 };
