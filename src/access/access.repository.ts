@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { RoomMembersTable, RoomsTable } from '../storage/database.types';
 import type { Db } from '../storage/database';
 import { InjectDb } from '../storage/database.module';
+import { preparedQuery } from '../storage/prepared-query';
 import { toMemberPage, type MemberCursor } from './member-cursor';
 
 export type RoomRole = RoomMembersTable['role'];
@@ -22,6 +23,11 @@ export interface MemberIdPage {
   /** Cursor for `after`, only when `hasMore`. */
   next?: string;
 }
+
+/** Asked on every direct message and typing event. */
+const blockRow = preparedQuery(['blockerId', 'blockedId'], (db, p: { blockerId: string; blockedId: string }) =>
+  db.selectFrom('user_blocks').select('blocker_id').where('blocker_id', '=', p.blockerId).where('blocked_id', '=', p.blockedId),
+);
 
 /** The reads every access decision is made of: primary-key lookups only, so a check never grows with a room. */
 @Injectable()
@@ -54,13 +60,7 @@ export class AccessRepository {
 
   /** Whether `blockerId` blocked `blockedId`: one primary-key lookup. */
   async isBlocked(blockerId: string, blockedId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('user_blocks')
-      .select('blocker_id')
-      .where('blocker_id', '=', blockerId)
-      .where('blocked_id', '=', blockedId)
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await blockRow(this.db, { blockerId, blockedId })).rows.length > 0;
   }
 
   /** The users `blockerId` blocked (at most MAX_BLOCKS_PER_USER rows: a range of the primary key). */

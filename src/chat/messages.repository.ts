@@ -4,6 +4,7 @@ import type { Db } from '../storage/database';
 import type { ConversationsTable, MessagesTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
 import { inBatches } from '../storage/in-batches';
+import { preparedQuery } from '../storage/prepared-query';
 import { WriteBatcher } from '../storage/write-batcher';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { toMessage } from './chat.mapper';
@@ -35,6 +36,43 @@ export interface HistoryBounds {
   limit: number;
 }
 
+/** The next seq of a conversation, creating its counter row with the first message. */
+const nextSeq = preparedQuery(['id', 'kind', 'room_id', 'user_a', 'user_b', 'at'], (db, c: ConversationKey & { at: string }) =>
+  db
+    .insertInto('conversations')
+    .values({
+      id: c.id,
+      kind: c.kind,
+      room_id: c.room_id,
+      user_a: c.user_a,
+      user_b: c.user_b,
+      last_seq: 1,
+      last_message_at: c.at,
+      created_at: c.at,
+    })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ last_seq: sql<number>`conversations.last_seq + 1`, last_message_at: c.at }))
+    .returning('last_seq'),
+);
+
+const MESSAGE_COLUMNS = [
+  'id',
+  'conversation_id',
+  'seq',
+  'sender_id',
+  'sender_username',
+  'recipient_id',
+  'room_id',
+  'content',
+  'client_msg_id',
+  'created_at',
+  'edited_at',
+  'deleted_at',
+  'reply_to',
+  'mentions',
+  'reactions',
+] as const satisfies readonly (keyof MessageRow)[];
+const insertMessage = preparedQuery(MESSAGE_COLUMNS, (db, row: MessageRow) => db.insertInto('messages').values(row));
+
 @Injectable()
 export class MessagesRepository {
   constructor(
@@ -54,12 +92,7 @@ export class MessagesRepository {
   append(conversation: ConversationKey, message: NewMessage, mentions: readonly string[] = []): Promise<MessageRow> {
     const at = message.created_at;
     return this.writes.transaction(async (trx) => {
-      const { last_seq: seq } = await trx
-        .insertInto('conversations')
-        .values({ ...conversation, last_seq: 1, last_message_at: at, created_at: at })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ last_seq: sql<number>`conversations.last_seq + 1`, last_message_at: at }))
-        .returning('last_seq')
-        .executeTakeFirstOrThrow();
+      const seq = (await nextSeq(trx, { ...conversation, at })).rows[0].last_seq;
       const row: MessageRow = {
         id: message.id,
         conversation_id: conversation.id,
@@ -77,14 +110,14 @@ export class MessagesRepository {
         mentions: mentions.length ? JSON.stringify(mentions) : null,
         reactions: null,
       };
-      await trx.insertInto('messages').values(row).execute();
+      await insertMessage(trx, row);
       if (mentions.length) {
         await trx
           .insertInto('message_mentions')
           .values(mentions.map((user_id) => ({ conversation_id: conversation.id, seq: row.seq, user_id })))
           .execute();
       }
-      await this.webhooks.record(trx, 'message.created', { message: toMessage(row) });
+      if (this.webhooks.wants('message.created')) await this.webhooks.record(trx, 'message.created', { message: toMessage(row) });
       return row;
     });
   }
