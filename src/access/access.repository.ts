@@ -29,6 +29,11 @@ const blockRow = preparedQuery(['blockerId', 'blockedId'], (db, p: { blockerId: 
   db.selectFrom('user_blocks').select('blocker_id').where('blocker_id', '=', p.blockerId).where('blocked_id', '=', p.blockedId),
 );
 
+/** Asked on every presence change (its subscribers' blocks). */
+const blockedIds = preparedQuery(['blockerId'], (db, p: { blockerId: string }) =>
+  db.selectFrom('user_blocks').select('blocked_id').where('blocker_id', '=', p.blockerId),
+);
+
 /** The reads every access decision is made of: primary-key lookups only, so a check never grows with a room. */
 @Injectable()
 export class AccessRepository {
@@ -65,8 +70,7 @@ export class AccessRepository {
 
   /** The users `blockerId` blocked (at most MAX_BLOCKS_PER_USER rows: a range of the primary key). */
   async blockedBy(blockerId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('user_blocks').select('blocked_id').where('blocker_id', '=', blockerId).execute();
-    return rows.map((r) => r.blocked_id);
+    return (await blockedIds(this.db, { blockerId })).rows.map((r) => r.blocked_id);
   }
 
   /** Which of `userIds` blocked `blockedId` (`userIds` is one page of presence: bounded). */

@@ -3,6 +3,7 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../storage/database';
 import type { AuthSessionsTable, UsersTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { preparedQuery } from '../storage/prepared-query';
 
 export type AuthSessionRow = Selectable<AuthSessionsTable>;
 
@@ -11,6 +12,16 @@ export type PrincipalRow = Selectable<UsersTable> & { auth_session_user_id: stri
 
 /** Used refresh tokens kept per login for reuse detection (older used ones are forgotten: a reuse of those is just refused). */
 const USED_TOKENS_KEPT = 20;
+
+/** Asked by every authentication (each handshake and REST request). */
+const principalRow = preparedQuery(['userId', 'authSessionId', 'now'], (db, p: { userId: string; authSessionId: string; now: string }) =>
+  db
+    .selectFrom('users')
+    .leftJoin('auth_sessions as s', (join) => join.on('s.id', '=', p.authSessionId).on('s.expires_at', '>', p.now))
+    .selectAll('users')
+    .select('s.user_id as auth_session_user_id')
+    .where('users.id', '=', p.userId),
+);
 
 @Injectable()
 export class AuthSessionsRepository {
@@ -22,13 +33,7 @@ export class AuthSessionsRepository {
    * seen by every instance at once and there is no cache to invalidate.
    */
   principal(userId: string, authSessionId: string | undefined): Promise<PrincipalRow | undefined> {
-    return this.db
-      .selectFrom('users')
-      .leftJoin('auth_sessions as s', (join) => join.on('s.id', '=', authSessionId ?? '').on('s.expires_at', '>', new Date().toISOString()))
-      .selectAll('users')
-      .select('s.user_id as auth_session_user_id')
-      .where('users.id', '=', userId)
-      .executeTakeFirst();
+    return principalRow(this.db, { userId, authSessionId: authSessionId ?? '', now: new Date().toISOString() }).then((r) => r.rows[0]);
   }
 
   /** A new login and its first refresh token; the user's least recently used logins beyond `keep` go. */

@@ -6,6 +6,7 @@ import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
 import type { Database, RoomMembersTable, RoomsTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { preparedQuery } from '../storage/prepared-query';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { toRoom } from './chat.mapper';
 import { toMemberPage, type MemberCursor, type MemberPage } from '../access/member-cursor';
@@ -68,6 +69,14 @@ type Trx = Transaction<Database>;
  * two transactions never wait on each other in a cycle); on SQLite Kysely's single connection
  * runs one transaction at a time (SqliteDriver's connection mutex) so the count cannot go stale.
  */
+/** Read by every connecting socket (joinOwnRooms). */
+const roomIdsOf = preparedQuery(['userId'], (db, p: { userId: string }) =>
+  db.selectFrom('room_members').select('room_id').where('user_id', '=', p.userId),
+);
+const lockUserShared = preparedQuery(['userId'], (db, p: { userId: string }) =>
+  db.selectFrom('users').select('id').where('id', '=', p.userId).forShare(),
+);
+
 @Injectable()
 export class RoomsRepository {
   private readonly postgres: boolean;
@@ -176,8 +185,8 @@ export class RoomsRepository {
    */
   joinOwnRooms(userId: string, inside: (roomIds: string[]) => void): Promise<void> {
     return this.db.transaction().execute(async (trx) => {
-      if (this.postgres) await trx.selectFrom('users').select('id').where('id', '=', userId).forShare().execute();
-      const rows = await trx.selectFrom('room_members').select('room_id').where('user_id', '=', userId).execute();
+      if (this.postgres) await lockUserShared(trx, { userId });
+      const { rows } = await roomIdsOf(trx, { userId });
       inside(rows.map((r) => r.room_id));
     });
   }
