@@ -415,6 +415,8 @@ async function memory(spec: LoadSpec, users: BenchUser[]) {
       conns: ok,
       failed: c.failed,
       errors: c.errors,
+      /** Handshakes per second while connecting them (100 in flight). */
+      connectPerSec: round(ok / (c.elapsedMs / 1000)),
       heapPerConnKB: round((after.heapUsed - before.heapUsed) / ok / 1024),
       rssPerConnKB: round((after.rss - before.rss) / ok / 1024),
       externalPerConnKB: round((after.external - before.external) / ok / 1024),
