@@ -15,6 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import jwt from 'jsonwebtoken';
+import { Pool } from 'pg';
 import {
   benchDist,
   cores,
@@ -65,8 +66,36 @@ const params: Record<ScenarioName, Record<string, number>> = smoke
       presence: { users: 2000, watch: 50, windowMs: 10_000 },
     };
 
-/** The service or the baseline, pinned to core 0, on `<tmp>/<name>.db`. */
-function startServer(name: ServerName, tmp: string, secret: string): Promise<RunningServer> {
+/**
+ * `--db=postgres`: the service (and `--before`) run on a PostgreSQL database of their own,
+ * created for the run and dropped after it (`--pg-url`, default the local server); `--redis` adds
+ * REDIS_URL with a key prefix of their own (the multi-instance mode, one instance). The baseline
+ * stays on SQLite: there is no PostgreSQL baseline yet, so these runs compare builds and engines.
+ */
+const onPostgres = args.get('db') === 'postgres';
+const pgUrl = args.get('pg-url') ?? 'postgres://postgres@127.0.0.1:5432';
+const pgDatabase = (name: string) => `bench_${name}_${process.pid}`;
+const usesPostgres = (name: string) => onPostgres && name !== 'baseline';
+async function adminQuery(text: string): Promise<void> {
+  const pool = new Pool({ connectionString: `${pgUrl}/postgres`, max: 1 });
+  try {
+    await pool.query(text);
+  } finally {
+    await pool.end();
+  }
+}
+/** Runs `fn` on the server's own PostgreSQL database. */
+async function onServerPg<T>(name: string, fn: (pool: Pool) => Promise<T>): Promise<T> {
+  const pool = new Pool({ connectionString: `${pgUrl}/${pgDatabase(name)}`, max: 1 });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The service or the baseline, pinned to core 0, on `<tmp>/<name>.db` (or PostgreSQL, see above). */
+async function startServer(name: ServerName, tmp: string, secret: string): Promise<RunningServer> {
   const script =
     name === 'service'
       ? join(repo, 'dist', 'main.js')
@@ -75,7 +104,13 @@ function startServer(name: ServerName, tmp: string, secret: string): Promise<Run
         : join(benchDist, 'baseline-server.js');
   const prof = args.get('cpu-prof') === name ? ['--cpu-prof', `--cpu-prof-dir=${join(tmp, 'prof')}`] : [];
   const idp = name === 'service' ? provider?.env : {};
-  return startNode({ name, script, tmp, secret, nodeArgs: prof, env: { PRESENCE_GRACE_MS: String(graceMs), ...idp } });
+  const storage: Record<string, string> = {};
+  if (usesPostgres(name)) {
+    storage.DATABASE_URL = `${pgUrl}/${pgDatabase(name)}`;
+    if (args.has('redis'))
+      Object.assign(storage, { REDIS_URL: args.get('redis-url') ?? 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `${pgDatabase(name)}:` });
+  }
+  return startNode({ name, script, tmp, secret, nodeArgs: prof, env: { PRESENCE_GRACE_MS: String(graceMs), ...idp, ...storage } });
 }
 
 /**
@@ -101,15 +136,50 @@ async function createUsers(
     });
     if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
     first = { id: res.body.user.id, username: res.body.user.username };
-    const db = new Database(service.dbPath, { readonly: true });
-    first.hash = (db.prepare('select password_hash from users where id = ?').get(first.id) as { password_hash: string }).password_hash;
-    db.close();
+    if (usesPostgres(service.name)) {
+      const { rows } = await onServerPg(service.name, (pool) =>
+        pool.query<{ password_hash: string }>('select password_hash from users where id = $1', [first.id]),
+      );
+      first.hash = rows[0].password_hash;
+    } else {
+      const db = new Database(service.dbPath, { readonly: true });
+      first.hash = (db.prepare('select password_hash from users where id = ?').get(first.id) as { password_hash: string }).password_hash;
+      db.close();
+    }
   }
   const hash = first.hash ?? `bench$${createHash('sha256').update(password).digest('base64url')}`;
   const rows = [{ id: first.id, username: first.username }];
   for (let i = 1; i < count; i++) rows.push({ id: randomUUID(), username: `bench_${i}` });
+  const roomSize = params.fanout.roomSize;
+  let roomId: string | undefined = randomUUID();
   for (const server of [service, ...others]) {
-    if (!server) continue;
+    if (!server || !usesPostgres(server.name)) continue;
+    await onServerPg(server.name, async (pool) => {
+      for (let i = 0; i < rows.length; i += 1000) {
+        const batch = rows.slice(i, i + 1000);
+        await pool.query(
+          `insert into users (id, username, display_name, password_hash, created_at, last_seen_at)
+           select id, username, username, $3, $4, null from unnest($1::text[], $2::text[]) as u(id, username) on conflict do nothing`,
+          [batch.map((r) => r.id), batch.map((r) => r.username), hash, now],
+        );
+      }
+      await pool.query('insert into rooms (id, name, visibility, owner_id, created_at) values ($1, $2, $3, $4, $5)', [
+        roomId,
+        'bench-room',
+        'public',
+        rows[0].id,
+        now,
+      ]);
+      const members = rows.slice(0, roomSize);
+      await pool.query(
+        `insert into room_members (room_id, user_id, role, joined_at) select $1, id, case when n = 1 then 'owner' else 'member' end, $3
+         from unnest($2::text[]) with ordinality as m(id, n)`,
+        [roomId, members.map((r) => r.id), now],
+      );
+    });
+  }
+  for (const server of [service, ...others]) {
+    if (!server || usesPostgres(server.name)) continue;
     const db = new Database(server.dbPath);
     db.pragma('busy_timeout = 10000');
     const insert = db.prepare(
@@ -123,10 +193,8 @@ async function createUsers(
   // The fan-out room: inserted like the users (both schemas have rooms/room_members as in the
   // service's migration 0002); each server joins a member's sockets to it on connect. When the
   // service has no such table yet, the load generator creates the room through events instead.
-  const roomSize = params.fanout.roomSize;
-  let roomId: string | undefined = randomUUID();
   for (const server of [service, ...others]) {
-    if (!server || !roomId) continue;
+    if (!server || !roomId || usesPostgres(server.name)) continue;
     const db = new Database(server.dbPath);
     db.pragma('busy_timeout = 10000');
     try {
@@ -273,7 +341,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', abort);
   const raw: Record<ServerName, Partial<Record<ScenarioName | 'compat', Result[]>>> = { service: {}, baseline: {}, before: {} };
   try {
-    for (const name of servers) running[name] = await startServer(name, tmp, secret);
+    for (const name of servers) {
+      if (usesPostgres(name)) await adminQuery(`create database ${pgDatabase(name)}`);
+      running[name] = await startServer(name, tmp, secret);
+    }
     const needed = Math.max(
       ...scenarios.map((s) => params[s].connects ?? params[s].users ?? params[s].roomSize ?? params[s].conns ?? 0),
       2,
@@ -320,6 +391,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const server of Object.values(running)) if (server) await stopServer(server);
+    for (const name of servers) if (usesPostgres(name)) await adminQuery(`drop database if exists ${pgDatabase(name)}`);
     await provider?.close();
   }
 
@@ -385,7 +457,7 @@ async function main(): Promise<void> {
   const md: string[] = [
     `# Benchmark: service vs bare socket.io (${meta.mode})`,
     '',
-    `${meta.date} · git ${meta.git} · Node ${meta.node} · ${meta.cpu} × ${cores} · ${pinned ? 'servers pinned to core 0, load generator to core 1' : 'not pinned'} · medians of ${rounds} round(s) · ${durationSec} s`,
+    `${meta.date} · git ${meta.git} · Node ${meta.node} · ${meta.cpu} × ${cores} · ${pinned ? 'servers pinned to core 0, load generator to core 1' : 'not pinned'} · medians of ${rounds} round(s) · ${durationSec} s${onPostgres ? ` · service${args.has('before') ? ' and before' : ''} on PostgreSQL${args.has('redis') ? ' + Redis' : ''}, baseline on SQLite` : ''}`,
     '',
     '| scenario | metric | service | baseline | service/baseline | target |',
     '|---|---|---:|---:|---:|---|',

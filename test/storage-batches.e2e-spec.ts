@@ -33,7 +33,7 @@ describe.each(engines)('IN lookups beyond the parameter limit on %s', (engine) =
     await migrateToLatest(db);
     const writes = new WriteBatcher(db, engine === 'sqlite');
     users = new UsersRepository(db, writes);
-    messages = new MessagesRepository(db, writes, new WebhookOutbox(loadConfig({}), db));
+    messages = new MessagesRepository(db, writes, new WebhookOutbox(loadConfig({}), db), loadConfig({ DATABASE_URL: database.url }));
     const now = new Date().toISOString();
     await inBatches(
       existing,
