@@ -26,7 +26,10 @@ describe.each(engines)('repositories on %s', (engine) => {
     await migrateToLatest(db);
     const writes = new WriteBatcher(db, engine === 'sqlite');
     users = new UsersRepository(db, writes);
-    sessions = new SessionsRepository(db, writes, { sessions: { ttlDays: 30, maxPerUser: 3 } });
+    sessions = new SessionsRepository(db, writes, {
+      sessions: { ttlDays: 30, maxPerUser: 3 },
+      database: loadConfig({ DATABASE_URL: database.url }).database,
+    });
   });
   afterAll(async () => {
     if (db) await closeDatabase(db);
