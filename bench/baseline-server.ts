@@ -22,11 +22,19 @@
  *   watchers on online (0→1) and offline (1→0 after PRESENCE_GRACE_MS).
  * - Unknown events with an ack are answered NOT_FOUND, like the service.
  *
- * Env: PORT, JWT_SECRET, DATABASE_URL=sqlite:<path>, MAX_PAYLOAD_BYTES, PRESENCE_GRACE_MS.
+ * - Storage: better-sqlite3 (a transaction per message), or with DATABASE_URL=postgres://… the
+ *   `pg` driver with each write ONE statement (one round trip per message, per session); with
+ *   REDIS_URL the `@socket.io/redis-adapter` (the multi-instance mode).
+ *
+ * Env: PORT, JWT_SECRET, DATABASE_URL=sqlite:<path>|postgres://…, REDIS_URL, REDIS_KEY_PREFIX,
+ * MAX_PAYLOAD_BYTES, PRESENCE_GRACE_MS.
  */
 import { createHmac, createSecretKey, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
 import Database from 'better-sqlite3';
+import Redis from 'ioredis';
+import { Pool } from 'pg';
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
 
 // ---- configuration -------------------------------------------------------------------------
@@ -34,7 +42,8 @@ import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
 const port = Number(process.env.PORT ?? 3100);
 const secret = process.env.JWT_SECRET;
 if (!secret) throw new Error('JWT_SECRET is required');
-const dbPath = (process.env.DATABASE_URL ?? 'sqlite:./data/baseline.db').replace(/^sqlite:/, '');
+const databaseUrl = process.env.DATABASE_URL ?? 'sqlite:./data/baseline.db';
+const redisUrl = process.env.REDIS_URL;
 const maxPayloadBytes = Number(process.env.MAX_PAYLOAD_BYTES ?? 65_536);
 const graceMs = Number(process.env.PRESENCE_GRACE_MS ?? 5000);
 const messageMaxLength = 4000;
@@ -42,12 +51,8 @@ const key = createSecretKey(Buffer.from(secret, 'utf8'));
 
 // ---- storage -------------------------------------------------------------------------------
 
-const db = new Database(dbPath);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('foreign_keys = ON');
-db.pragma('busy_timeout = 5000');
-db.exec(`
+/** The schema of the service's migrations 0001/0002 (same columns and indexes), for either engine. */
+const SCHEMA = `
   create table if not exists users (
     id varchar(64) primary key, username varchar(32) not null unique, display_name varchar(64) not null,
     password_hash varchar(255) not null, created_at varchar(32) not null, last_seen_at varchar(32));
@@ -76,47 +81,21 @@ db.exec(`
     role varchar(16) not null, joined_at varchar(32) not null, primary key (room_id, user_id));
   create index if not exists rooms_visibility_idx on rooms (visibility, name);
   create index if not exists room_members_user_idx on room_members (user_id);
-`);
+`;
 
-interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  createdAt: string;
-}
 interface UserRow {
   id: string;
   username: string;
   display_name: string;
   created_at: string;
 }
-const toUser = (r: UserRow): User => ({ id: r.id, username: r.username, displayName: r.display_name, createdAt: r.created_at });
-
-const stmt = {
-  userById: db.prepare<[string], UserRow>('select id, username, display_name, created_at from users where id = ?'),
-  insertSession: db.prepare<[string, string, string, string]>(
-    'insert into sessions (id, user_id, created_at, last_seen_at) values (?, ?, ?, ?)',
-  ),
-  usersByIds: db.prepare<[string], UserRow>(
-    'select id, username, display_name, created_at from users where id in (select value from json_each(?))',
-  ),
-  nextSeq: db.prepare<[string, string, string | null, string | null, string | null, string, string, string], { last_seq: number }>(
-    `insert into conversations (id, kind, room_id, user_a, user_b, last_seq, last_message_at, created_at) values (?, ?, ?, ?, ?, 1, ?, ?)
-     on conflict (id) do update set last_seq = conversations.last_seq + 1, last_message_at = ? returning last_seq`,
-  ),
-  insertMessage: db.prepare(
-    'insert into messages (id, conversation_id, seq, sender_id, sender_username, recipient_id, room_id, content, client_msg_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  ),
-  isMember: db.prepare<[string, string], { one: number }>('select 1 as one from room_members where room_id = ? and user_id = ?'),
-  insertRoom: db.prepare('insert into rooms (id, name, visibility, owner_id, created_at) values (?, ?, ?, ?, ?)'),
-  insertMember: db.prepare('insert into room_members (room_id, user_id, role, joined_at) values (?, ?, ?, ?) on conflict do nothing'),
-  roomIdsOf: db.prepare<[string], { room_id: string }>('select room_id from room_members where user_id = ?'),
-  roomById: db.prepare<[string], { id: string; name: string; visibility: string; owner_id: string; created_at: string }>(
-    'select * from rooms where id = ?',
-  ),
-  memberCount: db.prepare<[string], { n: number }>('select count(*) as n from room_members where room_id = ?'),
-};
-
+interface RoomRow {
+  id: string;
+  name: string;
+  visibility: string;
+  owner_id: string;
+  created_at: string;
+}
 interface Conversation {
   id: string;
   kind: 'dm' | 'room';
@@ -124,14 +103,139 @@ interface Conversation {
   userA: string | null;
   userB: string | null;
 }
-/** One transaction: the conversation's counter row created or incremented, then the message. */
-const storeMessage = db.transaction(
-  (c: Conversation, id: string, from: User, to: string | null, content: string, clientMsgId: string | null, at: string) => {
-    const { last_seq: seq } = stmt.nextSeq.get(c.id, c.kind, c.roomId, c.userA, c.userB, at, at, at)!;
-    stmt.insertMessage.run(id, c.id, seq, from.id, from.username, to, c.roomId, content, clientMsgId, at);
+interface NewMessage {
+  id: string;
+  from: { id: string; username: string };
+  to: string | null;
+  content: string;
+  clientMsgId: string | null;
+  at: string;
+}
+
+/** What the handlers read and write; each method one prepared statement or one transaction. */
+interface Store {
+  userById(id: string): Promise<UserRow | undefined>;
+  insertSession(id: string, userId: string, at: string): Promise<void>;
+  roomIdsOf(userId: string): Promise<string[]>;
+  /** The conversation's counter row created or incremented and the message inserted, atomically; its seq. */
+  storeMessage(c: Conversation, m: NewMessage): Promise<number>;
+  isMember(roomId: string, userId: string): Promise<boolean>;
+  createRoom(room: RoomRow, members: string[]): Promise<void>;
+  addMember(roomId: string, userId: string, at: string): Promise<void>;
+  roomById(id: string): Promise<RoomRow | undefined>;
+  memberCount(roomId: string): Promise<number>;
+  usersByIds(ids: string[]): Promise<UserRow[]>;
+}
+
+function sqliteStore(path: string): Store {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  const stmt = {
+    userById: db.prepare<[string], UserRow>('select id, username, display_name, created_at from users where id = ?'),
+    insertSession: db.prepare('insert into sessions (id, user_id, created_at, last_seen_at) values (?, ?, ?, ?)'),
+    usersByIds: db.prepare<[string], UserRow>(
+      'select id, username, display_name, created_at from users where id in (select value from json_each(?))',
+    ),
+    nextSeq: db.prepare<[string, string, string | null, string | null, string | null, string, string, string], { last_seq: number }>(
+      `insert into conversations (id, kind, room_id, user_a, user_b, last_seq, last_message_at, created_at) values (?, ?, ?, ?, ?, 1, ?, ?)
+       on conflict (id) do update set last_seq = conversations.last_seq + 1, last_message_at = ? returning last_seq`,
+    ),
+    insertMessage: db.prepare(
+      'insert into messages (id, conversation_id, seq, sender_id, sender_username, recipient_id, room_id, content, client_msg_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    isMember: db.prepare<[string, string], { one: number }>('select 1 as one from room_members where room_id = ? and user_id = ?'),
+    insertRoom: db.prepare('insert into rooms (id, name, visibility, owner_id, created_at) values (?, ?, ?, ?, ?)'),
+    insertMember: db.prepare('insert into room_members (room_id, user_id, role, joined_at) values (?, ?, ?, ?) on conflict do nothing'),
+    roomIdsOf: db.prepare<[string], { room_id: string }>('select room_id from room_members where user_id = ?'),
+    roomById: db.prepare<[string], RoomRow>('select id, name, visibility, owner_id, created_at from rooms where id = ?'),
+    memberCount: db.prepare<[string], { n: number }>('select count(*) as n from room_members where room_id = ?'),
+  };
+  const storeMessage = db.transaction((c: Conversation, m: NewMessage) => {
+    const { last_seq: seq } = stmt.nextSeq.get(c.id, c.kind, c.roomId, c.userA, c.userB, m.at, m.at, m.at)!;
+    stmt.insertMessage.run(m.id, c.id, seq, m.from.id, m.from.username, m.to, c.roomId, m.content, m.clientMsgId, m.at);
     return seq;
-  },
-);
+  });
+  const createRoom = db.transaction((room: RoomRow, members: string[]) => {
+    stmt.insertRoom.run(room.id, room.name, room.visibility, room.owner_id, room.created_at);
+    stmt.insertMember.run(room.id, room.owner_id, 'owner', room.created_at);
+    for (const m of members) stmt.insertMember.run(room.id, m, 'member', room.created_at);
+  });
+  // better-sqlite3 is synchronous: each method is its statement, wrapped in a resolved promise (a
+  // statement that throws does so inside the async handler that called it: a rejection there).
+  return {
+    userById: (id) => Promise.resolve(stmt.userById.get(id)),
+    insertSession: (id, userId, at) => Promise.resolve(void stmt.insertSession.run(id, userId, at, at)),
+    roomIdsOf: (userId) => Promise.resolve(stmt.roomIdsOf.all(userId).map((r) => r.room_id)),
+    storeMessage: (c, m) => Promise.resolve(storeMessage(c, m)),
+    isMember: (roomId, userId) => Promise.resolve(stmt.isMember.get(roomId, userId) !== undefined),
+    createRoom: (room, members) => Promise.resolve(createRoom(room, members)),
+    addMember: (roomId, userId, at) => Promise.resolve(void stmt.insertMember.run(roomId, userId, 'member', at)),
+    roomById: (id) => Promise.resolve(stmt.roomById.get(id)),
+    memberCount: (roomId) => Promise.resolve(stmt.memberCount.get(roomId)!.n),
+    usersByIds: (ids) => Promise.resolve(stmt.usersByIds.all(JSON.stringify(ids))),
+  };
+}
+
+/** PostgreSQL: every write one statement (its own transaction), so one round trip each; named statements are prepared once per connection. */
+async function postgresStore(url: string): Promise<Store> {
+  const pool = new Pool({ connectionString: url, max: 10 });
+  await pool.query(SCHEMA);
+  const one = async <R extends object>(name: string, text: string, values: unknown[]) => (await pool.query<R>({ name, text, values })).rows;
+  return {
+    userById: async (id) => (await one<UserRow>('user', 'select id, username, display_name, created_at from users where id = $1', [id]))[0],
+    insertSession: async (id, userId, at) =>
+      void (await one('session', 'insert into sessions (id, user_id, created_at, last_seen_at) values ($1, $2, $3, $3)', [id, userId, at])),
+    roomIdsOf: async (userId) =>
+      (await one<{ room_id: string }>('rooms-of', 'select room_id from room_members where user_id = $1', [userId])).map((r) => r.room_id),
+    storeMessage: async (c, m) =>
+      (
+        await one<{ seq: number }>(
+          'store',
+          `with c as (insert into conversations (id, kind, room_id, user_a, user_b, last_seq, last_message_at, created_at)
+             values ($1, $2, $3, $4, $5, 1, $6, $6)
+             on conflict (id) do update set last_seq = conversations.last_seq + 1, last_message_at = $6 returning last_seq)
+           insert into messages (id, conversation_id, seq, sender_id, sender_username, recipient_id, room_id, content, client_msg_id, created_at)
+           values ($7, $1, (select last_seq from c), $8, $9, $10, $3, $11, $12, $6) returning seq`,
+          [c.id, c.kind, c.roomId, c.userA, c.userB, m.at, m.id, m.from.id, m.from.username, m.to, m.content, m.clientMsgId],
+        )
+      )[0].seq,
+    isMember: async (roomId, userId) =>
+      (await one('member', 'select 1 from room_members where room_id = $1 and user_id = $2', [roomId, userId])).length > 0,
+    createRoom: async (room, members) => {
+      await one(
+        'room',
+        `with r as (insert into rooms (id, name, visibility, owner_id, created_at) values ($1, $2, $3, $4, $5) returning id)
+         insert into room_members (room_id, user_id, role, joined_at)
+         select (select id from r), u, case when u = $4 then 'owner' else 'member' end, $5 from unnest($6::text[]) as u`,
+        [room.id, room.name, room.visibility, room.owner_id, room.created_at, [room.owner_id, ...members]],
+      );
+    },
+    addMember: async (roomId, userId, at) =>
+      void (await one(
+        'join',
+        `insert into room_members (room_id, user_id, role, joined_at) values ($1, $2, 'member', $3) on conflict do nothing`,
+        [roomId, userId, at],
+      )),
+    roomById: async (id) =>
+      (await one<RoomRow>('room-by-id', 'select id, name, visibility, owner_id, created_at from rooms where id = $1', [id]))[0],
+    memberCount: async (roomId) =>
+      Number((await one<{ n: string }>('count', 'select count(*) as n from room_members where room_id = $1', [roomId]))[0].n),
+    usersByIds: async (ids) =>
+      one<UserRow>('users', 'select id, username, display_name, created_at from users where id = any($1::text[])', [ids]),
+  };
+}
+
+interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  createdAt: string;
+}
+const toUser = (r: UserRow): User => ({ id: r.id, username: r.username, displayName: r.display_name, createdAt: r.created_at });
 
 // ---- validation (by hand: what the contract requires, nothing more) --------------------------
 
@@ -236,10 +340,15 @@ function verifyToken(token: unknown): string | undefined {
 interface Data {
   user: User;
   sessionId: string;
+  /** The user's chat rooms, read in the handshake so the socket is in them from its first moment. */
+  roomIds: string[];
 }
 // The bench baseline speaks untyped events (socket.io's default map); only `socket.data` is typed.
 type BSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, Data>;
 type AckFn = (response: unknown) => void;
+
+/** Opened before the server listens (see the end of the file). */
+let store: Store;
 
 const httpServer = createServer((req, res) => {
   if (req.url === '/health') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -254,18 +363,18 @@ const io = new Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, Data
   transports: ['websocket', 'polling'],
 });
 
+const unauthorized = () => Object.assign(new Error('unauthorized'), { data: { code: 'UNAUTHORIZED', message: 'Invalid token' } });
 io.use((socket, next) => {
-  const token: unknown = socket.handshake.auth?.token;
-  const userId = verifyToken(token);
-  if (userId === undefined)
-    return next(Object.assign(new Error('unauthorized'), { data: { code: 'UNAUTHORIZED', message: 'Invalid token' } }));
-  const row = stmt.userById.get(userId);
-  if (!row) return next(Object.assign(new Error('unauthorized'), { data: { code: 'UNAUTHORIZED', message: 'Invalid token' } }));
-  const sessionId = randomUUID();
-  const now = new Date().toISOString();
-  stmt.insertSession.run(sessionId, row.id, now, now);
-  socket.data = { user: toUser(row), sessionId };
-  next();
+  const userId = verifyToken(socket.handshake.auth?.token);
+  if (userId === undefined) return next(unauthorized());
+  void (async () => {
+    const row = await store.userById(userId);
+    if (!row) return next(unauthorized());
+    const sessionId = randomUUID();
+    await store.insertSession(sessionId, row.id, new Date().toISOString());
+    socket.data = { user: toUser(row), sessionId, roomIds: await store.roomIdsOf(row.id) };
+    next();
+  })().catch(() => next(unauthorized()));
 });
 
 // Presence: sockets per user and pending offline timers.
@@ -276,31 +385,29 @@ const presenceOf = (user: { id: string; username: string }) => {
   return { userId: user.id, username: user.username, status: connections > 0 ? 'online' : 'offline', connections };
 };
 
-function handler(socket: BSocket, fn: (payload: unknown) => unknown) {
+function handler(socket: BSocket, fn: (payload: unknown) => Promise<unknown>) {
   return (payload: unknown, ack?: AckFn) => {
     if (typeof payload === 'function' && ack === undefined) {
       ack = payload as AckFn;
       payload = undefined;
     }
-    try {
-      const data = fn(payload);
-      ack?.({ ok: true, data: data ?? {} });
-    } catch (error) {
-      const e = error instanceof AppError ? error : new AppError('INTERNAL', 'Internal error');
-      const body = { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
-      if (ack) ack({ ok: false, error: body });
-      else socket.emit('exception', { event: 'unknown', error: body });
-    }
+    fn(payload).then(
+      (data) => ack?.({ ok: true, data: data ?? {} }),
+      (error: unknown) => {
+        const e = error instanceof AppError ? error : new AppError('INTERNAL', 'Internal error');
+        const body = { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
+        if (ack) ack({ ok: false, error: body });
+        else socket.emit('exception', { event: 'unknown', error: body });
+      },
+    );
   };
 }
 
 io.on('connection', (socket: BSocket) => {
-  const { user, sessionId } = socket.data;
-  void socket.join(`user:${user.id}`);
+  const { user, sessionId, roomIds } = socket.data;
+  // Like the service's ChatSubscriptions: every socket is in its user's chat rooms.
+  void socket.join([`user:${user.id}`, ...roomIds.map((id) => `room:${id}`)]);
   socket.emit('session', { sessionId, user });
-  // Like the service's ChatSubscriptions: every socket joins its user's chat rooms.
-  const roomIds = stmt.roomIdsOf.all(user.id);
-  if (roomIds.length) void socket.join(roomIds.map((r) => `room:${r.room_id}`));
 
   const count = (online.get(user.id) ?? 0) + 1;
   online.set(user.id, count);
@@ -328,7 +435,7 @@ io.on('connection', (socket: BSocket) => {
 
   socket.on(
     'message:send',
-    handler(socket, (payload) => {
+    handler(socket, async (payload) => {
       const body = validate<MessageSendBody>(messageSend, payload);
       const content = body.content.trim();
       if (content.length < 1 || content.length > messageMaxLength) throw new AppError('BAD_REQUEST', 'content must be 1-4000 characters');
@@ -337,20 +444,34 @@ io.on('connection', (socket: BSocket) => {
       const createdAt = new Date().toISOString();
       if (body.to !== undefined) {
         const to = body.to;
-        if (!stmt.userById.get(to)) throw new AppError('NOT_FOUND', 'User not found');
+        if (!(await store.userById(to))) throw new AppError('NOT_FOUND', 'User not found');
         const [a, b] = user.id < to ? [user.id, to] : [to, user.id];
         const conversationId = `dm:${a}:${b}`;
         const conversation: Conversation = { id: conversationId, kind: 'dm', roomId: null, userA: a, userB: b };
-        const seq = storeMessage(conversation, id, user, to, content, body.clientMsgId ?? null, createdAt);
+        const seq = await store.storeMessage(conversation, {
+          id,
+          from: user,
+          to,
+          content,
+          clientMsgId: body.clientMsgId ?? null,
+          at: createdAt,
+        });
         const message = { id, conversationId, seq, from: { id: user.id, username: user.username }, to, content, createdAt };
         socket.to([`user:${to}`, `user:${user.id}`]).emit('message:new', message);
         return message;
       }
       const roomId = body.roomId!;
-      if (!stmt.isMember.get(roomId, user.id)) throw new AppError('FORBIDDEN', 'Not a member of this room');
+      if (!(await store.isMember(roomId, user.id))) throw new AppError('FORBIDDEN', 'Not a member of this room');
       const conversationId = `room:${roomId}`;
       const conversation: Conversation = { id: conversationId, kind: 'room', roomId, userA: null, userB: null };
-      const seq = storeMessage(conversation, id, user, null, content, body.clientMsgId ?? null, createdAt);
+      const seq = await store.storeMessage(conversation, {
+        id,
+        from: user,
+        to: null,
+        content,
+        clientMsgId: body.clientMsgId ?? null,
+        at: createdAt,
+      });
       const message = { id, conversationId, seq, from: { id: user.id, username: user.username }, roomId, content, createdAt };
       socket.to(`room:${roomId}`).emit('message:new', message);
       return message;
@@ -359,16 +480,15 @@ io.on('connection', (socket: BSocket) => {
 
   socket.on(
     'room:create',
-    handler(socket, (payload) => {
+    handler(socket, async (payload) => {
       const body = validate<{ name: string; visibility?: 'public' | 'private'; members?: string[] }>(roomCreate, payload);
       const id = randomUUID();
       const createdAt = new Date().toISOString();
       const members = [...new Set((body.members ?? []).filter((m) => m !== user.id))];
-      db.transaction(() => {
-        stmt.insertRoom.run(id, body.name, body.visibility ?? 'public', user.id, createdAt);
-        stmt.insertMember.run(id, user.id, 'owner', createdAt);
-        for (const m of members) stmt.insertMember.run(id, m, 'member', createdAt);
-      })();
+      await store.createRoom(
+        { id, name: body.name, visibility: body.visibility ?? 'public', owner_id: user.id, created_at: createdAt },
+        members,
+      );
       io.in([`user:${user.id}`, ...members.map((m) => `user:${m}`)]).socketsJoin(`room:${id}`);
       return { id, name: body.name, visibility: body.visibility ?? 'public', ownerId: user.id, memberCount: members.length + 1, createdAt };
     }),
@@ -376,13 +496,13 @@ io.on('connection', (socket: BSocket) => {
 
   socket.on(
     'room:join',
-    handler(socket, (payload) => {
+    handler(socket, async (payload) => {
       const { roomId } = validate<{ roomId: string }>(roomJoin, payload);
-      const room = stmt.roomById.get(roomId);
+      const room = await store.roomById(roomId);
       if (!room) throw new AppError('NOT_FOUND', 'Room not found');
-      stmt.insertMember.run(roomId, user.id, 'member', new Date().toISOString());
+      await store.addMember(roomId, user.id, new Date().toISOString());
       io.in(`user:${user.id}`).socketsJoin(`room:${roomId}`);
-      const memberCount = stmt.memberCount.get(roomId)!.n;
+      const memberCount = await store.memberCount(roomId);
       return {
         room: {
           id: room.id,
@@ -399,11 +519,11 @@ io.on('connection', (socket: BSocket) => {
 
   socket.on(
     'presence:subscribe',
-    handler(socket, (payload) => {
+    handler(socket, async (payload) => {
       const body = validate<{ userIds?: string[]; all?: boolean }>(presenceSubscribe, payload);
       const ids = [...new Set(body.userIds ?? [])];
       void socket.join(ids.map((id) => `presence:${id}`));
-      return { users: stmt.usersByIds.all(JSON.stringify(ids)).map((row) => presenceOf(row)) };
+      return { users: (await store.usersByIds(ids)).map((row) => presenceOf(row)) };
     }),
   );
 
@@ -416,12 +536,19 @@ io.on('connection', (socket: BSocket) => {
   });
 });
 
-httpServer.listen(port, '127.0.0.1', () => {
-  process.stdout.write(`baseline listening on ${port}\n`);
-});
+async function start(): Promise<void> {
+  store = databaseUrl.startsWith('postgres') ? await postgresStore(databaseUrl) : sqliteStore(databaseUrl.replace(/^sqlite:/, ''));
+  if (redisUrl) {
+    const pub = new Redis(redisUrl);
+    io.adapter(createAdapter(pub, pub.duplicate(), { key: `${process.env.REDIS_KEY_PREFIX ?? ''}socket.io` }));
+  }
+  httpServer.listen(port, '127.0.0.1', () => {
+    process.stdout.write(`baseline listening on ${port}\n`);
+  });
+}
+void start();
 const shutdown = () => {
   void io.close();
-  db.close();
   process.exit(0);
 };
 process.once('SIGTERM', shutdown);
