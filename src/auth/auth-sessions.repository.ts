@@ -13,12 +13,29 @@ export type PrincipalRow = Selectable<UsersTable> & { auth_session_user_id: stri
 /** Used refresh tokens kept per login for reuse detection (older used ones are forgotten: a reuse of those is just refused). */
 const USED_TOKENS_KEPT = 20;
 
+/**
+ * Named columns, not `users.*`: on PostgreSQL this is a prepared statement per connection, and a
+ * column that a newer version's migration adds during a rolling deploy would change the result
+ * type of `*` under it ("cached plan must not change result type").
+ */
+const USER_COLUMNS = [
+  'users.id',
+  'users.username',
+  'users.display_name',
+  'users.password_hash',
+  'users.created_at',
+  'users.last_seen_at',
+  'users.external_id',
+  'users.deleted_at',
+  'users.tokens_valid_after',
+] as const satisfies readonly `users.${keyof UsersTable}`[];
+
 /** Asked by every authentication (each handshake and REST request). */
 const principalRow = preparedQuery(['userId', 'authSessionId', 'now'], (db, p: { userId: string; authSessionId: string; now: string }) =>
   db
     .selectFrom('users')
     .leftJoin('auth_sessions as s', (join) => join.on('s.id', '=', p.authSessionId).on('s.expires_at', '>', p.now))
-    .selectAll('users')
+    .select(USER_COLUMNS)
     .select('s.user_id as auth_session_user_id')
     .where('users.id', '=', p.userId),
 );

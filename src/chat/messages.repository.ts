@@ -5,6 +5,7 @@ import type { Db } from '../storage/database';
 import type { ConversationsTable, MessagesTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
 import { inBatches } from '../storage/in-batches';
+import { registerHotStatement } from '../storage/pg-named-statements';
 import { preparedQuery } from '../storage/prepared-query';
 import { WriteBatcher } from '../storage/write-batcher';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
@@ -89,6 +90,7 @@ values ($7, $1, (select last_seq from c), ${MESSAGE_COLUMNS.slice(3)
   .map((_, i) => `$${i + 8}`)
   .join(', ')})
 returning seq`;
+registerHotStatement(APPEND_IN_ONE_STATEMENT);
 
 @Injectable()
 export class MessagesRepository {

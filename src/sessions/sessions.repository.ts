@@ -4,6 +4,7 @@ import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
 import type { SessionsTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { registerHotStatement } from '../storage/pg-named-statements';
 import { preparedQuery } from '../storage/prepared-query';
 import { WriteBatcher } from '../storage/write-batcher';
 
@@ -22,6 +23,7 @@ const INSERT_AND_PRUNE = `with s as (
   insert into sessions (${SESSION_COLUMNS.join(', ')}) values ($1, $2, $3, $4, $5, $6))
 delete from sessions where id in (
   select id from sessions where user_id = $2 order by connected desc, last_seen_at desc limit $7 offset $8)`;
+registerHotStatement(INSERT_AND_PRUNE);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /**

@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import type { AppConfig } from '../config/app-config';
 import type { Database } from './database.types';
 import { migrations } from './migrations';
+import { NamedStatementClient } from './pg-named-statements';
 import { WalCheckpointer, WRITER_AUTOCHECKPOINT_PAGES } from './wal-checkpointer';
 
 export type Db = Kysely<Database>;
@@ -40,6 +41,7 @@ export function openDatabase(config: AppConfig['database']): Db {
     return db;
   }
   const pool = new Pool({
+    Client: NamedStatementClient,
     connectionString: config.url,
     max: 10,
     connectionTimeoutMillis: 5000,

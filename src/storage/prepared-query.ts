@@ -1,4 +1,5 @@
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { PostgresAdapter, type Compilable, type CompiledQuery, type Kysely, type QueryResult } from 'kysely';
+import { registerHotStatement } from './pg-named-statements';
 import type { Database } from './database.types';
 
 /** `Db` or a transaction of it. */
@@ -18,7 +19,8 @@ interface Shape {
  * `build` gets placeholders for `keys` and must use each of them as a plain value (in `where`,
  * `values`, `set` ...) and nothing else: the SQL text is fixed by the first call, so an argument
  * may not decide the shape of the query (skip a column, choose a table, be undefined). The shape
- * is compiled once per engine (SQLite's `?`, PostgreSQL's `$1`).
+ * is compiled once per engine (SQLite's `?`, PostgreSQL's `$1`); on PostgreSQL it is also a named
+ * prepared statement (see pg-named-statements.ts).
  */
 export function preparedQuery<P extends Record<string, unknown>, R>(
   keys: readonly (keyof P & string)[],
@@ -35,6 +37,7 @@ export function preparedQuery<P extends Record<string, unknown>, R>(
       const slots = compiled.parameters.map((p) => keys.find((k) => p === placeholder(k)) ?? null);
       const missing = keys.filter((k) => !slots.includes(k));
       if (missing.length) throw new Error(`preparedQuery: ${missing.join(', ')} must be parameters of the query (${compiled.sql})`);
+      if (db.getExecutor().adapter instanceof PostgresAdapter) registerHotStatement(compiled.sql);
       shape = { compiled, slots };
       shapes.set(engine, shape);
     }
