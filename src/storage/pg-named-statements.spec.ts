@@ -5,7 +5,7 @@ describe('NamedStatementClient', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('runs a registered text as its named statement and anything else unchanged', () => {
-    const sent = jest.spyOn(Client.prototype, 'query').mockImplementation((() => 'sent'));
+    const sent = jest.spyOn(Client.prototype, 'query').mockImplementation(() => 'sent');
     registerHotStatement('select $1::int as hot');
     registerHotStatement('select $1::int as hot'); // registering twice keeps one name
     const client = new NamedStatementClient();
