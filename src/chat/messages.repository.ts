@@ -92,6 +92,27 @@ values ($7, $1, (select last_seq from c), ${MESSAGE_COLUMNS.slice(3)
 returning seq`;
 registerHotStatement(APPEND_IN_ONE_STATEMENT);
 
+/** The stored row of a new message. */
+function messageRow(conversationId: string, message: NewMessage, seq: number, mentions: readonly string[]): MessageRow {
+  return {
+    id: message.id,
+    conversation_id: conversationId,
+    seq,
+    sender_id: message.sender_id,
+    sender_username: message.sender_username,
+    recipient_id: message.recipient_id ?? null,
+    room_id: message.room_id ?? null,
+    content: message.content,
+    client_msg_id: message.client_msg_id ?? null,
+    created_at: message.created_at,
+    edited_at: null,
+    deleted_at: null,
+    reply_to: message.reply_to ?? null,
+    mentions: mentions.length ? JSON.stringify(mentions) : null,
+    reactions: null,
+  };
+}
+
 @Injectable()
 export class MessagesRepository {
   private readonly postgres: boolean;
@@ -111,31 +132,15 @@ export class MessagesRepository {
    * On PostgreSQL the counter row's lock serializes concurrent senders; SQLite has one writer.
    * A failed insert (duplicate clientMsgId) rolls the increment back, so seqs never gap.
    * On SQLite the transaction is shared with the other sends of the same moment (WriteBatcher).
-   * The `message.created` webhook is written in the same transaction.
+   * The `message.created` webhook is written in the same transaction. On PostgreSQL a send with
+   * no mentions and no webhook is one statement instead (APPEND_IN_ONE_STATEMENT).
    */
   append(conversation: ConversationKey, message: NewMessage, mentions: readonly string[] = []): Promise<MessageRow> {
-    const at = message.created_at;
     if (this.postgres && !mentions.length && !this.webhooks.wants('message.created'))
       return this.appendInOneStatement(conversation, message);
     return this.writes.transaction(async (trx) => {
-      const seq = (await nextSeq(trx, { ...conversation, at })).rows[0].last_seq;
-      const row: MessageRow = {
-        id: message.id,
-        conversation_id: conversation.id,
-        seq: Number(seq),
-        sender_id: message.sender_id,
-        sender_username: message.sender_username,
-        recipient_id: message.recipient_id ?? null,
-        room_id: message.room_id ?? null,
-        content: message.content,
-        client_msg_id: message.client_msg_id ?? null,
-        created_at: at,
-        edited_at: null,
-        deleted_at: null,
-        reply_to: message.reply_to ?? null,
-        mentions: mentions.length ? JSON.stringify(mentions) : null,
-        reactions: null,
-      };
+      const seq = (await nextSeq(trx, { ...conversation, at: message.created_at })).rows[0].last_seq;
+      const row = messageRow(conversation.id, message, Number(seq), mentions);
       await insertMessage(trx, row);
       if (mentions.length) {
         await trx
@@ -149,23 +154,7 @@ export class MessagesRepository {
   }
 
   private async appendInOneStatement(conversation: ConversationKey, message: NewMessage): Promise<MessageRow> {
-    const row: MessageRow = {
-      id: message.id,
-      conversation_id: conversation.id,
-      seq: 0,
-      sender_id: message.sender_id,
-      sender_username: message.sender_username,
-      recipient_id: message.recipient_id ?? null,
-      room_id: message.room_id ?? null,
-      content: message.content,
-      client_msg_id: message.client_msg_id ?? null,
-      created_at: message.created_at,
-      edited_at: null,
-      deleted_at: null,
-      reply_to: message.reply_to ?? null,
-      mentions: null,
-      reactions: null,
-    };
+    const row = messageRow(conversation.id, message, 0, []);
     const c = conversation;
     const params = [c.id, c.kind, c.room_id, c.user_a, c.user_b, row.created_at, row.id, ...MESSAGE_COLUMNS.slice(3).map((k) => row[k])];
     const { rows } = await this.db.executeQuery<{ seq: number }>(CompiledQuery.raw(APPEND_IN_ONE_STATEMENT, params));
