@@ -102,6 +102,8 @@ export interface RunningServer {
 export interface ServerStart {
   /** Names the database and log files in `tmp`. */
   name: string;
+  /** Names the log file instead of `name` (the second and later instances of one server share its database). */
+  logName?: string;
   /** The server's entry script. */
   script: string;
   tmp: string;
@@ -120,7 +122,7 @@ export async function startServer(options: ServerStart): Promise<RunningServer> 
   const { name, script, tmp, secret } = options;
   const [port, probePort] = await freePorts(2);
   const dbPath = join(tmp, `${name}.db`);
-  const logFile = join(tmp, `${name}.log`);
+  const logFile = join(tmp, `${options.logName ?? name}.log`);
   const [cmd, cmdArgs] = nodeCommand(0, ['--expose-gc', ...(options.nodeArgs ?? []), '-r', join(repo, 'bench', 'memory-probe.js'), script]);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

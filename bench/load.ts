@@ -2,6 +2,9 @@
  * Load generator: runs ONE scenario against ONE server and prints `RESULT <json>` on stdout.
  * Started by run.ts (pinned to its own core) as `node bench/dist/load.js '<json spec>'`.
  * Every phase is bounded by a timeout; the process exits by itself.
+ *
+ * A server may be several instances (`--instances=N`): socket i goes to `urls[i mod N]`, and what
+ * the probes report (CPU, frames, memory) is summed over `probeUrls`.
  */
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
@@ -16,8 +19,14 @@ export interface BenchUser {
 
 export interface LoadSpec {
   scenario: 'compat' | 'handshake' | 'dm' | 'fanout' | 'memory' | 'presence';
+  /** `urls[0]` (the compat check's only socket goes there). */
   url: string;
+  /** Every instance of the server; socket i of a scenario connects to `urls[i % urls.length]`. */
+  urls: string[];
+  /** `probeUrls[0]`. */
   probeUrl: string;
+  /** The memory probe of every instance, in the order of `urls`. */
+  probeUrls: string[];
   usersFile: string;
   params: Record<string, number>;
   /** fanout: a room that already has users[0..roomSize) as members (set up by run.ts). */
@@ -68,6 +77,49 @@ interface StatsSample {
   frameBytes: number;
 }
 
+/** `/mem` of every instance (each runs its gc() first): the per-instance samples and their sum. */
+async function memSum(spec: LoadSpec): Promise<{ each: MemSample[]; sum: MemSample }> {
+  const each = await Promise.all(spec.probeUrls.map((u) => fetchJson<MemSample>(`${u}/mem`)));
+  const total = (key: 'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'arrayBuffers') => each.reduce((a, m) => a + m[key], 0);
+  return {
+    each,
+    sum: {
+      gc: each.every((m) => m.gc),
+      rss: total('rss'),
+      heapUsed: total('heapUsed'),
+      heapTotal: total('heapTotal'),
+      external: total('external'),
+      arrayBuffers: total('arrayBuffers'),
+    },
+  };
+}
+
+/** `/stats` of every instance: the per-instance samples and their sum. */
+async function statsSum(spec: LoadSpec): Promise<{ each: StatsSample[]; sum: StatsSample }> {
+  const each = await Promise.all(spec.probeUrls.map((u) => fetchJson<StatsSample>(`${u}/stats`)));
+  const total = (f: (s: StatsSample) => number) => each.reduce((a, s) => a + f(s), 0);
+  return {
+    each,
+    sum: {
+      cpu: { user: total((s) => s.cpu.user), system: total((s) => s.cpu.system) },
+      frames: total((s) => s.frames),
+      frameBytes: total((s) => s.frameBytes),
+    },
+  };
+}
+
+/** Sockets connected per instance in this run (reported as `connectedPerInstance` when there are several). */
+const connectedPerInstance: number[] = [];
+/** The instance (index into `spec.urls`) of the scenario's socket `i`: round-robin. */
+const instanceOf = (spec: LoadSpec, i: number) => i % spec.urls.length;
+/** Connects socket `i` of a scenario to its instance. */
+async function connectTo(spec: LoadSpec, i: number, token: string): Promise<WireSocket> {
+  const instance = instanceOf(spec, i);
+  const socket = await connect({ url: spec.urls[instance], auth: { token } });
+  connectedPerInstance[instance] = (connectedPerInstance[instance] ?? 0) + 1;
+  return socket;
+}
+
 /** Runs `fn(i)` for i in [0, count) with at most `concurrency` in flight. */
 async function pool(count: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -85,7 +137,7 @@ interface Connected {
   elapsedMs: number;
 }
 
-/** Connects users[0..count) (one socket each, cycling when there are fewer users). */
+/** Connects users[0..count) (one socket each, cycling when there are fewer users), socket i to instance i mod N. */
 async function connectUsers(spec: LoadSpec, users: BenchUser[], count: number, concurrency: number): Promise<Connected> {
   const sockets = new Array<WireSocket>(count);
   const latencies: number[] = [];
@@ -95,7 +147,7 @@ async function connectUsers(spec: LoadSpec, users: BenchUser[], count: number, c
   await pool(count, concurrency, async (i) => {
     const t = now();
     try {
-      sockets[i] = await connect({ url: spec.url, auth: { token: users[i % users.length].token } });
+      sockets[i] = await connectTo(spec, i, users[i % users.length].token);
       latencies.push(now() - t);
     } catch (error) {
       failed++;
@@ -176,11 +228,15 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
   try {
     requireAll(c, 'dm');
     const sockets = c.sockets;
-    const recipient = (k: number) => {
+    const recipientIndex = (k: number) => {
       const i = k % n;
       const offset = 1 + (Math.floor(k / n) % (n - 1));
-      return users[(i + offset) % n].id;
+      return (i + offset) % n;
     };
+    const recipient = (k: number) => users[recipientIndex(k)].id;
+    // Several instances: message k crosses them when its sender's socket and its recipient's are on different ones.
+    const crosses = (k: number) => instanceOf(spec, k % n) !== instanceOf(spec, recipientIndex(k));
+    let crossDelivered = 0;
 
     // Deliveries: parse only message:new frames.
     let t0 = 0;
@@ -196,6 +252,7 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
           const k = Number(content.slice(1));
           deliveryLat[k] = now() - (t0 + (k * 1000) / rate);
           latencyDeliveries++;
+          if (crosses(k)) crossDelivered++;
         } else if (content.charCodeAt(0) === 84 /* T */ && measuring) {
           throughputDeliveries++;
         }
@@ -293,6 +350,13 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
       throughputErrors: tErrors,
       throughputAckP50Ms: percentile(tAckLat, 50),
       throughputAckP99Ms: percentile(tAckLat, 99),
+      // Open-loop messages whose recipient is on another instance than the sender, and how many arrived.
+      ...(spec.urls.length > 1
+        ? {
+            crossInstanceSent: Array.from({ length: total }, (_, k) => crosses(k)).filter(Boolean).length,
+            crossInstanceDelivered: crossDelivered,
+          }
+        : {}),
     };
   } finally {
     closeAll(c.sockets);
@@ -404,12 +468,12 @@ async function fanout(spec: LoadSpec, users: BenchUser[]) {
 /** Memory per idle authenticated connection: (after − before) / connections, both after gc(). */
 async function memory(spec: LoadSpec, users: BenchUser[]) {
   const { conns } = spec.params;
-  const before = await fetchJson<MemSample>(`${spec.probeUrl}/mem`);
+  const { each: beforeEach, sum: before } = await memSum(spec);
   if (!before.gc) throw new Error('server not started with --expose-gc');
   const c = await connectUsers(spec, users, conns, 100);
   try {
     await sleep(1000);
-    const after = await fetchJson<MemSample>(`${spec.probeUrl}/mem`);
+    const { each: afterEach, sum: after } = await memSum(spec);
     const ok = conns - c.failed;
     return {
       conns: ok,
@@ -424,8 +488,14 @@ async function memory(spec: LoadSpec, users: BenchUser[]) {
       afterRssMB: round(after.rss / 2 ** 20, 1),
       beforeHeapMB: round(before.heapUsed / 2 ** 20, 1),
       afterHeapMB: round(after.heapUsed / 2 ** 20, 1),
-      /** RSS with 10,000 such connections, extrapolated linearly from this run. */
+      /** RSS with 10,000 such connections, extrapolated linearly from this run (all instances together). */
       projectedRss10kMB: round((before.rss + ((after.rss - before.rss) / ok) * 10_000) / 2 ** 20, 0),
+      ...(spec.urls.length > 1
+        ? {
+            perInstanceHeapDeltaMB: afterEach.map((a, i) => round((a.heapUsed - beforeEach[i].heapUsed) / 2 ** 20, 1)),
+            perInstanceRssDeltaMB: afterEach.map((a, i) => round((a.rss - beforeEach[i].rss) / 2 ** 20, 1)),
+          }
+        : {}),
     };
   } finally {
     closeAll(c.sockets);
@@ -446,15 +516,16 @@ async function presence(spec: LoadSpec, users: BenchUser[]) {
   let updates = 0;
   let lastFrame = now();
   let acked = 0;
+  let ackOnline = 0;
   let failed = 0;
-  const s0 = await fetchJson<StatsSample>(`${spec.probeUrl}/stats`);
+  const { each: s0Each, sum: s0 } = await statsSum(spec);
   const start = now();
   try {
     await Promise.all(
       Array.from({ length: n }, (_, i) =>
         sleep((i * windowMs) / n).then(async () => {
           try {
-            const s = await connect({ url: spec.url, auth: { token: users[i].token } });
+            const s = await connectTo(spec, i, users[i].token);
             sockets[i] = s;
             lastFrame = now();
             s.onRaw = (frame) => {
@@ -466,6 +537,8 @@ async function presence(spec: LoadSpec, users: BenchUser[]) {
             const ack = await s.emitWithAck('presence:subscribe', { userIds }, 30_000);
             lastFrame = now();
             countError(errors, ack);
+            if (ack.ok)
+              ackOnline += (ack.data as { users?: { status?: string }[] }).users?.filter((u) => u.status === 'online').length ?? 0;
             acked++;
           } catch (error) {
             failed++;
@@ -478,7 +551,7 @@ async function presence(spec: LoadSpec, users: BenchUser[]) {
     const connectedMs = now() - start;
     const quietUntil = now() + 20_000;
     while (now() - lastFrame < 1000 && now() < quietUntil) await sleep(50);
-    const s1 = await fetchJson<StatsSample>(`${spec.probeUrl}/stats`);
+    const { each: s1Each, sum: s1 } = await statsSum(spec);
     unsupported(errors, 'presence:subscribe');
     const clientFrames = sockets.reduce((sum, s) => sum + (s?.frames ?? 0), 0);
     return {
@@ -494,6 +567,9 @@ async function presence(spec: LoadSpec, users: BenchUser[]) {
       serverFrameKB: round((s1.frameBytes - s0.frameBytes) / 1024, 0),
       clientFrames,
       presenceUpdates: updates,
+      /** Watched users the subscribe ack already reported online: an update that came before the subscription took effect is in here instead. */
+      subscribeAckOnline: ackOnline,
+      ...(spec.urls.length > 1 ? { perInstanceServerFrames: s1Each.map((s, i) => s.frames - s0Each[i].frames) } : {}),
     };
   } finally {
     closeAll(sockets);
@@ -506,6 +582,9 @@ const scenarios = { compat, handshake, dm, fanout, memory, presence };
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]) as LoadSpec;
+  // A spec without the lists (one server, one instance) still works.
+  spec.urls ??= [spec.url];
+  spec.probeUrls ??= [spec.probeUrl];
   const users = JSON.parse(readFileSync(spec.usersFile, 'utf8')) as BenchUser[];
   let result: Record<string, unknown>;
   const cpu0 = process.cpuUsage();
@@ -518,6 +597,8 @@ async function main(): Promise<void> {
   // The load generator's own CPU use: near 100 % of its core means the client, not the server, limited the run.
   const cpu = process.cpuUsage(cpu0);
   result.loadCpuPct = round(((cpu.user + cpu.system) / 1000 / (now() - t0)) * 100, 0);
+  if (spec.urls.length > 1 && spec.scenario !== 'compat')
+    result.connectedPerInstance = spec.urls.map((_, i) => connectedPerInstance[i] ?? 0);
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   // Sockets were terminated; give the last writes a moment, then leave.
   setTimeout(() => process.exit(0), 100);

@@ -6,7 +6,8 @@
  *
  * Options: --smoke, --rounds=N, --scenarios=presence,handshake,dm,fanout,memory,
  *          --out=<name> (default latest, smoke: smoke), --mem-conns=N, --dm-rate=N,
- *          --keep-tmp, --cpu-prof=service|baseline (writes .cpuprofile files to the tmp dir).
+ *          --keep-tmp, --cpu-prof=service|baseline (writes .cpuprofile files to the tmp dir),
+ *          --db=postgres, --redis, --instances=N (with --db=postgres --redis: N processes per server).
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -79,10 +80,10 @@ const onPostgres = args.get('db') === 'postgres';
 const pgUrl = args.get('pg-url') ?? 'postgres://postgres@127.0.0.1:5432';
 const pgDatabase = (name: string) => `bench_${name}_${process.pid}`;
 const usesPostgres = (_name: string) => onPostgres;
-async function adminQuery(text: string): Promise<void> {
+async function adminQuery<R extends object = object>(text: string): Promise<R[]> {
   const pool = new Pool({ connectionString: `${pgUrl}/postgres`, max: 1 });
   try {
-    await pool.query(text);
+    return (await pool.query<R>(text)).rows;
   } finally {
     await pool.end();
   }
@@ -97,8 +98,33 @@ async function onServerPg<T>(name: string, fn: (pool: Pool) => Promise<T>): Prom
   }
 }
 
-/** The service or the baseline, pinned to core 0, on `<tmp>/<name>.db` (or PostgreSQL, see above). */
-async function startServer(name: ServerName, tmp: string, secret: string): Promise<RunningServer> {
+/**
+ * `--instances=N` (`--db=postgres --redis` only): every server runs as N processes on the same
+ * database and the same Redis key prefix (one cluster), each on its own port and probe port, all
+ * pinned to core 0 like one instance (same CPU budget, plus the cluster's traffic through Redis).
+ * The load generator spreads its sockets round-robin over the instances; the server's CPU and
+ * memory figures are sums over them.
+ */
+const instances = Number(args.get('instances') ?? 1);
+if (!Number.isInteger(instances) || instances < 1) {
+  log(`bench: --instances must be a positive integer, got ${args.get('instances')}`);
+  process.exit(2);
+}
+if (instances > 1 && !(onPostgres && args.has('redis'))) {
+  log(
+    `bench: --instances=${instances} needs --db=postgres --redis: the instances of a server form one cluster on its PostgreSQL database and Redis key prefix (a SQLite file belongs to one process, and without Redis a socket on one instance cannot reach a socket on another)`,
+  );
+  process.exit(2);
+}
+
+/** One server: its instances (one process unless `--instances`), all on the same database and Redis key prefix. */
+interface Cluster {
+  name: ServerName;
+  instances: RunningServer[];
+}
+
+/** One instance (1-based) of the service or the baseline, pinned to core 0, on `<tmp>/<name>.db` (or PostgreSQL, see above). */
+async function startServer(name: ServerName, tmp: string, secret: string, instance: number): Promise<RunningServer> {
   const script =
     name === 'service'
       ? join(repo, 'dist', 'main.js')
@@ -113,7 +139,29 @@ async function startServer(name: ServerName, tmp: string, secret: string): Promi
     if (args.has('redis'))
       Object.assign(storage, { REDIS_URL: args.get('redis-url') ?? 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `${pgDatabase(name)}:` });
   }
-  return startNode({ name, script, tmp, secret, nodeArgs: prof, env: { PRESENCE_GRACE_MS: String(graceMs), ...idp, ...storage } });
+  return startNode({
+    name,
+    logName: instance > 1 ? `${name}-${instance}` : name,
+    script,
+    tmp,
+    secret,
+    nodeArgs: prof,
+    env: { PRESENCE_GRACE_MS: String(graceMs), ...idp, ...storage },
+  });
+}
+
+/**
+ * Starts the server's instances one after another, each once the previous one answers: the first
+ * migrates the (shared) database (the service at start, the baseline's `create table if not exists`,
+ * which can fail when two run at once) before any other opens it.
+ */
+async function startCluster(cluster: Cluster, tmp: string, secret: string): Promise<void> {
+  for (let i = cluster.instances.length + 1; i <= instances; i++) cluster.instances.push(await startServer(cluster.name, tmp, secret, i));
+}
+
+async function stopCluster(cluster: Cluster): Promise<void> {
+  await Promise.all(cluster.instances.map(stopServer));
+  cluster.instances = [];
 }
 
 /**
@@ -230,16 +278,22 @@ async function createUsers(
   return { usersFile: file, roomId };
 }
 
-async function cpuMicros(server: RunningServer): Promise<number> {
-  const { body } = await httpJson<{ cpu: { user: number; system: number } }>('GET', `${server.probeUrl}/stats`);
-  return body.cpu.user + body.cpu.system;
+/** The server's CPU time so far (µs): the sum over its instances. */
+async function cpuMicros(cluster: Cluster): Promise<number> {
+  const bodies = await Promise.all(
+    cluster.instances.map(
+      async (server) => (await httpJson<{ cpu: { user: number; system: number } }>('GET', `${server.probeUrl}/stats`)).body,
+    ),
+  );
+  return bodies.reduce((sum, body) => sum + body.cpu.user + body.cpu.system, 0);
 }
 
 /**
- * Waits until every server used < 3 % of a core over 300 ms (max 30 s): a scenario must not
- * run while the other server (same core) still digests the previous one's disconnects.
+ * Waits until every server (all its instances together) used < 3 % of a core over 300 ms (max
+ * 30 s): a scenario must not run while the other server (same core) still digests the previous
+ * one's disconnects.
  */
-async function waitIdle(servers: RunningServer[]): Promise<void> {
+async function waitIdle(servers: Cluster[]): Promise<void> {
   const until = Date.now() + 30_000;
   while (Date.now() < until) {
     const before = await Promise.all(servers.map(cpuMicros));
@@ -253,13 +307,15 @@ async function waitIdle(servers: RunningServer[]): Promise<void> {
 }
 
 function runLoad(
-  server: RunningServer,
+  cluster: Cluster,
   scenario: LoadSpec['scenario'],
   usersFile: string,
   scenarioParams: Record<string, number>,
   roomId?: string,
 ): Promise<Result> {
-  const spec: LoadSpec = { scenario, url: server.url, probeUrl: server.probeUrl, usersFile, params: scenarioParams, roomId };
+  const urls = cluster.instances.map((s) => s.url);
+  const probeUrls = cluster.instances.map((s) => s.probeUrl);
+  const spec: LoadSpec = { scenario, url: urls[0], urls, probeUrl: probeUrls[0], probeUrls, usersFile, params: scenarioParams, roomId };
   const [cmd, cmdArgs] = nodeCommand(1, [join(benchDist, 'load.js'), JSON.stringify(spec)]);
   return new Promise((resolveRun) => {
     const child = spawn(cmd, cmdArgs, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -331,13 +387,21 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'realtime-bench-'));
   const secret = randomBytes(32).toString('base64url');
   log(
-    `bench: ${smoke ? 'smoke' : 'full'} mode, ${rounds} round(s), scenarios ${scenarios.join(', ')}; ${cores} cores, ${pinned ? 'servers on core 0, load on core 1' : 'NOT pinned'}; tmp ${tmp}`,
+    `bench: ${smoke ? 'smoke' : 'full'} mode, ${rounds} round(s), scenarios ${scenarios.join(', ')}; ${cores} cores, ${pinned ? 'servers on core 0, load on core 1' : 'NOT pinned'}${instances > 1 ? `; ${instances} instances per server` : ''}; tmp ${tmp}`,
   );
+  if (onPostgres) {
+    // Each instance's pool opens up to 10 connections (the service's and the baseline's).
+    const [{ max_connections: max }] = await adminQuery<{ max_connections: string }>('show max_connections');
+    const wanted = instances * servers.length * 10;
+    if (wanted > Number(max) - 5)
+      log(`bench: up to ${wanted} PostgreSQL connections wanted, the server allows ${max}: expect "too many clients"`);
+  }
 
-  const running: Partial<Record<ServerName, RunningServer>> = {};
+  const running: Partial<Record<ServerName, Cluster>> = {};
   // Ctrl-C / SIGTERM: stop the servers this run started, then leave.
   const abort = () => {
-    for (const server of Object.values(running)) if (server && server.exited === undefined) server.child.kill('SIGKILL');
+    for (const cluster of Object.values(running))
+      for (const server of cluster?.instances ?? []) if (server.exited === undefined) server.child.kill('SIGKILL');
     process.exit(130);
   };
   process.once('SIGINT', abort);
@@ -346,14 +410,23 @@ async function main(): Promise<void> {
   try {
     for (const name of servers) {
       if (usesPostgres(name)) await adminQuery(`create database ${pgDatabase(name)}`);
-      running[name] = await startServer(name, tmp, secret);
+      running[name] = { name, instances: [] };
+      await startCluster(running[name], tmp, secret);
     }
     const needed = Math.max(
       ...scenarios.map((s) => params[s].connects ?? params[s].users ?? params[s].roomSize ?? params[s].conns ?? 0),
       2,
     );
-    const { usersFile, roomId } = await createUsers(running.service, [running.baseline, running.before], needed, secret, tmp);
-    const rs256UsersFile = provider && running.service ? await provider.users(running.service.dbPath, usersFile) : undefined;
+    // Once per server, through its first instance: the instances share the database.
+    const first = (cluster: Cluster | undefined) => cluster?.instances[0];
+    const { usersFile, roomId } = await createUsers(
+      first(running.service),
+      [first(running.baseline), first(running.before)],
+      needed,
+      secret,
+      tmp,
+    );
+    const rs256UsersFile = provider && running.service ? await provider.users(running.service.instances[0].dbPath, usersFile) : undefined;
     log(`bench: ${needed} users ready`);
 
     for (const name of servers) {
@@ -372,8 +445,8 @@ async function main(): Promise<void> {
           // RSS only means something in a fresh process: one that ran the other scenarios keeps
           // their pages (the allocator does not give them back), so memory restarts the server.
           if (scenario === 'memory') {
-            await stopServer(running[name]!);
-            running[name] = await startServer(name, tmp, secret);
+            await stopCluster(running[name]!);
+            await startCluster(running[name]!, tmp, secret);
           }
           await waitIdle(Object.values(running));
           const t = Date.now();
@@ -387,13 +460,16 @@ async function main(): Promise<void> {
           log(
             `  round ${round} ${name.padEnd(8)} ${scenario.padEnd(9)} ${((Date.now() - t) / 1000).toFixed(1)}s ${JSON.stringify(result)}`,
           );
-          if (running[name]!.exited !== undefined)
-            throw new Error(`${name} died:\n${readFileSync(running[name]!.logFile, 'utf8').slice(-3000)}`);
+          const dead = running[name]!.instances.findIndex((s) => s.exited !== undefined);
+          if (dead >= 0)
+            throw new Error(
+              `${name}${instances > 1 ? ` instance ${dead + 1}` : ''} died:\n${readFileSync(running[name]!.instances[dead].logFile, 'utf8').slice(-3000)}`,
+            );
         }
       }
     }
   } finally {
-    for (const server of Object.values(running)) if (server) await stopServer(server);
+    for (const cluster of Object.values(running)) if (cluster) await stopCluster(cluster);
     for (const name of servers) if (usesPostgres(name)) await adminQuery(`drop database if exists ${pgDatabase(name)}`);
     await provider?.close();
   }
@@ -452,6 +528,7 @@ async function main(): Promise<void> {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores,
     pinned,
+    instances,
     git: gitCommit(),
     params,
     presenceGraceMs: graceMs,
@@ -460,7 +537,7 @@ async function main(): Promise<void> {
   const md: string[] = [
     `# Benchmark: service vs bare socket.io (${meta.mode})`,
     '',
-    `${meta.date} · git ${meta.git} · Node ${meta.node} · ${meta.cpu} × ${cores} · ${pinned ? 'servers pinned to core 0, load generator to core 1' : 'not pinned'} · medians of ${rounds} round(s) · ${durationSec} s${onPostgres ? ` · on PostgreSQL${args.has('redis') ? ' + Redis' : ''}` : ''}`,
+    `${meta.date} · git ${meta.git} · Node ${meta.node} · ${meta.cpu} × ${cores} · ${pinned ? 'servers pinned to core 0, load generator to core 1' : 'not pinned'} · medians of ${rounds} round(s) · ${durationSec} s${onPostgres ? ` · on PostgreSQL${args.has('redis') ? ' + Redis' : ''}` : ''}${instances > 1 ? ` · ${instances} instances` : ''}`,
     '',
     '| scenario | metric | service | baseline | service/baseline | target |',
     '|---|---|---:|---:|---:|---|',
