@@ -3,6 +3,8 @@ import { loadConfig } from '../src/config/app-config';
 import { closeDatabase, migrateToLatest, openDatabase, type Db } from '../src/storage/database';
 import { WriteBatcher } from '../src/storage/write-batcher';
 import { AuthSessionsRepository } from '../src/auth/auth-sessions.repository';
+import { RoomsRepository } from '../src/chat/rooms.repository';
+import { WebhookOutbox } from '../src/webhooks/webhook-outbox';
 import { SessionsRepository } from '../src/sessions/sessions.repository';
 import { UsersRepository, type UserRow } from '../src/users/users.repository';
 import { createTestDatabase, postgresAvailable, type Engine, type TestDatabase } from './support/databases';
@@ -186,5 +188,42 @@ describe.each(engines)('repositories on %s', (engine) => {
     expect((await logins.principal(row.id, `b-${row.id}`))?.auth_session_user_id).toBe(row.id);
     expect((await logins.principal(row.id, `a-${row.id}`))?.auth_session_user_id).toBeNull();
     expect(await logins.end(row.id, [`b-${row.id}`, 'not-a-login'])).toEqual([`b-${row.id}`]);
+  });
+  it("hands a connecting socket its user's rooms; on PostgreSQL a read that waited for a membership change sees it", async () => {
+    if (skip) return;
+    const config = loadConfig({ DATABASE_URL: database!.url });
+    const rooms = new RoomsRepository(db, config, new WebhookOutbox(config, db));
+    const row = user('hal_repo');
+    await users.insert(row);
+    const now = new Date().toISOString();
+    const roomIds = [`r1-${row.id}`, `r2-${row.id}`];
+    for (const id of roomIds) {
+      await db.insertInto('rooms').values({ id, name: id, visibility: 'private', owner_id: row.id, created_at: now }).execute();
+      await db.insertInto('room_members').values({ room_id: id, user_id: row.id, role: 'owner', joined_at: now, added_by: null }).execute();
+    }
+    const read = () => {
+      let seen: string[] = [];
+      return rooms.joinOwnRooms(row.id, (ids) => (seen = ids)).then(() => seen.sort());
+    };
+    expect(await read()).toEqual(roomIds);
+    if (engine !== 'postgres') return;
+
+    // A membership change holds the user's row lock while it writes (RoomsRepository.MembershipChange).
+    let commit!: () => void;
+    const change = db.transaction().execute(async (trx) => {
+      await trx.selectFrom('users').select('id').where('id', '=', row.id).forUpdate().execute();
+      await trx.deleteFrom('room_members').where('room_id', '=', roomIds[0]).execute();
+      await new Promise<void>((resolve) => (commit = resolve));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    let settled = false;
+    const waiting = read().finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const waitedForTheLock = !settled;
+    commit();
+    await change;
+    expect(waitedForTheLock).toBe(true);
+    // ...and then reads what the change committed, not the rooms of the moment it started.
+    expect(await waiting).toEqual([roomIds[1]]);
   });
 });
