@@ -108,6 +108,12 @@ async function statsSum(spec: LoadSpec): Promise<{ each: StatsSample[]; sum: Sta
   };
 }
 
+/** Server CPU (µs, summed over the instances) between two `/stats` samples, per event. */
+function cpuPerEventUs(s0: StatsSample, s1: StatsSample, events: number): number | null {
+  if (!events) return null;
+  return round((s1.cpu.user + s1.cpu.system - s0.cpu.user - s0.cpu.system) / events, 0);
+}
+
 /** Sockets connected per instance in this run (reported as `connectedPerInstance` when there are several). */
 const connectedPerInstance: number[] = [];
 /** The instance (index into `spec.urls`) of the scenario's socket `i`: round-robin. */
@@ -196,14 +202,21 @@ async function compat(spec: LoadSpec, users: BenchUser[]) {
   }
 }
 
-/** `connects` JWT handshakes, `concurrency` at a time; a handshake ends when `session` arrives. */
+/**
+ * `connects` JWT handshakes, `concurrency` at a time; a handshake ends when `session` arrives.
+ * Server CPU per handshake: from before the first connect until the last `session` (the
+ * disconnects that follow are not counted).
+ */
 async function handshake(spec: LoadSpec, users: BenchUser[]) {
   const { connects, concurrency } = spec.params;
+  const s0 = await statsSum(spec);
   const c = await connectUsers(spec, users, connects, concurrency);
+  const s1 = await statsSum(spec);
   closeAll(c.sockets);
   const ok = connects - c.failed;
   return {
     perSec: round((ok / c.elapsedMs) * 1000, 0),
+    cpuPerHandshakeUs: cpuPerEventUs(s0.sum, s1.sum, ok),
     ok,
     failed: c.failed,
     errors: c.errors,
@@ -219,7 +232,8 @@ async function handshake(spec: LoadSpec, users: BenchUser[]) {
  *   t0 + k/rate and its ack and delivery latencies are measured from that due time, so a
  *   server (or client) that falls behind is charged for the wait (no coordinated omission).
  * Phase 2 (throughput): closed loop with `inflight` sends outstanding for `throughputMs`;
- *   persisted/s = successful acks (a message is stored before its ack) per second.
+ *   persisted/s = successful acks (a message is stored before its ack) per second; server CPU
+ *   per DM = the servers' CPU from the phase's first send until its last ack / the acks.
  */
 async function dm(spec: LoadSpec, users: BenchUser[]) {
   const { users: n, rate, durationMs, inflight, throughputMs } = spec.params;
@@ -307,6 +321,8 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
     let outstanding = 0;
     const tErrors: Record<string, number> = {};
     const tAckLat: number[] = [];
+    let tAcked = 0;
+    const s0 = await statsSum(spec);
     const start = now();
     const end = start + throughputMs;
     measuring = true;
@@ -317,6 +333,7 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
         outstanding++;
         sockets[k % n].emit('message:send', { to: recipient(k), content: `T${k}` }, (ack) => {
           outstanding--;
+          tAcked++;
           const at = now();
           if (ack.ok && at <= end) {
             okInWindow++;
@@ -329,6 +346,7 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
       for (let i = 0; i < inflight; i++) sendOne();
       setTimeout(resolve, throughputMs + 15_000);
     });
+    const s1 = await statsSum(spec);
     const deliveriesInWindow = throughputDeliveries;
     measuring = false;
 
@@ -350,6 +368,7 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
       throughputErrors: tErrors,
       throughputAckP50Ms: percentile(tAckLat, 50),
       throughputAckP99Ms: percentile(tAckLat, 99),
+      cpuPerDmUs: cpuPerEventUs(s0.sum, s1.sum, tAcked),
       // Open-loop messages whose recipient is on another instance than the sender, and how many arrived.
       ...(spec.urls.length > 1
         ? {
