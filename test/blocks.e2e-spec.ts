@@ -34,6 +34,10 @@ describe('blocking', () => {
       ok: false,
       error: { code: 'FORBIDDEN', reason: 'USER_BLOCKED', message: 'This user cannot be messaged' },
     });
+    // With a mention the send takes the transaction path (on PostgreSQL; the other is one statement): refused the same.
+    expect(await alice.tabs[0].request('message:send', { to: bob.user.id, content: `hey @${bob.user.username}` })).toMatchObject(
+      refused('FORBIDDEN', 'USER_BLOCKED'),
+    );
     const fromBob = await send(bob.tabs[0], { to: alice.user.id, content: 'one way' });
     await alice.tabs[0].waitFor('message:new', (m) => m.id === fromBob.id);
     const inRoom = await send(alice.tabs[0], { roomId, content: 'in the room' });
@@ -47,6 +51,8 @@ describe('blocking', () => {
     expect(await bob.tabs[0].ok('user:unblock', { userId: alice.user.id })).toEqual({});
     const later = await send(alice.tabs[0], { to: bob.user.id, content: 'now?' });
     await bob.tabs[1].waitFor('message:new', (m) => m.id === later.id);
+    // The refused sends stored nothing and took no seq.
+    expect(later.seq).toBe(fromBob.seq + 1);
   });
 
   it('the blocked user receives none of the blocker’s typing (DM or room); others do, and the blocker still sees theirs', async () => {

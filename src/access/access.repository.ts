@@ -24,8 +24,11 @@ export interface MemberIdPage {
   next?: string;
 }
 
-/** Asked on every direct message and typing event. */
-const blockRow = preparedQuery(['blockerId', 'blockedId'], (db, p: { blockerId: string; blockedId: string }) =>
+/** `blockerId` blocked `blockedId` (a type, not an interface: prepared queries take plain records). */
+export type BlockPair = { blockerId: string; blockedId: string };
+
+/** Asked on every direct message (inside its append, see MessagesRepository) and typing event. */
+export const blockRow = preparedQuery(['blockerId', 'blockedId'], (db, p: BlockPair) =>
   db.selectFrom('user_blocks').select('blocker_id').where('blocker_id', '=', p.blockerId).where('blocked_id', '=', p.blockedId),
 );
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CompiledQuery, sql, type Insertable, type Selectable, type SqlBool } from 'kysely';
+import { blockRow, type BlockPair } from '../access/access.repository';
 import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
 import type { ConversationsTable, MessagesTable } from '../storage/database.types';
@@ -76,19 +77,24 @@ const MESSAGE_COLUMNS = [
 const insertMessage = preparedQuery(MESSAGE_COLUMNS, (db, row: MessageRow) => db.insertInto('messages').values(row));
 
 /**
- * PostgreSQL: the counter upsert and the insert as ONE statement (a data-modifying CTE), which is
- * its own transaction: one round trip per send instead of four (begin, upsert, insert, commit).
- * A failed insert (a duplicate clientMsgId) fails the statement, so the increment goes too.
+ * PostgreSQL: the block check, the counter upsert and the insert as ONE statement (a
+ * data-modifying CTE), which is its own transaction: one round trip per send instead of five
+ * (the block read, begin, upsert, insert, commit). When the recipient ($20) blocked the sender
+ * ($21) nothing is written and no row comes back; both are null for a room or oneself. A failed
+ * insert (a duplicate clientMsgId) fails the statement, so the increment goes too. The
+ * parameters of `insert … select` are typed by their use (the columns are all text but the counter).
  */
 const APPEND_IN_ONE_STATEMENT = `with c as (
   insert into conversations (id, kind, room_id, user_a, user_b, last_seq, last_message_at, created_at)
-  values ($1, $2, $3, $4, $5, 1, $6, $6)
+  select $1, $2, $3, $4, $5, 1, $6, $6
+  where not exists (select 1 from user_blocks where blocker_id = $20 and blocked_id = $21)
   on conflict (id) do update set last_seq = conversations.last_seq + 1, last_message_at = $6
   returning last_seq)
 insert into messages (${MESSAGE_COLUMNS.join(', ')})
-values ($7, $1, (select last_seq from c), ${MESSAGE_COLUMNS.slice(3)
+select $7, $1, c.last_seq, ${MESSAGE_COLUMNS.slice(3)
   .map((_, i) => `$${i + 8}`)
-  .join(', ')})
+  .join(', ')}
+from c
 returning seq`;
 registerHotStatement(APPEND_IN_ONE_STATEMENT);
 
@@ -134,11 +140,19 @@ export class MessagesRepository {
    * On SQLite the transaction is shared with the other sends of the same moment (WriteBatcher).
    * The `message.created` webhook is written in the same transaction. On PostgreSQL a send with
    * no mentions and no webhook is one statement instead (APPEND_IN_ONE_STATEMENT).
+   * `unlessBlocked`: a direct message is stored only if its recipient has not blocked its
+   * sender, checked in the same transaction (undefined when blocked: nothing is written).
    */
-  append(conversation: ConversationKey, message: NewMessage, mentions: readonly string[] = []): Promise<MessageRow> {
+  append(
+    conversation: ConversationKey,
+    message: NewMessage,
+    mentions: readonly string[] = [],
+    unlessBlocked?: BlockPair,
+  ): Promise<MessageRow | undefined> {
     if (this.postgres && !mentions.length && !this.webhooks.wants('message.created'))
-      return this.appendInOneStatement(conversation, message);
+      return this.appendInOneStatement(conversation, message, unlessBlocked);
     return this.writes.transaction(async (trx) => {
+      if (unlessBlocked && (await blockRow(trx, unlessBlocked)).rows.length) return undefined;
       const seq = (await nextSeq(trx, { ...conversation, at: message.created_at })).rows[0].last_seq;
       const row = messageRow(conversation.id, message, Number(seq), mentions);
       await insertMessage(trx, row);
@@ -153,11 +167,17 @@ export class MessagesRepository {
     });
   }
 
-  private async appendInOneStatement(conversation: ConversationKey, message: NewMessage): Promise<MessageRow> {
+  private async appendInOneStatement(
+    conversation: ConversationKey,
+    message: NewMessage,
+    unlessBlocked?: BlockPair,
+  ): Promise<MessageRow | undefined> {
     const row = messageRow(conversation.id, message, 0, []);
     const c = conversation;
     const params = [c.id, c.kind, c.room_id, c.user_a, c.user_b, row.created_at, row.id, ...MESSAGE_COLUMNS.slice(3).map((k) => row[k])];
+    params.push(unlessBlocked?.blockerId ?? null, unlessBlocked?.blockedId ?? null);
     const { rows } = await this.db.executeQuery<{ seq: number }>(CompiledQuery.raw(APPEND_IN_ONE_STATEMENT, params));
+    if (!rows.length) return undefined;
     row.seq = Number(rows[0].seq);
     return row;
   }

@@ -117,9 +117,20 @@ describe('MessagesService', () => {
         { id: 'dm:a:b', kind: 'dm', room_id: null, user_a: 'a', user_b: 'b' },
         expect.objectContaining({ sender_id: 'b', sender_username: 'bob', recipient_id: 'a', content: 'hi' }),
         [],
+        { blockerId: 'a', blockedId: 'b' },
       );
       expect(message).toMatchObject({ conversationId: 'dm:a:b', from: { id: 'b', username: 'bob' }, to: 'a', content: 'hi' });
       expect(realtime.emit).toHaveBeenCalledWith(['user:b', 'user:a'], 'message:new', message, 'sock-1');
+    });
+
+    it('refuses a DM the repository did not store because the recipient blocked the sender, and emits nothing', async () => {
+      const { service, messages, realtime } = setup();
+      messages.append.mockResolvedValue(undefined);
+      expect(await failure(service.send(bob, 'sock-1', { to: 'a', content: 'hi' }))).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'USER_BLOCKED',
+      });
+      expect(realtime.emit).not.toHaveBeenCalled();
     });
 
     it('emits a room message once, to the socket.io room, after checking membership', async () => {
@@ -158,7 +169,8 @@ describe('MessagesService', () => {
       expect((await failure(service.send(alice, 's', { to: 'ghost', content: 'x' }))).code).toBe('NOT_FOUND');
       await service.send(alice, 's', { to: 'a', content: 'note' });
       expect(access.userExists).toHaveBeenCalledTimes(1);
-      expect(messages.append).toHaveBeenCalledWith(expect.objectContaining({ id: 'dm:a:a' }), expect.anything(), []);
+      // No block check for a note to oneself.
+      expect(messages.append).toHaveBeenCalledWith(expect.objectContaining({ id: 'dm:a:a' }), expect.anything(), [], undefined);
     });
 
     it.each([[{ content: 'x' }], [{ to: 'b', roomId: 'r', content: 'x' }]])('requires exactly one of to/roomId: %p', async (input) => {

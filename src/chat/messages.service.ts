@@ -18,6 +18,7 @@ import { UsersService } from '../users/users.service';
 import { toMessage, toRoom } from './chat.mapper';
 import { decodeConversationCursor, encodeConversationCursor } from './conversation-cursor';
 import { AccessService } from '../access/access.service';
+import type { BlockPair } from '../access/access.repository';
 import { dmConversationId, roomConversationId, type ParsedConversationId } from '../access/conversation-id';
 import { DEFAULT_CONVERSATION_PAGE } from './dto/conversation-list.dto';
 import { requireOneTarget } from './dto/target';
@@ -88,9 +89,12 @@ export class MessagesService {
         if (first) return toMessage(first);
       }
       let conversation: ConversationKey;
+      // A DM's recipient must not have blocked the sender: checked where it is stored (one round trip on PostgreSQL).
+      let unlessBlocked: BlockPair | undefined;
       if (target.kind === 'user') {
         // `to` is a user id or an identity-provider subject (see AccessService.requireUser).
-        const recipient = await this.access.requireMayMessage(sender.id, target.userId);
+        const recipient = target.userId === sender.id ? sender.id : await this.access.requireUser(target.userId);
+        if (recipient !== sender.id) unlessBlocked = { blockerId: recipient, blockedId: sender.id };
         target.userId = recipient;
         const [a, b] = [sender.id, recipient].sort();
         conversation = { id: dmConversationId(a, b), kind: 'dm', room_id: null, user_a: a, user_b: b };
@@ -103,7 +107,7 @@ export class MessagesService {
       // Both cost nothing for a plain message (no replyTo, no `@`): the send path stays as it was.
       const replyTo = input.replyTo === undefined ? undefined : await this.replyRef(conversation.id, input.replyTo);
       const mentions = content.includes('@') ? await this.edits.mentions(sender, conversation, content) : [];
-      let row: MessageRow;
+      let row: MessageRow | undefined;
       try {
         row = await this.messages.append(
           conversation,
@@ -119,6 +123,7 @@ export class MessagesService {
             reply_to: replyTo ? JSON.stringify(replyTo) : null,
           },
           mentions,
+          unlessBlocked,
         );
       } catch (error) {
         // Two sends with one clientMsgId raced (e.g. two tabs retrying): the unique index let
@@ -129,6 +134,7 @@ export class MessagesService {
         }
         throw error;
       }
+      if (!row) throw AppError.of('USER_BLOCKED');
       const message = toMessage(row);
       const to = target.kind === 'user' ? [rooms.user(sender.id), rooms.user(target.userId)] : rooms.chatRoom(target.roomId);
       this.realtime.emit(to, 'message:new', message, socketId);
