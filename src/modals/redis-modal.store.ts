@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { ModalState, Viewer } from '../contracts';
+import { defineScript, type LuaScript } from '../redis/lua-script';
 import {
   MAX_REQUESTS_PER_LOCK,
   type LockChange,
@@ -263,24 +264,29 @@ local token = tostring(redis.call('INCR', base .. ':seq'))
 redis.call('HSET', base .. ':detached', sessionId, token)
 return token`;
 
+const SCRIPTS = { open: OPEN, close: CLOSE, request: REQUEST, release: RELEASE, releaseDetached: RELEASE_DETACHED, detach: DETACH };
+type ModalScript = keyof typeof SCRIPTS;
+
 /** Modal viewers, locks and watches shared by every instance (REDIS_URL). */
 export class RedisModalStore implements ModalStore {
   private readonly base: string;
+  private readonly scripts = {} as Record<ModalScript, LuaScript<unknown>>;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.base = `${prefix}:modal`;
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.scripts[name as ModalScript] = defineScript(redis, `modal_${name}`, 0, lua);
   }
 
-  private run(script: string, ...args: (string | number)[]): Promise<unknown> {
-    return this.redis.eval(script, 0, this.base, ...args.map(String));
+  private run(script: ModalScript, ...args: (string | number)[]): Promise<unknown> {
+    return this.scripts[script](this.base, ...args.map(String));
   }
 
   async open(modalId: string, viewer: Viewer, caps: ModalCaps): Promise<OpenResult> {
     const args = [modalId, viewer.sessionId, viewer.userId, viewer.exclusive ? '1' : '0', JSON.stringify(viewer)];
-    const reply = (await this.run(OPEN, ...args, caps.perSession, caps.perUser, caps.exclusivePerUser)) as string[];
+    const reply = (await this.run('open', ...args, caps.perSession, caps.perUser, caps.exclusivePerUser)) as string[];
     const [outcome, raw, third, holder] = reply;
     if (outcome === 'conflict') return { outcome, holder: parseViewer(raw) };
     if (outcome === 'limit') return { outcome, cap: raw as ModalCap, limit: Number(third) };
@@ -291,21 +297,21 @@ export class RedisModalStore implements ModalStore {
   }
 
   async close(modalId: string, sessionId: string): Promise<Released | undefined> {
-    const reply = (await this.run(CLOSE, modalId, sessionId)) as [string, string, string] | null;
+    const reply = (await this.run('close', modalId, sessionId)) as [string, string, string] | null;
     if (!reply) return undefined;
     const lock = lockChange(reply[1], reply[2]);
     return { modalId, viewer: parseViewer(reply[0]), ...(lock && { lock }) };
   }
 
   async request(modalId: string, requester: Requester): Promise<RequestResult> {
-    const reply = (await this.run(REQUEST, modalId, JSON.stringify(requester), MAX_REQUESTS_PER_LOCK)) as string[];
+    const reply = (await this.run('request', modalId, JSON.stringify(requester), MAX_REQUESTS_PER_LOCK)) as string[];
     if (reply[0] !== 'requested') return { outcome: 'not-held' };
     return { outcome: 'requested', holder: parseViewer(reply[1]), fencingToken: Number(reply[2]) };
   }
 
   async release(modalId: string, sessionId: string, to: string | undefined, caps: ModalCaps, openedAt: string): Promise<ReleaseResult> {
     const reply = (await this.run(
-      RELEASE,
+      'release',
       modalId,
       sessionId,
       to ?? '',
@@ -321,7 +327,7 @@ export class RedisModalStore implements ModalStore {
   }
 
   async detach(sessionId: string): Promise<string | undefined> {
-    const token = (await this.run(DETACH, sessionId)) as string | null;
+    const token = (await this.run('detach', sessionId)) as string | null;
     return token ?? undefined;
   }
 
@@ -330,7 +336,7 @@ export class RedisModalStore implements ModalStore {
   }
 
   async releaseDetached(sessionId: string, token: string): Promise<Released[]> {
-    const flat = (await this.run(RELEASE_DETACHED, sessionId, token)) as string[];
+    const flat = (await this.run('releaseDetached', sessionId, token)) as string[];
     const released: Released[] = [];
     for (let i = 0; i < flat.length; i += 4) {
       const lock = lockChange(flat[i + 2], flat[i + 3]);

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { defineScript } from '../redis/lua-script';
 import type { PresenceConnectResult, PresenceState, PresenceStore, PresenceUpdateResult, UserIdsPage } from './presence.store';
 
 // KEYS[1]: the user's record (HASH status, text, epoch); KEYS[2]: the ZSET (all scores 0, so in
@@ -36,17 +37,25 @@ return { previous[1], previous[2] or '' }`;
 
 /** Presence shared by every instance (REDIS_URL): one small hash per online user, and their ids in one sorted set. */
 export class RedisPresenceStore implements PresenceStore {
+  private readonly connectScript;
+  private readonly goOfflineScript;
+  private readonly updateScript;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.connectScript = defineScript<[number, string, string]>(redis, 'presenceConnect', 3, CONNECT);
+    this.goOfflineScript = defineScript<[string, string] | null>(redis, 'presenceGoOffline', 3, GO_OFFLINE);
+    this.updateScript = defineScript<string[]>(redis, 'presenceUpdate', 3, UPDATE);
+  }
 
   private keys(userId: string): [string, string, string] {
     return [`${this.prefix}:presence:user:${userId}`, `${this.prefix}:presence:online`, `${this.prefix}:presence:epoch`];
   }
 
   async connect(userId: string): Promise<PresenceConnectResult> {
-    const [came, status, text] = (await this.redis.eval(CONNECT, 3, ...this.keys(userId), userId)) as [number, string, string];
+    const [came, status, text] = await this.connectScript(...this.keys(userId), userId);
     return { cameOnline: came === 1, state: toState(status, text) };
   }
 
@@ -56,12 +65,12 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async goOffline(userId: string, epoch: number): Promise<PresenceState | undefined> {
-    const gone = (await this.redis.eval(GO_OFFLINE, 3, ...this.keys(userId), userId, String(epoch))) as [string, string] | null;
+    const gone = await this.goOfflineScript(...this.keys(userId), userId, String(epoch));
     return gone ? toState(gone[0], gone[1]) : undefined;
   }
 
   async update(userId: string, next: PresenceState): Promise<PresenceUpdateResult> {
-    const previous = (await this.redis.eval(UPDATE, 3, ...this.keys(userId), userId, next.status, next.statusText ?? '')) as string[];
+    const previous = await this.updateScript(...this.keys(userId), userId, next.status, next.statusText ?? '');
     const current = toState(next.status, next.statusText ?? '');
     return previous.length ? { previous: toState(previous[0], previous[1]), current } : { current };
   }

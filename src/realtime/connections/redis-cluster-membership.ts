@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { defineScript, type LuaScript } from '../../redis/lua-script';
 import type { ClusterMembership, OrphanedSocket } from './cluster-membership';
 import { connectionKey, decodeEntry, type RedisConnectionStore } from './redis-connection-store';
 
@@ -15,12 +16,16 @@ return entries`;
  * disconnect path for them.
  */
 export class RedisClusterMembership implements ClusterMembership {
+  private readonly claimScript: LuaScript<string[]>;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly instanceId: string,
     private readonly registry: RedisConnectionStore,
-  ) {}
+  ) {
+    this.claimScript = defineScript(redis, 'clusterClaim', 2, CLAIM);
+  }
 
   private key(...parts: string[]): string {
     return connectionKey(this.prefix, ...parts);
@@ -36,7 +41,7 @@ export class RedisClusterMembership implements ClusterMembership {
     const removed: OrphanedSocket[] = [];
     for (const instanceId of dead) {
       if (instanceId === this.instanceId) continue;
-      const encoded = (await this.redis.eval(CLAIM, 2, this.key('instances'), this.key('instance', instanceId), instanceId)) as string[];
+      const encoded = await this.claimScript(this.key('instances'), this.key('instance', instanceId), instanceId);
       for (const raw of encoded) {
         const entry = decodeEntry(raw);
         removed.push({ entry, counts: await this.registry.remove(entry, instanceId) });

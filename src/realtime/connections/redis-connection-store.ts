@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { defineScript } from '../../redis/lua-script';
 import type { ConnectionCounts, ConnectionStore, SocketEntry } from './connection-store';
 
 // Scripts keep each change and the counts it returns atomic across instances. ADD refuses (false)
@@ -31,11 +32,17 @@ export function connectionKey(prefix: string, ...parts: string[]): string {
  * per instance (so a dead instance's sockets can be claimed, see RedisClusterMembership).
  */
 export class RedisConnectionStore implements ConnectionStore {
+  private readonly addScript;
+  private readonly removeScript;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     readonly instanceId: string,
-  ) {}
+  ) {
+    this.addScript = defineScript<number[] | null>(redis, 'connectionAdd', 4, ADD);
+    this.removeScript = defineScript<number[]>(redis, 'connectionRemove', 4, REMOVE);
+  }
 
   private key(...parts: string[]): string {
     return connectionKey(this.prefix, ...parts);
@@ -52,8 +59,7 @@ export class RedisConnectionStore implements ConnectionStore {
   async addWithin(entry: SocketEntry, maxPerUser: number): Promise<ConnectionCounts | null> {
     // Lua's tonumber reads "inf" as infinity, so no cap compares as never reached.
     const limit = Number.isFinite(maxPerUser) ? String(maxPerUser) : 'inf';
-    const result = (await this.redis.eval(ADD, 4, ...this.keysFor(entry), entry.socketId, entry.userId, encode(entry), limit)) as
-      number[] | null;
+    const result = await this.addScript(...this.keysFor(entry), entry.socketId, entry.userId, encode(entry), limit);
     if (!result) return null;
     const [user, session] = result;
     return { user, session };
@@ -61,7 +67,7 @@ export class RedisConnectionStore implements ConnectionStore {
 
   async remove(entry: SocketEntry, instanceId = this.instanceId): Promise<ConnectionCounts> {
     const keys = this.keysFor(entry, instanceId);
-    const [user, session] = (await this.redis.eval(REMOVE, 4, ...keys, entry.socketId, entry.userId, encode(entry))) as number[];
+    const [user, session] = await this.removeScript(...keys, entry.socketId, entry.userId, encode(entry));
     return { user, session };
   }
 

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { defineScript } from '../../redis/lua-script';
 import type { DueDeadline, GraceDeadlines } from './grace-deadlines';
 
 // KEYS: the deadline ZSET (score = due time), the payload HASH. Each take is one script, so two
@@ -32,30 +33,40 @@ return out`;
 
 /** Grace deadlines shared by every instance (REDIS_URL): a sorted set per kind plus the payloads. */
 export class RedisGraceDeadlines implements GraceDeadlines {
+  private readonly scheduleScript;
+  private readonly cancelScript;
+  private readonly takeOneScript;
+  private readonly takeDueScript;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.scheduleScript = defineScript<null>(redis, 'graceSchedule', 2, SCHEDULE);
+    this.cancelScript = defineScript<null>(redis, 'graceCancel', 2, CANCEL);
+    this.takeOneScript = defineScript<string | null>(redis, 'graceTakeOne', 2, TAKE_ONE);
+    this.takeDueScript = defineScript<string[]>(redis, 'graceTakeDue', 2, TAKE_DUE);
+  }
 
   private keys(kind: string): [string, string] {
     return [`${this.prefix}:grace:${kind}`, `${this.prefix}:grace:${kind}:payload`];
   }
 
   async schedule(kind: string, id: string, dueAt: number, payload: string): Promise<void> {
-    await this.redis.eval(SCHEDULE, 2, ...this.keys(kind), id, dueAt, payload);
+    await this.scheduleScript(...this.keys(kind), id, dueAt, payload);
   }
 
   async cancel(kind: string, id: string): Promise<void> {
-    await this.redis.eval(CANCEL, 2, ...this.keys(kind), id);
+    await this.cancelScript(...this.keys(kind), id);
   }
 
   async takeIfDue(kind: string, id: string, now: number): Promise<string | undefined> {
-    const payload = (await this.redis.eval(TAKE_ONE, 2, ...this.keys(kind), id, now)) as string | null;
+    const payload = await this.takeOneScript(...this.keys(kind), id, now);
     return payload ?? undefined;
   }
 
   async takeDue(kind: string, now: number, limit: number): Promise<DueDeadline[]> {
-    const flat = (await this.redis.eval(TAKE_DUE, 2, ...this.keys(kind), now, limit)) as string[];
+    const flat = await this.takeDueScript(...this.keys(kind), now, limit);
     const due: DueDeadline[] = [];
     for (let i = 0; i < flat.length; i += 2) due.push({ id: flat[i], payload: flat[i + 1] });
     return due;

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { defineScript } from '../../redis/lua-script';
 import type { Lease, SharedTokenBuckets } from './user-event-budget';
 
 // Refill by the time elapsed (Redis's clock, so instances' clocks do not matter), then grant up to
@@ -24,16 +25,20 @@ return { granted, wait }`;
 
 /** Per-user token buckets in Redis shared by the instances of one deployment (one hash per active user). */
 export class RedisTokenBuckets implements SharedTokenBuckets {
+  private readonly leaseScript;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
     private readonly perSecond: number,
     private readonly burst: number,
-  ) {}
+  ) {
+    this.leaseScript = defineScript<number[]>(redis, 'budgetLease', 1, LEASE);
+  }
 
   async lease(userId: string, want: number): Promise<Lease> {
     const key = `${this.prefix}:budget:user:${userId}`;
-    const [granted, retryAfterMs] = (await this.redis.eval(LEASE, 1, key, this.perSecond, this.burst, want)) as number[];
+    const [granted, retryAfterMs] = await this.leaseScript(key, this.perSecond, this.burst, want);
     return { granted, retryAfterMs };
   }
 }
