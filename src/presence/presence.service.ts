@@ -64,8 +64,11 @@ export class PresenceService implements PresenceQuery {
     if (counts.user !== 1) return;
     const user = socket.data.user;
     const { cameOnline, state } = await this.store.connect(user.id);
-    // After the epoch moved, so a deadline taken in between is refused by goOffline anyway.
-    await this.offline.cancel(user.id);
+    // Back within the grace period (their record is still there): the pending offline deadline
+    // goes, after the epoch moved, so one taken in between is refused by goOffline anyway. A user
+    // who came online has none pending: their record went with the last deadline, and any stale
+    // one is refused the same way (and by the open socket `expire` counts).
+    if (!cameOnline) await this.offline.cancel(user.id);
     if (!cameOnline || state.status === 'invisible') return;
     await this.publish(user.id, view(user, state, counts.user, null, false));
     // Decided once per going online across instances (the store's epoch), like the publish.
