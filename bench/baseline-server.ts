@@ -9,10 +9,11 @@
  *   session id stored in `sessions` (one prepared insert, its own commit: the contract resumes a
  *   session after a restart, so a hand-written server must persist it too); on connection the
  *   socket joins `user:<id>` and gets `session` { sessionId, user }.
- * - `message:send`: class-validator DTO validated with the service's options (whitelist,
- *   forbidNonWhitelisted, forbidUnknownValues), recipient must exist / sender must be a room
- *   member, then one transaction: bump the conversation's `last_seq`, insert the message
- *   (better-sqlite3, WAL, synchronous=NORMAL), ack `{ ok, data: message }`, then emit
+ * - `message:send`: validated by hand (`validate` below: a plain object, only the contract's
+ *   fields, each a string of its length, an unknown field refused as the service's whitelist
+ *   does), recipient must exist / sender must be a room member, then one transaction: bump
+ *   the conversation's `last_seq`, insert the message (better-sqlite3, WAL,
+ *   synchronous=NORMAL), ack `{ ok, data: message }`, then emit
  *   `message:new` to the recipient's and the sender's user rooms (DM) or to the room, except
  *   the sending socket.
  * - `room:create` / `room:join`: persisted room and members, sockets join `room:<id>`; a new
