@@ -64,6 +64,25 @@ describe('probes while Redis is down (multi-instance mode)', () => {
       await redis.destroy();
     }
   });
+
+  it('shuts down cleanly while Redis is away: no unhandled rejection from the adapter unsubscribing', async () => {
+    const redis = await startRedisServer();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const t = await startApp({ env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `ops-${process.pid}-${Date.now()}` } });
+      await redis.stop();
+      await request(t.url).get('/health/ready').expect(503);
+      // The adapter's subscriber is reconnecting: its close() unsubscribes, and the quit flushes those commands.
+      await t.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(unhandled.map(String)).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await redis.destroy();
+    }
+  });
 });
 
 describe('DOCS_ENABLED and DEMO_ENABLED', () => {

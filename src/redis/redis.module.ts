@@ -19,6 +19,10 @@ export class RedisModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (!this.redis) return;
-    await Promise.allSettled([this.redis.client.quit(), this.redis.subscriber.quit()]);
+    const { client, subscriber } = this.redis;
+    await Promise.allSettled([client.quit(), subscriber.quit()]);
+    // A quit that failed (Redis away) leaves the client reconnecting forever: stop it.
+    client.disconnect();
+    subscriber.disconnect();
   }
 }

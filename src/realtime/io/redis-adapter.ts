@@ -13,7 +13,11 @@ import type { RedisConnections } from '../../redis/redis.providers';
  */
 export function useRedisAdapter(redis: RedisConnections): ServerConfigurer {
   return (server) => {
-    server.adapter(createAdapter(publisherThatNeverRejects(redis.client), redis.subscriber, { key: `${redis.prefix}:socket.io` }));
+    server.adapter(
+      createAdapter(publisherThatNeverRejects(redis.client), unsubscribesThatNeverReject(redis.subscriber), {
+        key: `${redis.prefix}:socket.io`,
+      }),
+    );
   };
 }
 
@@ -40,4 +44,17 @@ function publisherThatNeverRejects(client: Redis): Redis {
     );
   client.publish = safePublish;
   return client;
+}
+
+/**
+ * The adapter's `close()` (at shutdown) unsubscribes without handling the replies. While Redis is
+ * away the subscriber queues those commands, and the shutdown's quit then fails them: two
+ * unhandled rejections. Nothing is left to unsubscribe from once the connection ends anyway.
+ */
+function unsubscribesThatNeverReject(subscriber: Redis): Redis {
+  for (const name of ['punsubscribe', 'unsubscribe'] as const) {
+    const original = subscriber[name].bind(subscriber) as (...args: unknown[]) => Promise<unknown>;
+    (subscriber as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => original(...args).catch(() => 0);
+  }
+  return subscriber;
 }
