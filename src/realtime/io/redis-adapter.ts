@@ -14,7 +14,7 @@ import type { RedisConnections } from '../../redis/redis.providers';
 export function useRedisAdapter(redis: RedisConnections): ServerConfigurer {
   return (server) => {
     server.adapter(
-      createAdapter(publisherThatNeverRejects(redis.client), unsubscribesThatNeverReject(redis.subscriber), {
+      createAdapter(publisherThatNeverRejects(redis.client), subscriptionsThatNeverReject(redis.subscriber), {
         key: `${redis.prefix}:socket.io`,
       }),
     );
@@ -47,14 +47,22 @@ function publisherThatNeverRejects(client: Redis): Redis {
 }
 
 /**
- * The adapter's `close()` (at shutdown) unsubscribes without handling the replies. While Redis is
- * away the subscriber queues those commands, and the shutdown's quit then fails them: two
- * unhandled rejections. Nothing is left to unsubscribe from once the connection ends anyway.
+ * Nobody handles the replies of the subscriber's (un)subscribe commands: the adapter's `close()`
+ * (at shutdown) unsubscribes without a handler, and so does ioredis when it resubscribes on its
+ * own after a reconnect. A shutdown that cuts in while Redis is away or just back then fails those
+ * commands ("Connection is closed."): unhandled rejections, seen in CI. A failure is logged
+ * instead; once the connection ends nothing is left to (un)subscribe anyway, and a live
+ * connection resubscribes on its next reconnect.
  */
-function unsubscribesThatNeverReject(subscriber: Redis): Redis {
-  for (const name of ['punsubscribe', 'unsubscribe'] as const) {
+function subscriptionsThatNeverReject(subscriber: Redis): Redis {
+  const logger = new Logger('RedisAdapter');
+  for (const name of ['subscribe', 'psubscribe', 'punsubscribe', 'unsubscribe'] as const) {
     const original = subscriber[name].bind(subscriber) as (...args: unknown[]) => Promise<unknown>;
-    (subscriber as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => original(...args).catch(() => 0);
+    (subscriber as unknown as Record<string, unknown>)[name] = (...args: unknown[]) =>
+      original(...args).catch((error: Error) => {
+        logger.warn(`${name} failed: ${error.message}`);
+        return 0;
+      });
   }
   return subscriber;
 }
