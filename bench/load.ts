@@ -109,6 +109,19 @@ async function statsSum(spec: LoadSpec): Promise<{ each: StatsSample[]; sum: Sta
 }
 
 /** Server CPU (µs, summed over the instances) between two `/stats` samples, per event. */
+/** The servers' stats once a quarter second passes in which they used under 2 % of a core (at most 30 s). */
+async function settled(spec: LoadSpec): Promise<StatsSample> {
+  const cpu = (x: StatsSample) => x.cpu.user + x.cpu.system;
+  let last = (await statsSum(spec)).sum;
+  for (let i = 0; i < 120; i++) {
+    await sleep(250);
+    const now = (await statsSum(spec)).sum;
+    if (cpu(now) - cpu(last) < 5000) return now;
+    last = now;
+  }
+  return last;
+}
+
 function cpuPerEventUs(s0: StatsSample, s1: StatsSample, events: number): number | null {
   if (!events) return null;
   return round((s1.cpu.user + s1.cpu.system - s0.cpu.user - s0.cpu.system) / events, 0);
@@ -204,19 +217,23 @@ async function compat(spec: LoadSpec, users: BenchUser[]) {
 
 /**
  * `connects` JWT handshakes, `concurrency` at a time; a handshake ends when `session` arrives.
- * Server CPU per handshake: from before the first connect until the last `session` (the
- * disconnects that follow are not counted).
+ * Server CPU per handshake: from before the first connect until the last `session`. Then every
+ * socket is closed at once; server CPU per disconnect: from the closes until the servers are idle
+ * again after the presence grace period (`graceMs`), so each user's going offline is included.
  */
 async function handshake(spec: LoadSpec, users: BenchUser[]) {
-  const { connects, concurrency } = spec.params;
+  const { connects, concurrency, graceMs } = spec.params;
   const s0 = await statsSum(spec);
   const c = await connectUsers(spec, users, connects, concurrency);
   const s1 = await statsSum(spec);
   closeAll(c.sockets);
+  await sleep(graceMs);
+  const s2 = await settled(spec);
   const ok = connects - c.failed;
   return {
     perSec: round((ok / c.elapsedMs) * 1000, 0),
     cpuPerHandshakeUs: cpuPerEventUs(s0.sum, s1.sum, ok),
+    cpuPerDisconnectUs: cpuPerEventUs(s1.sum, s2, ok),
     ok,
     failed: c.failed,
     errors: c.errors,

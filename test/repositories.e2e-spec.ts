@@ -85,6 +85,13 @@ describe.each(engines)('repositories on %s', (engine) => {
     await sessions.insert({ id: 's-' + row.id, user_id: row.id, created_at: now, last_seen_at: now });
     await users.setLastSeen([row.id], now);
     expect((await users.findById(row.id))?.last_seen_at).toBe(now);
+    // It answers the users it wrote: a deleted one is left alone (going offline tells no one about them).
+    const gone = user('bob_gone');
+    await users.insert(gone);
+    expect(await users.markDeleted(gone.id, now)).toBe(true);
+    const later = new Date(Date.parse(now) + 1000).toISOString();
+    const written = await users.setLastSeen([row.id, gone.id], later);
+    expect(written.map((u) => [u.id, u.username, u.last_seen_at])).toEqual([[row.id, 'bob_repo', later]]);
     expect(await users.delete(row.id)).toBe(true);
     expect(await sessions.findById('s-' + row.id)).toBeUndefined();
     expect(await users.delete(row.id)).toBe(false);

@@ -35,7 +35,8 @@ describe('PresenceService', () => {
     const connections = new InMemoryConnectionStore();
     const users = automock(UsersRepository);
     users.findByIds.mockImplementation(async (ids) => ids.filter((id) => id === 'u1').map(() => row('u1', 'alice')));
-    users.setLastSeen.mockResolvedValue(undefined);
+    // Like the repository: the users it wrote, those that exist (only u1 here).
+    users.setLastSeen.mockImplementation(async (ids) => ids.filter((id) => id === 'u1').map(() => row('u1', 'alice')));
     const local = new Set<string>();
     const realtime = automock(RealtimeService);
     realtime.emit.mockReturnValue(undefined);
@@ -98,6 +99,18 @@ describe('PresenceService', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(users.setLastSeen).toHaveBeenCalledTimes(1);
     expect(updates()[1]).toEqual({ userId: 'u1', username: 'alice', status: 'offline', connections: 0, lastSeenAt: expect.any(String) });
+    grace.onApplicationShutdown();
+  });
+
+  it('tells nobody that a user deleted during the grace period went offline, and drops their record', async () => {
+    const { connect, disconnect, updates, users, grace, store } = setup();
+    await connect('a');
+    await disconnect('a');
+    users.setLastSeen.mockResolvedValue([]); // the account is gone: the write finds no one
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(users.setLastSeen).toHaveBeenCalledWith(['u1'], expect.any(String));
+    expect(updates()).toHaveLength(1);
+    expect((await store.get(['u1'])).size).toBe(0);
     grace.onApplicationShutdown();
   });
 

@@ -12,7 +12,7 @@ import { OnConnection } from '../realtime/connections/on-connection.decorator';
 import { InjectConnectionStore, type ConnectionCounts, type ConnectionStore } from '../realtime/connections/connection-store';
 import type { DueDeadline } from '../realtime/grace/grace-deadlines';
 import { GracePeriods, type GraceKind } from '../realtime/grace/grace-periods';
-import { UsersRepository, type UserRow } from '../users/users.repository';
+import { UsersRepository } from '../users/users.repository';
 import { toUser } from '../users/users.mapper';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import type { PresenceQuery } from '../access/presence-query';
@@ -23,7 +23,6 @@ import { PRESENCE_LIST_PAGE_DEFAULT, PRESENCE_LIST_PAGE_MAX } from './dto/presen
 
 type Named = Pick<User, 'id' | 'username'>;
 
-const USER_BATCH = 1000;
 /** GraceDeadlines kind of the users whose last socket went (payload: the presence epoch then). */
 const GOING_OFFLINE = 'offline';
 
@@ -89,30 +88,35 @@ export class PresenceService implements PresenceQuery {
     return this.offline.pendingIds();
   }
 
-  /** Grace periods that ended (payload: the presence epoch when the last socket went). */
+  /**
+   * Grace periods that ended (payload: the presence epoch when the last socket went): those still
+   * without a socket go offline, their last seen is written in one statement that also answers
+   * who they are (a user deleted meanwhile is not among them: nobody is told they went offline),
+   * then they are published.
+   */
   private async expireDue(due: readonly DueDeadline[]): Promise<void> {
-    const users = new Map((await this.findUsers(due.map((d) => d.id))).map((u) => [u.id, u]));
-    for (const { id, payload } of due) {
-      const user = users.get(id);
-      if (user) await this.expire(user, Number(payload));
-      // Deleted meanwhile: their record goes quietly (nobody is told a deleted user went offline).
-      else await this.store.goOffline(id, Number(payload));
+    const gone: string[] = [];
+    for (const { id, payload } of due) if (await this.expire(id, Number(payload))) gone.push(id);
+    if (gone.length === 0) return;
+    const lastSeenAt = new Date().toISOString();
+    for (const user of await this.users.setLastSeen(gone, lastSeenAt)) {
+      await this.publish(user.id, view(user, undefined, 0, lastSeenAt, false));
+      // Only here, after the grace period with no socket back: a reload or a deploy never gets this far.
+      await this.webhooks.recordNow('user.offline', { user: toUser(user), lastSeenAt });
     }
   }
 
-  /** The grace period ran out: offline unless a socket came back here or on another instance. */
-  private async expire(user: UserRow, epoch: number): Promise<void> {
-    if (this.grace.stopped) return;
-    const open = (await this.connections.countByUser([user.id])).get(user.id) ?? 0;
-    if (open > 0) return;
-    const gone = await this.store.goOffline(user.id, epoch);
-    // An invisible user already looked offline (and their last seen was written then).
-    if (!gone || gone.status === 'invisible') return;
-    const lastSeenAt = new Date().toISOString();
-    await this.users.setLastSeen([user.id], lastSeenAt);
-    await this.publish(user.id, view(user, undefined, 0, lastSeenAt, false));
-    // Only here, after the grace period with no socket back: a reload or a deploy never gets this far.
-    await this.webhooks.recordNow('user.offline', { user: toUser(user), lastSeenAt });
+  /**
+   * The grace period ran out: offline unless a socket came back here or on another instance.
+   * Whether others are to be told (an invisible user already looked offline, and their last seen
+   * was written then).
+   */
+  private async expire(userId: string, epoch: number): Promise<boolean> {
+    if (this.grace.stopped) return false;
+    const open = (await this.connections.countByUser([userId])).get(userId) ?? 0;
+    if (open > 0) return false;
+    const gone = await this.store.goOffline(userId, epoch);
+    return gone !== undefined && gone.status !== 'invisible';
   }
 
   // ---- client events ----------------------------------------------------------------------
@@ -252,13 +256,6 @@ export class PresenceService implements PresenceQuery {
       if (presence) result.push(presence);
     }
     return result;
-  }
-
-  /** Users by id in bounded batches: the online set or a room can outgrow a database's bind-parameter limit. */
-  private async findUsers(ids: readonly string[]): Promise<UserRow[]> {
-    const rows: UserRow[] = [];
-    for (let i = 0; i < ids.length; i += USER_BATCH) rows.push(...(await this.users.findByIds(ids.slice(i, i + USER_BATCH))));
-    return rows;
   }
 
   /**

@@ -85,10 +85,10 @@ export class SessionsRepository {
       .executeTakeFirst();
   }
 
-  /** Last use: on resume (`connected` true) and when its last socket went (false); group-committed. */
+  /** Last use: on resume (`connected` true) and when its last socket went (false); group-committed on SQLite, one round trip on PostgreSQL. */
   async touch(id: string, at: string, connected: boolean, authSessionId?: string | null): Promise<void> {
-    await this.writes.transaction((trx) =>
-      trx
+    await this.writes.statement((db) =>
+      db
         .updateTable('sessions')
         .set(
           authSessionId === undefined
@@ -119,8 +119,8 @@ export class SessionsRepository {
   /** Deletes those of `ids` still last used before `cutoff` (one resumed meanwhile stays); how many went. */
   async deleteExpired(ids: readonly string[], cutoff: string): Promise<number> {
     if (ids.length === 0) return 0;
-    const result = await this.writes.transaction((trx) =>
-      trx
+    const result = await this.writes.statement((db) =>
+      db
         .deleteFrom('sessions')
         .where('id', 'in', [...ids])
         .where('last_seen_at', '<', cutoff)

@@ -1,4 +1,4 @@
-import { eachBatch, IN_BATCH_SIZE, inBatches } from './in-batches';
+import { IN_BATCH_SIZE, inBatches } from './in-batches';
 
 describe('inBatches', () => {
   it('runs nothing for no values', async () => {
@@ -56,11 +56,5 @@ describe('inBatches', () => {
   it('refuses a size that is not a positive integer', async () => {
     await expect(inBatches([1], async (c) => c, 0)).rejects.toThrow(RangeError);
     await expect(inBatches([1], async (c) => c, 1.5)).rejects.toThrow(RangeError);
-  });
-
-  it('eachBatch runs every chunk and returns nothing', async () => {
-    const chunks: string[][] = [];
-    expect(await eachBatch(['a', 'b', 'c'], async (chunk) => chunks.push(chunk), 2)).toBeUndefined();
-    expect(chunks).toEqual([['a', 'b'], ['c']]);
   });
 });

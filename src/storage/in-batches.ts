@@ -23,19 +23,3 @@ export async function inBatches<T, R>(
   }
   return results;
 }
-
-/** `inBatches` for statements without results (updates, deletes), e.g. inside one transaction. */
-export async function eachBatch<T>(
-  values: readonly T[],
-  run: (chunk: T[]) => Promise<unknown>,
-  size: number = IN_BATCH_SIZE,
-): Promise<void> {
-  await inBatches(
-    values,
-    async (chunk) => {
-      await run(chunk);
-      return [];
-    },
-    size,
-  );
-}

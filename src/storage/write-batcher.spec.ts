@@ -152,4 +152,17 @@ describe('WriteBatcher on SQLite', () => {
     expect(transaction).toHaveBeenCalledTimes(3);
     expect(await stored(ids)).toEqual([...ids].sort());
   });
+
+  it('runs a statement unit in the shared transaction when batching, without any transaction when not', async () => {
+    const transaction = jest.spyOn(db, 'transaction');
+    const batched = [`s${n++}`, `s${n++}`];
+    await Promise.all(batched.map((id) => writes.statement((d) => d.insertInto('sessions').values(session(id)).execute())));
+    expect(transaction).toHaveBeenCalledTimes(1);
+    transaction.mockClear();
+    const single = new WriteBatcher(db, false);
+    const alone = [`s${n++}`, `s${n++}`];
+    await Promise.all(alone.map((id) => single.statement((d) => d.insertInto('sessions').values(session(id)).execute())));
+    expect(transaction).not.toHaveBeenCalled();
+    expect(await stored([...batched, ...alone])).toEqual([...batched, ...alone].sort());
+  });
 });

@@ -1,9 +1,11 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Db } from './database';
 import type { Database } from './database.types';
 
 /** A unit of writes. It must use only `trx` and have no effect outside the database: it may run twice. */
 export type WriteUnit<T> = (trx: Transaction<Database>) => Promise<T>;
+/** A unit of statements that may each commit on their own (typically one statement); the same rules as WriteUnit. */
+export type StatementUnit<T> = (db: Kysely<Database>) => Promise<T>;
 
 interface Pending {
   unit: WriteUnit<unknown>;
@@ -32,7 +34,9 @@ const LOAD_SAMPLE_MS = 100;
  * and nothing is ever answered before it is committed. Units run in the order they were submitted.
  *
  * On PostgreSQL each unit is simply its own transaction on a pooled connection: batching there
- * would make unrelated conversations wait on each other's row locks.
+ * would make unrelated conversations wait on each other's row locks. A unit of one statement
+ * (`statement`) needs no transaction there at all: one round trip instead of begin, the statement
+ * and commit.
  */
 export class WriteBatcher {
   private queue: Pending[] = [];
@@ -54,6 +58,14 @@ export class WriteBatcher {
       this.queue.push({ unit, resolve: resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * Runs `unit`, whose statements may each commit on their own: on SQLite in the shared transaction
+   * like any unit, on PostgreSQL without one (each statement commits by itself).
+   */
+  statement<T>(unit: StatementUnit<T>): Promise<T> {
+    return this.batching ? this.transaction(unit) : unit(this.db);
   }
 
   /** Resolves once every unit submitted so far is settled (before closing the database). */
