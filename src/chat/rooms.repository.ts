@@ -6,6 +6,7 @@ import { InjectConfig, type AppConfig } from '../config/config.module';
 import type { Db } from '../storage/database';
 import type { Database, RoomMembersTable, RoomsTable } from '../storage/database.types';
 import { InjectDb } from '../storage/database.module';
+import { inPipelinedTransaction, postgresPool, sqlLiteral } from '../storage/pg-pipeline';
 import { preparedQuery } from '../storage/prepared-query';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { toRoom } from './chat.mapper';
@@ -72,9 +73,6 @@ type Trx = Transaction<Database>;
 /** Read by every connecting socket (joinOwnRooms). */
 const roomIdsOf = preparedQuery(['userId'], (db, p: { userId: string }) =>
   db.selectFrom('room_members').select('room_id').where('user_id', '=', p.userId),
-);
-const lockUserShared = preparedQuery(['userId'], (db, p: { userId: string }) =>
-  db.selectFrom('users').select('id').where('id', '=', p.userId).forShare(),
 );
 
 @Injectable()
@@ -184,8 +182,17 @@ export class RoomsRepository {
    * change of that user commits between this read and the socket's joining (see MembershipChange).
    */
   joinOwnRooms(userId: string, inside: (roomIds: string[]) => void): Promise<void> {
+    const pool = postgresPool(this.db);
+    if (pool) {
+      // Begin, lock and read in one round trip, commit in another (a handshake's, so it counts).
+      const id = sqlLiteral(userId);
+      return inPipelinedTransaction<{ room_id: string }>(
+        pool,
+        [`select id from users where id = ${id} for share`, `select room_id from room_members where user_id = ${id}`],
+        (rows) => inside(rows.map((r) => r.room_id)),
+      );
+    }
     return this.db.transaction().execute(async (trx) => {
-      if (this.postgres) await lockUserShared(trx, { userId });
       const { rows } = await roomIdsOf(trx, { userId });
       inside(rows.map((r) => r.room_id));
     });

@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/app-config';
 import type { Database } from './database.types';
 import { migrations } from './migrations';
 import { NamedStatementClient } from './pg-named-statements';
+import { rememberPool } from './pg-pipeline';
 import { WalCheckpointer, WRITER_AUTOCHECKPOINT_PAGES } from './wal-checkpointer';
 
 export type Db = Kysely<Database>;
@@ -50,7 +51,9 @@ export function openDatabase(config: AppConfig['database']): Db {
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  rememberPool(db, pool);
+  return db;
 }
 
 /**
