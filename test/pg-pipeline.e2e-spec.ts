@@ -100,6 +100,13 @@ describe('inPipelinedTransaction on PostgreSQL', () => {
     }
   });
 
+  it('takes no statements at all (a transaction that only begins and commits)', async () => {
+    if (skip) return;
+    let seen: unknown;
+    await inPipelinedTransaction(pool, [], (rows) => (seen = rows));
+    expect(seen).toEqual([]);
+  });
+
   it('quotes any value as a literal (quotes, backslashes, a statement in it)', async () => {
     if (skip) return;
     const nasty = `x'); drop table things; --\\ "y"`;

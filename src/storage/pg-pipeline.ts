@@ -31,8 +31,9 @@ export async function inPipelinedTransaction<Row extends QueryResultRow>(
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    const results = (await client.query(['begin', ...statements].join(';\n'))) as unknown as QueryResult<Row>[];
-    inside(results[results.length - 1].rows);
+    // Several statements answer an array of results, one each (begin's included).
+    const results = (await client.query(['begin', ...statements].join(';\n'))) as unknown as QueryResult<Row> | QueryResult<Row>[];
+    inside((Array.isArray(results) ? results[results.length - 1] : results).rows);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch((rollbackError: Error) => (broken = rollbackError));
