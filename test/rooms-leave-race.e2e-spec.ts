@@ -3,6 +3,7 @@ import { ClientTracker, settle, type TestClient } from './support/clients';
 import { createRoom, send } from './support/chat';
 import { createTestDatabase, E2E_ENGINE, type TestDatabase } from './support/databases';
 import { redisAvailable, testRedisPrefix } from './support/redis';
+import { REDIS, type RedisConnections } from '../src/redis/redis.providers';
 
 const ROUNDS = 25;
 
@@ -74,6 +75,34 @@ describe('rooms: leaving races connecting tabs', () => {
     expect(leaks).toBe(0);
     expect((await owner.tabs[0].ok('room:members', { roomId: room.id })).members.map((m) => m.userId)).toContain(victim.user.id);
   });
+
+  it.each(['leave', 'kick'] as const)(
+    'a %s is acknowledged only once every instance moved the sockets: a message sent at the ack misses a tab whose instance hears Redis late',
+    async (how) => {
+      if (!two()) return;
+      const owner = await pool.user();
+      const victim = await pool.user(0);
+      const room = await createRoom(owner.tabs[0], `lagging ${how}`, { members: [victim.user.id] });
+      const [onA, onB] = await Promise.all(apps.map((app) => pool.at(app.url).connect(victim.token)));
+      const ownerOnB = await pool.at(apps[1].url).connect(owner.token);
+      // The change happens on the second instance; the first (the sender's, and a tab's that must
+      // stop receiving) reads nothing from Redis for 300 ms, while local emits there go out at once.
+      const subscriber = apps[0].app.get<symbol, RedisConnections>(REDIS).subscriber;
+      subscriber.stream.pause();
+      const resumed = settle(300).then(() => subscriber.stream.resume());
+      try {
+        if (how === 'kick') await ownerOnB.ok('room:kick', { roomId: room.id, userId: victim.user.id });
+        else await onB.ok('room:leave', { roomId: room.id });
+        const after = await send(owner.tabs[0], { roomId: room.id, content: `after the ${how}` });
+        await resumed;
+        await owner.tabs[0].ok('room:members', { roomId: room.id });
+        await settle(50);
+        expect([...onA.all('message:new'), ...onB.all('message:new')].map((m) => m.id)).not.toContain(after.id);
+      } finally {
+        await resumed;
+      }
+    },
+  );
 
   it('typing expires 5 s after the last refresh when the refreshes arrive on different instances', async () => {
     if (!two()) return;

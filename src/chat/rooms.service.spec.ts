@@ -23,7 +23,7 @@ function setup() {
   rooms.create.mockResolvedValue({ added: [], invited: [] });
   rooms.findById.mockResolvedValue(roomRow());
   rooms.addMember.mockImplementation(async (roomId, userId, _at, _limit, onChange) => {
-    onChange({ kind: 'joined', roomId, userIds: [userId] });
+    await onChange({ kind: 'joined', roomId, userIds: [userId] });
     return true;
   });
   rooms.addInvite.mockResolvedValue(true);
@@ -35,7 +35,8 @@ function setup() {
   const users = automock(UsersService);
   users.findByIds.mockResolvedValue([]);
   const realtime = automock(RealtimeService);
-  for (const call of [realtime.emit, realtime.join, realtime.leave]) call.mockReturnValue(undefined);
+  for (const call of [realtime.emit, realtime.join]) call.mockReturnValue(undefined);
+  realtime.leave.mockResolvedValue(undefined);
   const presence: PresenceQuery = { presenceOf: jest.fn(async () => new Map()), invisibleAmong: jest.fn(async () => new Set<string>()) };
   const service = new RoomsService(
     rooms as unknown as RoomsRepository,
@@ -60,7 +61,7 @@ describe('RoomsService', () => {
     const { service, rooms, users, realtime } = setup();
     users.findByIds.mockResolvedValue([guest, { ...guest, id: 'h' }]);
     rooms.create.mockImplementation(async (row, _ids, _limit, onChange) => {
-      onChange({ kind: 'joined', roomId: row.id, userIds: ['o', 'g'] });
+      await onChange({ kind: 'joined', roomId: row.id, userIds: ['o', 'g'] });
       return { added: ['g'], invited: ['h'] };
     });
     rooms.findById.mockResolvedValue(roomRow({ member_count: 2 }));
@@ -144,7 +145,7 @@ describe('RoomsService', () => {
   it('announces the new owner when the owner leaves, and unsubscribes every socket of the leaver', async () => {
     const { service, rooms, realtime } = setup();
     rooms.removeMember.mockImplementation(async (roomId, userId, how) => {
-      how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
+      await how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
       return { removed: true, newOwnerId: 'g' };
     });
     await service.leave(owner, 's', 'r1');

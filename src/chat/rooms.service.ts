@@ -208,7 +208,7 @@ export class RoomsService {
     // one emit whatever the room's size; nothing the room receives after the commit reaches anyone.
     const deleted = await this.rooms.deleteRoom(roomId, (change) => {
       this.realtime.emit(rooms.chatRoom(roomId), 'room:deleted', { roomId }, socketId);
-      this.applyMembership(change);
+      return this.applyMembership(change);
     });
     if (!deleted) throw roomNotFound();
     return {};
@@ -217,6 +217,8 @@ export class RoomsService {
   /**
    * The one place where committed membership moves sockets: called by RoomsRepository inside the
    * transaction of each change (see MembershipChange), for every instance through the adapter.
+   * A leave commits (and is acknowledged) only once every instance has moved its sockets, so
+   * nothing sent after the acknowledgement reaches the user who left, on any instance.
    */
   private readonly applyMembership: OnMembershipChange = (change) => {
     switch (change.kind) {
@@ -224,11 +226,9 @@ export class RoomsService {
         for (const userId of change.userIds) this.realtime.join(rooms.user(userId), rooms.chatRoom(change.roomId));
         return;
       case 'left':
-        this.realtime.leave(rooms.user(change.userId), rooms.chatRoom(change.roomId));
-        return;
+        return this.realtime.leave(rooms.user(change.userId), rooms.chatRoom(change.roomId));
       case 'deleted':
-        this.realtime.leave(rooms.chatRoom(change.roomId), rooms.chatRoom(change.roomId));
-        return;
+        return this.realtime.leave(rooms.chatRoom(change.roomId), rooms.chatRoom(change.roomId));
     }
   };
 

@@ -442,7 +442,15 @@ export type ServerToClientEvents = {
   [E in ServerEventName]: (payload: ServerEventMap[E]) => void;
 };
 
-export type InterServerEvents = Record<string, never>;
+/**
+ * socket.io generic: what one instance tells the others through the Redis adapter (never a
+ * client). `of` and `rooms` are room names; each instance moves its own sockets that are in `of`.
+ */
+export interface InterServerEvents {
+  'sockets:join': (of: string | string[], rooms: string | string[]) => void;
+  /** Answered once this instance's sockets have left, so the sender can wait for every instance. */
+  'sockets:leave': (of: string | string[], rooms: string | string[], done: (left: true) => void) => void;
+}
 
 /** What the handshake middleware puts on `socket.data`: the authenticated principal. */
 export interface SocketData {

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { ServerEventMap, ServerEventName, SessionEndReason, SocketData } from '../contracts';
+import { InjectRedis, type RedisConnections } from '../redis/redis.providers';
 import { IoServer } from './io-server';
 import type { AppServer } from './socket.types';
 
@@ -9,7 +10,16 @@ import type { AppServer } from './socket.types';
  */
 @Injectable()
 export class RealtimeService {
-  constructor(private readonly server: IoServer) {}
+  private readonly logger = new Logger(RealtimeService.name);
+  /** Other instances share the rooms (the Redis adapter): moves are told to them too. */
+  private readonly clustered: boolean;
+
+  constructor(
+    private readonly server: IoServer,
+    @InjectRedis() redis: RedisConnections | null = null,
+  ) {
+    this.clustered = redis !== null;
+  }
 
   private get io(): AppServer {
     return this.server.get();
@@ -48,21 +58,31 @@ export class RealtimeService {
     if (ids.length) this.emit(ids, event, payload);
   }
 
-  /** Makes every socket in room `of` join `roomsToJoin` (on every instance). */
+  /**
+   * Makes every socket in room `of` join `roomsToJoin`, on every instance. This instance's
+   * sockets join at once; the others are told through the adapter, published before any later
+   * emit of this instance, so every instance applies the join before that emit.
+   */
   join(of: string, roomsToJoin: string | string[]): void {
-    // With the Redis adapter a cluster-wide join only takes effect after a Redis round trip, even
-    // for this instance's sockets; an emit right after it would miss them. So this instance joins
-    // at once, and the cluster-wide request (published before any later emit, so other instances
-    // apply it in order) covers the rest.
     this.io.local.in(of).socketsJoin(roomsToJoin);
-    this.io.in(of).socketsJoin(roomsToJoin);
+    if (this.clustered) this.io.serverSideEmit('sockets:join', of, roomsToJoin);
   }
 
-  /** Makes every socket in room `of` leave `roomsToLeave` (on every instance). */
-  leave(of: string, roomsToLeave: string | string[]): void {
-    // As in join: this instance at once, every instance in order with later emits.
+  /**
+   * Makes every socket in room `of` leave `roomsToLeave`, on every instance, and resolves once
+   * every instance has: an emit after that reaches none of them, wherever it is sent from. (An
+   * emit sent locally on an instance that has not yet read the leave from Redis would.) An
+   * instance that does not answer within the adapter's request timeout (5 s) is logged and
+   * skipped: it is hung or gone, and so are its sockets' deliveries.
+   */
+  async leave(of: string, roomsToLeave: string | string[]): Promise<void> {
     this.io.local.in(of).socketsLeave(roomsToLeave);
-    this.io.in(of).socketsLeave(roomsToLeave);
+    if (!this.clustered) return;
+    try {
+      await this.io.serverSideEmitWithAck('sockets:leave', of, roomsToLeave);
+    } catch (error) {
+      this.logger.warn(`not every instance confirmed that sockets of ${of} left (${(error as Error).message})`);
+    }
   }
 
   /**

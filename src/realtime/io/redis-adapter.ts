@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import type { ServerConfigurer } from './realtime-io.adapter';
+import { applySocketMovesFromOtherInstances } from './socket-moves';
 import type { RedisConnections } from '../../redis/redis.providers';
 
 /**
@@ -18,6 +19,7 @@ export function useRedisAdapter(redis: RedisConnections): ServerConfigurer {
         key: `${redis.prefix}:socket.io`,
       }),
     );
+    applySocketMovesFromOtherInstances(server);
   };
 }
 
