@@ -11,6 +11,7 @@ import { ClientTracker, connect, connectError, registerUser, type TestClient } f
 import { freePort, postgresBinDir, startPostgresServer, startRedisServer, type FaultServer } from './support/fault-servers';
 import { startServerProcess, waitForHttp, withTimeout, type ServerProcess } from './support/processes';
 import { E2E_WITH_REDIS } from './support/redis';
+import { CONFIRM_TIMEOUT_MS } from '../src/realtime/realtime.service';
 
 /**
  * Dependencies failing under a running service, on throwaway servers of our own (the shared
@@ -176,6 +177,27 @@ describe('hardening faults: Redis goes away and comes back', () => {
     const fresh = await clients.connect(bob.token);
     expect((await timedSend(fresh, { to: alice.user.id, content: 'fresh' })).ack.ok).toBe(true);
     await a.waitFor('message:new', (m) => m.content === 'fresh', 5000);
+    expect(processFaults).toEqual([]);
+  }, 120_000);
+
+  it('answers a room:leave while Redis is down (the other instances cannot confirm) and keeps it', async () => {
+    const alice = await registerUser(t.url);
+    const bob = await registerUser(t.url);
+    const a = await clients.connect(alice.token);
+    const b = await clients.connect(bob.token);
+    const room = await a.ok('room:create', { name: 'outage', members: [bob.user.id] });
+    await redis.stop();
+    await waitForHealth(t.url, 503, 15_000);
+    // No instance can confirm it caught up: the leave is answered without waiting for them, and applied.
+    const started = Date.now();
+    const left = await b.socket.timeout(CONFIRM_TIMEOUT_MS + FAST_MS).emitWithAck('room:leave', { roomId: room.id });
+    console.log(`Redis down: room:leave answered in ${Date.now() - started} ms`);
+    expect(left).toEqual({ ok: true, data: { roomId: room.id } });
+    await redis.start();
+    await waitForHealth(t.url, 200);
+    // A long outage may have the instance taken for dead (its sockets are then reconnected): a fresh socket reads the room.
+    const fresh = await clients.connect(alice.token);
+    expect((await fresh.ok('room:members', { roomId: room.id })).members.map((m) => m.userId)).toEqual([alice.user.id]);
     expect(processFaults).toEqual([]);
   }, 120_000);
 });

@@ -47,7 +47,7 @@ export interface CreatedRoom {
 
 /**
  * A membership change, handed to the caller inside the transaction that writes it (after the
- * writes, before the commit, which waits for the returned promise; see `RoomsService.applyMembership`). While it runs the users
+ * writes, before the commit; see `RoomsService.applyMembership`). While it runs the users
  * concerned are locked (PostgreSQL row locks; SQLite runs one transaction at a time), and so is
  * every connecting socket's read of its rooms (`joinOwnRooms`): a socket either reads the
  * membership before the change and is in the socket.io room when the change moves it, or reads
@@ -57,7 +57,7 @@ export type MembershipChange =
   | { kind: 'joined'; roomId: string; userIds: string[] }
   | { kind: 'left'; roomId: string; userId: string; reason: 'left' | 'kicked' | 'deleted' }
   | { kind: 'deleted'; roomId: string };
-export type OnMembershipChange = (change: MembershipChange) => void | Promise<void>;
+export type OnMembershipChange = (change: MembershipChange) => void;
 
 /** Ids per `IN (...)` list: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
 export const ID_BATCH = 1000;
@@ -138,7 +138,7 @@ export class RoomsRepository {
           .execute();
         await this.trimInvites(trx, invited, limit);
       }
-      await onChange({ kind: 'joined', roomId: room.id, userIds: [room.owner_id, ...added] });
+      onChange({ kind: 'joined', roomId: room.id, userIds: [room.owner_id, ...added] });
       if (this.webhooks.wants('room.created')) {
         const created = await trx.selectFrom('rooms').selectAll().where('id', '=', room.id).executeTakeFirstOrThrow();
         await this.webhooks.record(trx, 'room.created', { room: toRoom(created), memberIds: [room.owner_id, ...added] });
@@ -270,7 +270,7 @@ export class RoomsRepository {
       await trx.insertInto('room_members').values({ room_id: roomId, user_id: userId, role, joined_at: at, added_by: null }).execute();
       if (role === 'owner') await trx.updateTable('rooms').set({ owner_id: userId }).where('id', '=', roomId).execute();
       if (invite) await trx.deleteFrom('room_invites').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
-      await onChange({ kind: 'joined', roomId, userIds: [userId] });
+      onChange({ kind: 'joined', roomId, userIds: [userId] });
       await this.webhooks.record(trx, 'room.member_joined', { roomId, userId });
       return true;
     });
@@ -289,7 +289,7 @@ export class RoomsRepository {
       if (!role) return { removed: false };
       how.check?.(role);
       await trx.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
-      await how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
+      how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
       if (role !== 'owner') {
         await this.webhooks.record(trx, 'room.member_left', { roomId, userId });
         return { removed: true };
@@ -351,7 +351,7 @@ export class RoomsRepository {
       await trx.deleteFrom('room_invites').where('room_id', '=', roomId).execute();
       await trx.deleteFrom('room_members').where('room_id', '=', roomId).execute();
       await trx.deleteFrom('rooms').where('id', '=', roomId).execute();
-      await onChange({ kind: 'deleted', roomId });
+      onChange({ kind: 'deleted', roomId });
       return true;
     });
   }

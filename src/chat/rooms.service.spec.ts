@@ -23,7 +23,7 @@ function setup() {
   rooms.create.mockResolvedValue({ added: [], invited: [] });
   rooms.findById.mockResolvedValue(roomRow());
   rooms.addMember.mockImplementation(async (roomId, userId, _at, _limit, onChange) => {
-    await onChange({ kind: 'joined', roomId, userIds: [userId] });
+    onChange({ kind: 'joined', roomId, userIds: [userId] });
     return true;
   });
   rooms.addInvite.mockResolvedValue(true);
@@ -35,8 +35,8 @@ function setup() {
   const users = automock(UsersService);
   users.findByIds.mockResolvedValue([]);
   const realtime = automock(RealtimeService);
-  for (const call of [realtime.emit, realtime.join]) call.mockReturnValue(undefined);
-  realtime.leave.mockResolvedValue(undefined);
+  for (const call of [realtime.emit, realtime.join, realtime.leave]) call.mockReturnValue(undefined);
+  realtime.othersCaughtUp.mockResolvedValue(undefined);
   const presence: PresenceQuery = { presenceOf: jest.fn(async () => new Map()), invisibleAmong: jest.fn(async () => new Set<string>()) };
   const service = new RoomsService(
     rooms as unknown as RoomsRepository,
@@ -61,7 +61,7 @@ describe('RoomsService', () => {
     const { service, rooms, users, realtime } = setup();
     users.findByIds.mockResolvedValue([guest, { ...guest, id: 'h' }]);
     rooms.create.mockImplementation(async (row, _ids, _limit, onChange) => {
-      await onChange({ kind: 'joined', roomId: row.id, userIds: ['o', 'g'] });
+      onChange({ kind: 'joined', roomId: row.id, userIds: ['o', 'g'] });
       return { added: ['g'], invited: ['h'] };
     });
     rooms.findById.mockResolvedValue(roomRow({ member_count: 2 }));
@@ -145,11 +145,13 @@ describe('RoomsService', () => {
   it('announces the new owner when the owner leaves, and unsubscribes every socket of the leaver', async () => {
     const { service, rooms, realtime } = setup();
     rooms.removeMember.mockImplementation(async (roomId, userId, how) => {
-      await how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
+      how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
       return { removed: true, newOwnerId: 'g' };
     });
     await service.leave(owner, 's', 'r1');
     expect(realtime.leave).toHaveBeenCalledWith('user:o', 'room:r1');
+    // Answered only after the other instances caught up with the move.
+    expect(realtime.othersCaughtUp.mock.invocationCallOrder[0]).toBeGreaterThan(realtime.leave.mock.invocationCallOrder[0]);
     expect(realtime.emit).toHaveBeenCalledWith(
       ['room:r1', 'user:o'],
       'room:member-left',

@@ -144,6 +144,7 @@ export class RoomsService {
       // Not a member: the same refusal as any room-scoped event (NOT_FOUND for a room they may not know of).
       await this.access.requireRoomMember(user.id, roomId, 'You are not a member of this room');
     }
+    await this.realtime.othersCaughtUp();
     const event: RoomMemberLeftEvent = { roomId, userId: user.id, reason };
     if (newOwnerId) event.ownerId = newOwnerId;
     this.realtime.emit([rooms.chatRoom(roomId), rooms.user(user.id)], 'room:member-left', event, socketId);
@@ -181,6 +182,7 @@ export class RoomsService {
       onChange: this.applyMembership,
     });
     if (!removed) throw AppError.of('MEMBER_NOT_FOUND');
+    await this.realtime.othersCaughtUp();
     const event: RoomMemberLeftEvent = { roomId, userId, reason: 'kicked' };
     this.realtime.emit([rooms.chatRoom(roomId), rooms.user(userId), rooms.user(actor.id)], 'room:member-left', event, socketId);
     return {};
@@ -208,17 +210,19 @@ export class RoomsService {
     // one emit whatever the room's size; nothing the room receives after the commit reaches anyone.
     const deleted = await this.rooms.deleteRoom(roomId, (change) => {
       this.realtime.emit(rooms.chatRoom(roomId), 'room:deleted', { roomId }, socketId);
-      return this.applyMembership(change);
+      this.applyMembership(change);
     });
     if (!deleted) throw roomNotFound();
+    await this.realtime.othersCaughtUp();
     return {};
   }
 
   /**
    * The one place where committed membership moves sockets: called by RoomsRepository inside the
    * transaction of each change (see MembershipChange), for every instance through the adapter.
-   * A leave commits (and is acknowledged) only once every instance has moved its sockets, so
-   * nothing sent after the acknowledgement reaches the user who left, on any instance.
+   * A leave, kick or delete is acknowledged only once the other instances caught up
+   * (`othersCaughtUp`, after the commit: no lock is held while waiting), so nothing sent after
+   * the acknowledgement reaches the user who left, from any instance.
    */
   private readonly applyMembership: OnMembershipChange = (change) => {
     switch (change.kind) {
@@ -226,9 +230,11 @@ export class RoomsService {
         for (const userId of change.userIds) this.realtime.join(rooms.user(userId), rooms.chatRoom(change.roomId));
         return;
       case 'left':
-        return this.realtime.leave(rooms.user(change.userId), rooms.chatRoom(change.roomId));
+        this.realtime.leave(rooms.user(change.userId), rooms.chatRoom(change.roomId));
+        return;
       case 'deleted':
-        return this.realtime.leave(rooms.chatRoom(change.roomId), rooms.chatRoom(change.roomId));
+        this.realtime.leave(rooms.chatRoom(change.roomId), rooms.chatRoom(change.roomId));
+        return;
     }
   };
 

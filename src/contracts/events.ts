@@ -448,8 +448,9 @@ export type ServerToClientEvents = {
  */
 export interface InterServerEvents {
   'sockets:join': (of: string | string[], rooms: string | string[]) => void;
-  /** Answered once this instance's sockets have left, so the sender can wait for every instance. */
-  'sockets:leave': (of: string | string[], rooms: string | string[], done: (left: true) => void) => void;
+  'sockets:leave': (of: string | string[], rooms: string | string[]) => void;
+  /** Answered at once: everything the sender published before has been applied here (see RealtimeService.othersCaughtUp). */
+  'sockets:caught-up': (done: (caughtUp: true) => void) => void;
 }
 
 /** What the handshake middleware puts on `socket.data`: the authenticated principal. */

@@ -5,6 +5,7 @@ import { pingDatabase } from '../storage/database';
 import { InjectDb } from '../storage/database.module';
 import { InjectRedis, type RedisConnections } from '../redis/redis.providers';
 import { LocalSockets } from '../realtime/connections/local-sockets';
+import { TimeoutError, withTimeout } from '../common/with-timeout';
 
 export type CheckStatus = 'up' | 'down';
 export interface HealthReport {
@@ -17,15 +18,6 @@ export interface HealthReport {
 export type HealthCheck = () => Promise<void>;
 
 const CHECK_TIMEOUT_MS = 2000;
-
-function withTimeout(check: HealthCheck): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
-    check()
-      .then(resolve, reject)
-      .finally(() => clearTimeout(timer));
-  });
-}
 
 /**
  * Dependency checks (the database, and Redis when configured) run through @nestjs/terminus.
@@ -72,11 +64,11 @@ export class HealthService {
     const indicators: HealthIndicatorFunction[] = [...this.checks].map(([name, check]) => async () => {
       const indicator = this.indicators.check(name);
       try {
-        await withTimeout(check);
+        await withTimeout(check(), CHECK_TIMEOUT_MS);
         return indicator.up();
       } catch (error) {
         // The kind of failure only; driver messages can carry hostnames and users.
-        return indicator.down({ error: error instanceof Error && error.message === 'timed out' ? 'timed out' : 'unreachable' });
+        return indicator.down({ error: error instanceof TimeoutError ? 'timed out' : 'unreachable' });
       }
     });
     let result: HealthCheckResult;

@@ -6,6 +6,7 @@ import type { DispatchObserver } from '../realtime/io/event-dispatcher';
 import { HealthService } from '../health/health.service';
 import { InjectConnectionStore, type ConnectionStore } from '../realtime/connections/connection-store';
 import { WebhookMetrics } from '../webhooks/webhook-metrics';
+import { withTimeout } from '../common/with-timeout';
 
 /** How long a scrape waits for a dependency-backed figure before it reports the last good one. */
 const LOOKUP_TIMEOUT_MS = 1000;
@@ -112,11 +113,4 @@ export class MetricsService implements DispatchObserver {
   slowConsumerDisconnected(): void {
     this.slowConsumers.inc();
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out')), ms);
-    promise.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
 }

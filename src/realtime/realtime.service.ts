@@ -1,8 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ServerEventMap, ServerEventName, SessionEndReason, SocketData } from '../contracts';
+import { withTimeout } from '../common/with-timeout';
 import { InjectRedis, type RedisConnections } from '../redis/redis.providers';
 import { IoServer } from './io-server';
 import type { AppServer } from './socket.types';
+
+/** How long `othersCaughtUp` waits for the other instances (a healthy one answers in a Redis round trip). */
+export const CONFIRM_TIMEOUT_MS = 2000;
 
 /**
  * The one place that emits to clients. Services address rooms (see `rooms.ts`), never sockets
@@ -16,7 +20,7 @@ export class RealtimeService {
 
   constructor(
     private readonly server: IoServer,
-    @InjectRedis() redis: RedisConnections | null = null,
+    @InjectRedis() private readonly redis: RedisConnections | null = null,
   ) {
     this.clustered = redis !== null;
   }
@@ -68,20 +72,28 @@ export class RealtimeService {
     if (this.clustered) this.io.serverSideEmit('sockets:join', of, roomsToJoin);
   }
 
-  /**
-   * Makes every socket in room `of` leave `roomsToLeave`, on every instance, and resolves once
-   * every instance has: an emit after that reaches none of them, wherever it is sent from. (An
-   * emit sent locally on an instance that has not yet read the leave from Redis would.) An
-   * instance that does not answer within the adapter's request timeout (5 s) is logged and
-   * skipped: it is hung or gone, and so are its sockets' deliveries.
-   */
-  async leave(of: string, roomsToLeave: string | string[]): Promise<void> {
+  /** Makes every socket in room `of` leave `roomsToLeave`, on every instance (as in `join`; see `othersCaughtUp`). */
+  leave(of: string, roomsToLeave: string | string[]): void {
     this.io.local.in(of).socketsLeave(roomsToLeave);
-    if (!this.clustered) return;
+    if (this.clustered) this.io.serverSideEmit('sockets:leave', of, roomsToLeave);
+  }
+
+  /**
+   * Resolves once every other instance has applied what this one published before the call
+   * (moves and emits): the adapter delivers one instance's publications in order, so an answer
+   * to this later request means the earlier ones are done. After a leave, an emit from any
+   * instance then misses the sockets that left; without the wait, an instance that had not yet
+   * read the leave from Redis would deliver its own local emit to them.
+   *
+   * Bounded: with Redis unreachable it resolves at once (no instance can hear this one, nor later
+   * emits of it), and after CONFIRM_TIMEOUT_MS when an instance does not answer (hung), logged.
+   */
+  async othersCaughtUp(): Promise<void> {
+    if (!this.redis || this.redis.client.status !== 'ready') return;
     try {
-      await this.io.serverSideEmitWithAck('sockets:leave', of, roomsToLeave);
+      await withTimeout(this.io.serverSideEmitWithAck('sockets:caught-up'), CONFIRM_TIMEOUT_MS);
     } catch (error) {
-      this.logger.warn(`not every instance confirmed that sockets of ${of} left (${(error as Error).message})`);
+      this.logger.warn(`not every instance confirmed it caught up (${(error as Error).message})`);
     }
   }
 
