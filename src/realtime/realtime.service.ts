@@ -15,15 +15,12 @@ export const CONFIRM_TIMEOUT_MS = 2000;
 @Injectable()
 export class RealtimeService {
   private readonly logger = new Logger(RealtimeService.name);
-  /** Other instances share the rooms (the Redis adapter): moves are told to them too. */
-  private readonly clustered: boolean;
 
+  /** `redis`: other instances share the rooms (the Redis adapter), so moves are told to them too. */
   constructor(
     private readonly server: IoServer,
     @InjectRedis() private readonly redis: RedisConnections | null = null,
-  ) {
-    this.clustered = redis !== null;
-  }
+  ) {}
 
   private get io(): AppServer {
     return this.server.get();
@@ -69,13 +66,13 @@ export class RealtimeService {
    */
   join(of: string, roomsToJoin: string | string[]): void {
     this.io.local.in(of).socketsJoin(roomsToJoin);
-    if (this.clustered) this.io.serverSideEmit('sockets:join', of, roomsToJoin);
+    if (this.redis) this.io.serverSideEmit('sockets:join', of, roomsToJoin);
   }
 
   /** Makes every socket in room `of` leave `roomsToLeave`, on every instance (as in `join`; see `othersCaughtUp`). */
   leave(of: string, roomsToLeave: string | string[]): void {
     this.io.local.in(of).socketsLeave(roomsToLeave);
-    if (this.clustered) this.io.serverSideEmit('sockets:leave', of, roomsToLeave);
+    if (this.redis) this.io.serverSideEmit('sockets:leave', of, roomsToLeave);
   }
 
   /**
