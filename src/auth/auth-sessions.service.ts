@@ -92,12 +92,12 @@ export class AuthSessionsService {
     if (allSessions) {
       await this.users.refuseTokensIssuedBefore(userId, new Date());
       await this.repository.endAllBut(userId, undefined);
-      this.realtime.endConnections(rooms.user(userId), 'logout');
+      await this.realtime.endConnections(rooms.user(userId), 'logout');
     } else if (principal.authSessionId) {
       await this.end(userId, [principal.authSessionId], 'logout');
     } else {
       await this.users.refuseTokensIssuedBefore(userId, new Date());
-      this.realtime.endConnections(rooms.providerTokens(userId), 'logout');
+      await this.realtime.endConnections(rooms.providerTokens(userId), 'logout');
     }
   }
 
@@ -112,8 +112,7 @@ export class AuthSessionsService {
     const userId = principal.user.id;
     if (principal.authSessionId) await this.users.refuseTokensIssuedBefore(userId, new Date());
     const ended = await this.repository.endAllBut(userId, principal.authSessionId);
-    for (const id of ended) this.realtime.endConnections(rooms.authSession(id), 'password_changed');
-    this.realtime.endConnections(rooms.providerTokens(userId), 'password_changed');
+    await this.realtime.endConnections([...ended.map((id) => rooms.authSession(id)), rooms.providerTokens(userId)], 'password_changed');
   }
 
   async list(principal: Principal): Promise<AuthSession[]> {
@@ -130,7 +129,10 @@ export class AuthSessionsService {
 
   private async end(userId: string, ids: string[], reason: SessionEndReason): Promise<string[]> {
     const ended = await this.repository.end(userId, ids);
-    for (const id of ended) this.realtime.endConnections(rooms.authSession(id), reason);
+    await this.realtime.endConnections(
+      ended.map((id) => rooms.authSession(id)),
+      reason,
+    );
     return ended;
   }
 

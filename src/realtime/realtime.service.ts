@@ -37,11 +37,15 @@ export class RealtimeService {
   /**
    * Ends every socket in `of` (minus `except`), on every instance: `session:expired { reason }`,
    * then a disconnect. Both go through the adapter in that order, so the event arrives first.
+   * Resolves once every instance has disconnected them (`othersCaughtUp`): whatever is emitted
+   * after that, anywhere, misses them.
    */
-  endConnections(of: string | string[], reason: SessionEndReason, except?: string): void {
+  async endConnections(of: string | string[], reason: SessionEndReason, except?: string): Promise<void> {
+    if (of.length === 0) return;
     this.emit(of, 'session:expired', { reason }, except);
     const target = except ? this.io.in(of).except(except) : this.io.in(of);
     target.disconnectSockets(true);
+    await this.othersCaughtUp();
   }
 
   /**
