@@ -1,10 +1,15 @@
-import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
+import { DiscoveryModule, type DiscoveryService, type MetadataScanner, type Reflector } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { APP_CONFIG } from '../../config/config.module';
 import { loadConfig } from '../../config/app-config';
 import { fakeSocket, type FakeSocket } from '../../testing/fake-socket';
 import type { AppSocket } from '../socket.types';
 import { ConnectionLifecycle, type DisconnectedSocket } from './connection-lifecycle';
 import type { ConnectionCounts } from './connection-store';
+import { CONNECTION_STORE } from './connection-store';
 import { InMemoryConnectionStore } from './in-memory-connection-store';
+import { OnConnection } from './on-connection.decorator';
 
 /** A connected socket (socket.io's `connection` event has fired). */
 const connectedSocket = (id: string, sessionId: string): FakeSocket => fakeSocket(id, { sessionId });
@@ -184,5 +189,30 @@ describe('ConnectionLifecycle', () => {
     const socket = admittedSocket('a', 's1');
     await expect(lifecycle.admit(socket)).rejects.toThrow('Redis is down');
     expect(socket.conn.close).toHaveBeenCalled();
+  });
+
+  it('finds each @OnConnection method once, also when an alias (useExisting) provides the same instance', async () => {
+    @Injectable()
+    class Listener {
+      readonly heard: string[] = [];
+      @OnConnection('disconnect', 10)
+      gone(socket: DisconnectedSocket): void {
+        this.heard.push(socket.socketId);
+      }
+    }
+    const module = await Test.createTestingModule({
+      imports: [DiscoveryModule],
+      providers: [
+        Listener,
+        { provide: 'LISTENER_ALIAS', useExisting: Listener },
+        { provide: CONNECTION_STORE, useValue: new InMemoryConnectionStore() },
+        { provide: APP_CONFIG, useValue: loadConfig({}) },
+        ConnectionLifecycle,
+      ],
+    }).compile();
+    await module.init();
+    await module.get(ConnectionLifecycle).disconnected({ socketId: 'a', userId: 'u1', sessionId: 's1' }, { user: 0, session: 0 });
+    expect(module.get(Listener).heard).toEqual(['a']);
+    await module.close();
   });
 });

@@ -60,11 +60,17 @@ export class ConnectionLifecycle implements OnModuleInit, OnApplicationShutdown 
     private readonly reflector: Reflector,
   ) {}
 
-  /** Finds every `@OnConnection` method of the application's providers. */
+  /**
+   * Finds every `@OnConnection` method of the application's providers, once per instance: an
+   * alias (`useExisting`, e.g. PRESENCE_QUERY for PresenceService) is another provider of the same
+   * object, and must not make its listeners run twice per socket.
+   */
   onModuleInit(): void {
+    const seen = new Set<object>();
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
-      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic() || seen.has(instance)) continue;
+      seen.add(instance);
       for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
         const method = instance[name];
         if (typeof method !== 'function') continue;
