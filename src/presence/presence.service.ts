@@ -95,8 +95,7 @@ export class PresenceService implements PresenceQuery {
    * then they are published.
    */
   private async expireDue(due: readonly DueDeadline[]): Promise<void> {
-    const gone: string[] = [];
-    for (const { id, payload } of due) if (await this.expire(id, Number(payload))) gone.push(id);
+    const gone = await this.expire(due);
     if (gone.length === 0) return;
     const lastSeenAt = new Date().toISOString();
     for (const user of await this.users.setLastSeen(gone, lastSeenAt)) {
@@ -107,16 +106,21 @@ export class PresenceService implements PresenceQuery {
   }
 
   /**
-   * The grace period ran out: offline unless a socket came back here or on another instance.
-   * Whether others are to be told (an invisible user already looked offline, and their last seen
-   * was written then).
+   * The grace periods ran out: offline unless a socket came back here or on another instance
+   * (counted for the whole batch at once; one that comes back after the count moved the epoch,
+   * so `goOffline` refuses it). Returns who others are to be told about (an invisible user
+   * already looked offline, and their last seen was written then).
    */
-  private async expire(userId: string, epoch: number): Promise<boolean> {
-    if (this.grace.stopped) return false;
-    const open = (await this.connections.countByUser([userId])).get(userId) ?? 0;
-    if (open > 0) return false;
-    const gone = await this.store.goOffline(userId, epoch);
-    return gone !== undefined && gone.status !== 'invisible';
+  private async expire(due: readonly DueDeadline[]): Promise<string[]> {
+    if (this.grace.stopped) return [];
+    const open = await this.connections.countByUser(due.map((d) => d.id));
+    const gone: string[] = [];
+    for (const { id, payload } of due) {
+      if (open.has(id)) continue;
+      const state = await this.store.goOffline(id, Number(payload));
+      if (state !== undefined && state.status !== 'invisible') gone.push(id);
+    }
+    return gone;
   }
 
   // ---- client events ----------------------------------------------------------------------

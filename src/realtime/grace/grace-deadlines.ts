@@ -20,8 +20,8 @@ export interface GraceDeadlines {
   schedule(kind: string, id: string, dueAt: number, payload: string): Promise<void>;
   /** Drops the deadline of `id` (it came back). */
   cancel(kind: string, id: string): Promise<void>;
-  /** Takes the deadline of `id` if it is due by `now`; undefined when absent or not yet due. */
-  takeIfDue(kind: string, id: string, now: number): Promise<string | undefined>;
+  /** Takes the deadlines of `ids` that are due by `now` (absent or not yet due ones are left out). */
+  takeIfDue(kind: string, ids: readonly string[], now: number): Promise<DueDeadline[]>;
   /** Takes up to `limit` deadlines due by `now`, earliest first. */
   takeDue(kind: string, now: number, limit: number): Promise<DueDeadline[]>;
 }

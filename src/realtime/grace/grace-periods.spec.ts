@@ -33,6 +33,41 @@ describe('GracePeriods', () => {
     grace.onApplicationShutdown();
   });
 
+  it('decides the periods due at once in one take and one handler call; one started later keeps its timer', async () => {
+    const { offline, ended, deadlines } = instance();
+    const take = jest.spyOn(deadlines, 'takeIfDue');
+    await offline.start('u1', 'e1', 1000);
+    await offline.start('later', 'e4', 2000);
+    await offline.start('u2', 'e2', 1000);
+    await offline.start('u3', 'e3', 1000);
+    await offline.cancel('u3');
+    await offline.start('orphan', 'e5', 0);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(ended).toEqual([[{ id: 'orphan', payload: 'e5' }]]);
+    await jest.advanceTimersByTimeAsync(1000);
+    // u1's timer fires first and takes nothing past 'later' (not due); u2's timer then fires alone.
+    expect(take.mock.calls.map(([, ids]) => ids)).toEqual([['orphan'], ['u1'], ['u2']]);
+    take.mockClear();
+    ended.length = 0;
+    // Due together (an event loop too busy to fire each timer on time): one take, one decision.
+    await offline.start('a', 'pa', 1000);
+    await offline.start('b', 'pb', 1000);
+    await offline.start('c', 'pc', 1000);
+    jest.setSystemTime(Date.now() + 1500);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(take.mock.calls.map(([, ids]) => ids)).toEqual([['later', 'a', 'b', 'c']]);
+    expect(ended).toEqual([
+      [
+        { id: 'later', payload: 'e4' },
+        { id: 'a', payload: 'pa' },
+        { id: 'b', payload: 'pb' },
+        { id: 'c', payload: 'pc' },
+      ],
+    ]);
+    expect([...offline.pendingIds()]).toEqual([]);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('restarts a period started again, and ends none that was cancelled', async () => {
     const { offline, ended } = instance();
     await offline.start('u1', 'first', 1000);

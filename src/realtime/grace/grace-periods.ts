@@ -72,7 +72,8 @@ export class GracePeriods implements OnApplicationBootstrap, BeforeApplicationSh
 
 /** The periods of one kind: start one, cancel one, and the ids this instance has timers for. */
 export class GraceKind {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The local timers by id, in the order started (restarting one moves it to the end). */
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
   private sweep?: PeriodicTask;
 
   constructor(
@@ -86,14 +87,12 @@ export class GraceKind {
   /** Starts (or restarts) the period of `id`: due in `delayMs`, decided with `payload`. */
   async start(id: string, payload: string, delayMs: number): Promise<void> {
     if (this.halted()) return;
-    await this.deadlines.schedule(this.name, id, Date.now() + delayMs, payload);
+    const dueAt = Date.now() + delayMs;
+    await this.deadlines.schedule(this.name, id, dueAt, payload);
     this.clearTimer(id);
-    const timer = setTimeout(() => {
-      this.timers.delete(id);
-      this.fire(id).catch((err: unknown) => this.logger.error({ err, kind: this.name, id }, 'grace period decision failed'));
-    }, delayMs);
+    const timer = setTimeout(() => this.fire(id), delayMs);
     timer.unref();
-    this.timers.set(id, timer);
+    this.timers.set(id, { timer, dueAt });
   }
 
   /** `id` came back: its period ends without a decision. */
@@ -107,11 +106,31 @@ export class GraceKind {
     return this.timers.keys();
   }
 
-  /** The local timer fired: decide unless another instance's sweep already did (or it was cancelled). */
-  private async fire(id: string): Promise<void> {
+  /**
+   * The timer of `id` fired. The periods started before it that are due by now too (a burst of
+   * disconnects, or a busy event loop, makes many due at once) go with it, up to SWEEP_BATCH: their
+   * deadlines are taken in one call and decided in one handler call, unless another instance's
+   * sweep already did (or they were cancelled). Started earlier means due earlier for periods of
+   * one length, so the scan stops at the first one not due; a shorter one started later keeps its
+   * own timer.
+   */
+  private fire(id: string): void {
+    this.timers.delete(id);
+    const ids = [id];
+    const now = Date.now();
+    for (const [other, { timer, dueAt }] of this.timers) {
+      if (dueAt > now || ids.length === SWEEP_BATCH) break;
+      clearTimeout(timer);
+      this.timers.delete(other);
+      ids.push(other);
+    }
+    this.decide(ids).catch((err: unknown) => this.logger.error({ err, kind: this.name, ids: ids.length }, 'grace period decision failed'));
+  }
+
+  private async decide(ids: readonly string[]): Promise<void> {
     if (this.halted()) return;
-    const payload = await this.deadlines.takeIfDue(this.name, id, Date.now());
-    if (payload !== undefined) await this.onDue([{ id, payload }]);
+    const due = await this.deadlines.takeIfDue(this.name, ids, Date.now());
+    if (due.length) await this.onDue(due);
   }
 
   /** @internal The sweep of this kind's due deadlines (their timers were on an instance that is gone, or are late). */
@@ -133,13 +152,13 @@ export class GraceKind {
 
   /** @internal At shutdown: the timers stop, their ids stay listed (shutdown hooks may still ask who was pending). */
   clearTimers(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
   }
 
   private clearTimer(id: string): void {
-    const timer = this.timers.get(id);
-    if (timer === undefined) return;
-    clearTimeout(timer);
+    const entry = this.timers.get(id);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
     this.timers.delete(id);
   }
 }

@@ -18,11 +18,16 @@ export class InMemoryGraceDeadlines implements GraceDeadlines {
     this.of(kind).delete(id);
   }
 
-  async takeIfDue(kind: string, id: string, now: number): Promise<string | undefined> {
-    const entry = this.of(kind).get(id);
-    if (!entry || entry.dueAt > now) return undefined;
-    this.of(kind).delete(id);
-    return entry.payload;
+  async takeIfDue(kind: string, ids: readonly string[], now: number): Promise<DueDeadline[]> {
+    const deadlines = this.of(kind);
+    const due: DueDeadline[] = [];
+    for (const id of ids) {
+      const entry = deadlines.get(id);
+      if (!entry || entry.dueAt > now) continue;
+      deadlines.delete(id);
+      due.push({ id, payload: entry.payload });
+    }
+    return due;
   }
 
   async takeDue(kind: string, now: number, limit: number): Promise<DueDeadline[]> {

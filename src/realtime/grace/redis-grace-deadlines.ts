@@ -12,13 +12,21 @@ const CANCEL = `
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])`;
 
-const TAKE_ONE = `
-local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not due or tonumber(due) > tonumber(ARGV[2]) then return false end
-redis.call('ZREM', KEYS[1], ARGV[1])
-local payload = redis.call('HGET', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-return payload or ''`;
+// ARGV: now, then the ids. Returns id, payload, id, payload ... of those due.
+const TAKE_LISTED = `
+local now = tonumber(ARGV[1])
+local out = {}
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  local due = redis.call('ZSCORE', KEYS[1], id)
+  if due and tonumber(due) <= now then
+    redis.call('ZREM', KEYS[1], id)
+    out[#out + 1] = id
+    out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+    redis.call('HDEL', KEYS[2], id)
+  end
+end
+return out`;
 
 const TAKE_DUE = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
@@ -35,7 +43,7 @@ return out`;
 export class RedisGraceDeadlines implements GraceDeadlines {
   private readonly scheduleScript;
   private readonly cancelScript;
-  private readonly takeOneScript;
+  private readonly takeListedScript;
   private readonly takeDueScript;
 
   constructor(
@@ -44,7 +52,7 @@ export class RedisGraceDeadlines implements GraceDeadlines {
   ) {
     this.scheduleScript = defineScript<null>(redis, 'graceSchedule', 2, SCHEDULE);
     this.cancelScript = defineScript<null>(redis, 'graceCancel', 2, CANCEL);
-    this.takeOneScript = defineScript<string | null>(redis, 'graceTakeOne', 2, TAKE_ONE);
+    this.takeListedScript = defineScript<string[]>(redis, 'graceTakeListed', 2, TAKE_LISTED);
     this.takeDueScript = defineScript<string[]>(redis, 'graceTakeDue', 2, TAKE_DUE);
   }
 
@@ -60,15 +68,19 @@ export class RedisGraceDeadlines implements GraceDeadlines {
     await this.cancelScript(...this.keys(kind), id);
   }
 
-  async takeIfDue(kind: string, id: string, now: number): Promise<string | undefined> {
-    const payload = await this.takeOneScript(...this.keys(kind), id, now);
-    return payload ?? undefined;
+  async takeIfDue(kind: string, ids: readonly string[], now: number): Promise<DueDeadline[]> {
+    if (ids.length === 0) return [];
+    return pairs(await this.takeListedScript(...this.keys(kind), now, ...ids));
   }
 
   async takeDue(kind: string, now: number, limit: number): Promise<DueDeadline[]> {
-    const flat = await this.takeDueScript(...this.keys(kind), now, limit);
-    const due: DueDeadline[] = [];
-    for (let i = 0; i < flat.length; i += 2) due.push({ id: flat[i], payload: flat[i + 1] });
-    return due;
+    return pairs(await this.takeDueScript(...this.keys(kind), now, limit));
   }
+}
+
+/** The scripts' flat id, payload, id, payload ... reply. */
+function pairs(flat: string[]): DueDeadline[] {
+  const due: DueDeadline[] = [];
+  for (let i = 0; i < flat.length; i += 2) due.push({ id: flat[i], payload: flat[i + 1] });
+  return due;
 }
