@@ -78,7 +78,7 @@ describe('PresenceService', () => {
       await service.disconnected({ socketId: id, userId: alice.id, sessionId: `s-${id}` }, counts);
     };
     const updates = () => realtime.emit.mock.calls.filter((c) => c[0][0] === 'presence:u1').map((c) => c[2] as Presence);
-    return { service, grace, recorder, users, realtime, subscriptions, access, connect, disconnect, updates, local, store };
+    return { service, grace, recorder, users, realtime, subscriptions, access, connect, disconnect, updates, local, store, connections };
   };
   afterEach(() => jest.useRealTimers());
 
@@ -111,6 +111,27 @@ describe('PresenceService', () => {
     expect(users.setLastSeen).toHaveBeenCalledWith(['u1'], expect.any(String));
     expect(updates()).toHaveLength(1);
     expect((await store.get(['u1'])).size).toBe(0);
+    grace.onApplicationShutdown();
+  });
+
+  it('decides users whose grace periods end together in one batch: one socket count, one last-seen write', async () => {
+    const { service, connections, users, grace } = setup();
+    const ids = ['u1', 'u2', 'u3'];
+    for (const id of ids) {
+      const entry = { socketId: `sock-${id}`, userId: id, sessionId: `s-${id}` };
+      const user = { ...alice, id, username: id };
+      await service.connected(fakeSocket(entry.socketId, { user, sessionId: entry.sessionId }), await connections.add(entry));
+    }
+    for (const id of ids) {
+      const entry = { socketId: `sock-${id}`, userId: id, sessionId: `s-${id}` };
+      await service.disconnected(entry, await connections.remove(entry));
+    }
+    // u2 has a socket again, on another instance (this one's timer still runs): the count keeps it online.
+    await connections.add({ socketId: 'elsewhere', userId: 'u2', sessionId: 's-u2-b' });
+    const count = jest.spyOn(connections, 'countByUser');
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(count.mock.calls).toEqual([[['u1', 'u2', 'u3']]]);
+    expect(users.setLastSeen.mock.calls).toEqual([[['u1', 'u3'], expect.any(String)]]);
     grace.onApplicationShutdown();
   });
 
