@@ -20,8 +20,10 @@ export const log = (line: string) => process.stderr.write(`${line}\n`);
 export function parseArgs(argv: string[]): Map<string, string> {
   return new Map(
     argv.map((a) => {
-      const [k, v] = a.replace(/^--/, '').split('=');
-      return [k, v ?? 'true'] as const;
+      const arg = a.replace(/^--/, '');
+      const at = arg.indexOf('=');
+      // Split at the first `=` only: a value may hold one (`--before-node-args=--flag=64`).
+      return at < 0 ? ([arg, 'true'] as const) : ([arg.slice(0, at), arg.slice(at + 1)] as const);
     }),
   );
 }

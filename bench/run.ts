@@ -7,7 +7,8 @@
  * Options: --smoke, --rounds=N, --scenarios=presence,handshake,dm,fanout,memory,
  *          --out=<name> (default latest, smoke: smoke), --mem-conns=N, --dm-rate=N,
  *          --keep-tmp, --cpu-prof=service|baseline (writes .cpuprofile files to the tmp dir),
- *          --db=postgres, --redis, --instances=N (with --db=postgres --redis: N processes per server).
+ *          --db=postgres, --redis, --instances=N (with --db=postgres --redis: N processes per server),
+ *          --before=<dir>, --before-node-args="<node flags>" (for the before server only).
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -132,6 +133,8 @@ async function startServer(name: ServerName, tmp: string, secret: string, instan
         ? join(resolve(args.get('before')!), 'dist', 'main.js')
         : join(benchDist, 'baseline-server.js');
   const prof = args.get('cpu-prof') === name ? ['--cpu-prof', `--cpu-prof-dir=${join(tmp, 'prof')}`] : [];
+  // A node flag tried on one side only: the same build as --before, with and without it.
+  const beforeArgs = name === 'before' ? (args.get('before-node-args')?.split(' ').filter(Boolean) ?? []) : [];
   const idp = name === 'service' ? provider?.env : {};
   const storage: Record<string, string> = {};
   if (usesPostgres(name)) {
@@ -145,7 +148,7 @@ async function startServer(name: ServerName, tmp: string, secret: string, instan
     script,
     tmp,
     secret,
-    nodeArgs: prof,
+    nodeArgs: [...prof, ...beforeArgs],
     env: { PRESENCE_GRACE_MS: String(graceMs), ...idp, ...storage },
   });
 }
