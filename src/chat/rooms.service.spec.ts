@@ -160,6 +160,27 @@ describe('RoomsService', () => {
     );
   });
 
+  it('leaves every room of a deleted user with one wait for the other instances, skipping one already left, then tells each room', async () => {
+    const { service, rooms, realtime } = setup();
+    rooms.removeMember.mockImplementation(async (roomId, userId, how) => {
+      if (roomId === 'gone') return { removed: false };
+      how.onChange({ kind: 'left', roomId, userId, reason: how.reason });
+      return roomId === 'r1' ? { removed: true, newOwnerId: 'g' } : { removed: true };
+    });
+    await service.leaveEvery(owner, ['r1', 'gone', 'r2']);
+    expect(realtime.leave.mock.calls).toEqual([
+      ['user:o', 'room:r1'],
+      ['user:o', 'room:r2'],
+    ]);
+    expect(realtime.othersCaughtUp).toHaveBeenCalledTimes(1);
+    expect(realtime.othersCaughtUp.mock.invocationCallOrder[0]).toBeGreaterThan(realtime.leave.mock.invocationCallOrder[1]);
+    expect(realtime.emit.mock.calls).toEqual([
+      [['room:r1', 'user:o'], 'room:member-left', { roomId: 'r1', userId: 'o', ownerId: 'g', reason: 'deleted' }, undefined],
+      [['room:r2', 'user:o'], 'room:member-left', { roomId: 'r2', userId: 'o', reason: 'deleted' }, undefined],
+    ]);
+    expect(realtime.emit.mock.invocationCallOrder[0]).toBeGreaterThan(realtime.othersCaughtUp.mock.invocationCallOrder[0]);
+  });
+
   it('refuses to let a non-member leave: FORBIDDEN for a public room, NOT_FOUND for a hidden one', async () => {
     const { service, rooms, access, realtime } = setup();
     rooms.removeMember.mockResolvedValue({ removed: false });

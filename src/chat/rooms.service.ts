@@ -137,18 +137,35 @@ export class RoomsService {
    * ownership to the longest-standing member (`ownerId` in `room:member-left`); the last
    * member's leaving keeps the room, empty, and the next to join it becomes its owner.
    */
-  /** `reason` is `deleted` when the server API deletes the user (they leave every room). */
-  async leave(user: User, socketId: string, roomId: string, reason: 'left' | 'deleted' = 'left'): Promise<{ roomId: string }> {
-    const { removed, newOwnerId } = await this.rooms.removeMember(roomId, user.id, { reason, onChange: this.applyMembership });
+  async leave(user: User, socketId: string, roomId: string): Promise<{ roomId: string }> {
+    const { removed, newOwnerId } = await this.rooms.removeMember(roomId, user.id, { reason: 'left', onChange: this.applyMembership });
     if (!removed) {
       // Not a member: the same refusal as any room-scoped event (NOT_FOUND for a room they may not know of).
       await this.access.requireRoomMember(user.id, roomId, 'You are not a member of this room');
     }
     await this.realtime.othersCaughtUp();
-    const event: RoomMemberLeftEvent = { roomId, userId: user.id, reason };
-    if (newOwnerId) event.ownerId = newOwnerId;
-    this.realtime.emit([rooms.chatRoom(roomId), rooms.user(user.id)], 'room:member-left', event, socketId);
+    this.announceLeft(leftEvent(roomId, user.id, 'left', newOwnerId), socketId);
     return { roomId };
+  }
+
+  /**
+   * The server API's user deletion: `user` leaves each of `roomIds` as by `leave` (ownership
+   * passes on; a room they already left is skipped), with one wait for the other instances for
+   * all of them instead of one per room.
+   */
+  async leaveEvery(user: User, roomIds: readonly string[]): Promise<void> {
+    const events: RoomMemberLeftEvent[] = [];
+    for (const roomId of roomIds) {
+      const { removed, newOwnerId } = await this.rooms.removeMember(roomId, user.id, { reason: 'deleted', onChange: this.applyMembership });
+      if (removed) events.push(leftEvent(roomId, user.id, 'deleted', newOwnerId));
+    }
+    if (events.length === 0) return;
+    await this.realtime.othersCaughtUp();
+    for (const event of events) this.announceLeft(event);
+  }
+
+  private announceLeft(event: RoomMemberLeftEvent, socketId?: string): void {
+    this.realtime.emit([rooms.chatRoom(event.roomId), rooms.user(event.userId)], 'room:member-left', event, socketId);
   }
 
   /** `room:update` (owner, admins): renames and/or changes visibility; the members get `room:updated`. */
@@ -264,4 +281,10 @@ export class RoomsService {
     if (!row) throw roomNotFound();
     return row;
   }
+}
+
+function leftEvent(roomId: string, userId: string, reason: RoomMemberLeftEvent['reason'], newOwnerId?: string): RoomMemberLeftEvent {
+  const event: RoomMemberLeftEvent = { roomId, userId, reason };
+  if (newOwnerId) event.ownerId = newOwnerId;
+  return event;
 }

@@ -94,7 +94,10 @@ export class ServerApiService {
     const user = await this.requireUser(id);
     if (user.id === SYSTEM_USER.id || !(await this.users.markDeleted(id))) throw AppError.of('USER_NOT_FOUND');
     await this.realtime.disconnect(rooms.user(id), { notice: { reason: 'deleted' } });
-    for (const { id: roomId } of await this.roomsRepository.listJoined(id)) await this.roomsService.leave(user, '', roomId, 'deleted');
+    await this.roomsService.leaveEvery(
+      user,
+      (await this.roomsRepository.listJoined(id)).map((room) => room.id),
+    );
   }
 
   async disconnect(userId: string, sessionId?: string): Promise<{ disconnected: number }> {
