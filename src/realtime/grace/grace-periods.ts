@@ -107,12 +107,12 @@ export class GraceKind {
   }
 
   /**
-   * The timer of `id` fired. The periods started before it that are due by now too (a burst of
-   * disconnects, or a busy event loop, makes many due at once) go with it, up to SWEEP_BATCH: their
-   * deadlines are taken in one call and decided in one handler call, unless another instance's
-   * sweep already did (or they were cancelled). Started earlier means due earlier for periods of
-   * one length, so the scan stops at the first one not due; a shorter one started later keeps its
-   * own timer.
+   * The timer of `id` fired. Other periods due by now too (a burst of disconnects, or a busy event
+   * loop, makes many due at once) go with it, up to SWEEP_BATCH: their deadlines are taken in one
+   * call and decided in one handler call, unless another instance's sweep already did (or they
+   * were cancelled). The others are scanned in the order started, which is the order due for
+   * periods of one length, so the scan stops at the first one not due; any behind it keep their
+   * own timers.
    */
   private fire(id: string): void {
     this.timers.delete(id);
