@@ -5,7 +5,7 @@ import { MAX_BLOCKS_PER_USER } from '../src/chat/blocks.service';
 import type { TestApp } from './support/app';
 import { ClientTracker, settle, type UserWithTabs } from './support/clients';
 import { createRoom, seedMembers, send } from './support/chat';
-import { startPresenceApp, updatesAbout } from './support/presence';
+import { AFTER_GRACE_MS, startPresenceApp, updatesAbout } from './support/presence';
 
 /** user:block / user:unblock / user:blocks and their effects on DMs, presence and typing. */
 describe('blocking', () => {
@@ -106,6 +106,26 @@ describe('blocking', () => {
       connections: 1,
     });
     expect(await seen()).toMatchObject({ status: 'busy' });
+  });
+
+  it('a blocker coming online is announced to their other subscribers, not to the users they blocked', async () => {
+    // Bob has blocked Alice and Dave and is offline; Alice, Carol and Dave watch him.
+    const [alice, bob, carol, dave] = await Promise.all([pool.signIn(), pool.user(1), pool.signIn(), pool.signIn()]);
+    for (const userId of [alice.user.id, dave.user.id]) expect(await bob.tabs[0].ok('user:block', { userId })).toEqual({});
+    for (const viewer of [alice, carol, dave]) await viewer.client.ok('presence:subscribe', { userIds: [bob.user.id] });
+    bob.tabs[0].close();
+    await carol.client.waitFor('presence:update', (p) => p.userId === bob.user.id && p.status === 'offline', AFTER_GRACE_MS * 2);
+    for (const viewer of [alice, carol, dave]) viewer.client.clear();
+
+    // His first socket again: the block list read with his rooms in the handshake leaves them out.
+    await pool.signIn(bob);
+    expect(await carol.client.waitFor('presence:update', (p) => p.userId === bob.user.id)).toMatchObject({
+      status: 'online',
+      connections: 1,
+    });
+    await settle();
+    expect(updatesAbout(alice.client, bob.user.id)).toEqual([]);
+    expect(updatesAbout(dave.client, bob.user.id)).toEqual([]);
   });
 
   it('user:blocks pages the blocked users; block and unblock are idempotent; bad input and unknown users are refused', async () => {

@@ -56,7 +56,7 @@ describe('inPipelinedTransaction on PostgreSQL', () => {
     };
     jest.spyOn(pool, 'connect').mockImplementationOnce(spied as never);
     let seen: unknown;
-    const done = inPipelinedTransaction<{ id: string; n: number }>(
+    const done = inPipelinedTransaction<[{ id: string }[], { a: number; n: number }[]]>(
       pool,
       [
         `select id from things where id = ${sqlLiteral('a')} for share`,
@@ -72,8 +72,9 @@ describe('inPipelinedTransaction on PostgreSQL', () => {
     await other.query('commit');
     other.release();
     await done;
-    // The statement after the lock saw the other transaction's commit (a fresh snapshot, not one from before the wait).
-    expect(seen).toEqual([{ a: 5, n: 12 }]);
+    // Each statement's rows, in order; the one after the lock saw the other transaction's commit
+    // (a fresh snapshot, not one from before the wait).
+    expect(seen).toEqual([[{ id: 'a' }], [{ a: 5, n: 12 }]]);
     // `inside` ran while the transaction (and its lock) was still open.
     expect(sent).toEqual(['begin', 'inside', 'commit']);
     expect((await pool.query(`select n from things where id = 'b' for update nowait`)).rows).toEqual([{ n: 12 }]);
@@ -111,7 +112,7 @@ describe('inPipelinedTransaction on PostgreSQL', () => {
     if (skip) return;
     const nasty = `x'); drop table things; --\\ "y"`;
     let seen: unknown;
-    await inPipelinedTransaction<{ v: string }>(pool, [`select ${sqlLiteral(nasty)}::text as v`], (rows) => (seen = rows[0]?.v));
+    await inPipelinedTransaction<[{ v: string }[]]>(pool, [`select ${sqlLiteral(nasty)}::text as v`], ([rows]) => (seen = rows[0]?.v));
     expect(seen).toBe(nasty);
     expect((await pool.query('select count(*)::int as n from things')).rows).toEqual([{ n: 2 }]);
   });

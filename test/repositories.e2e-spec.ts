@@ -196,7 +196,7 @@ describe.each(engines)('repositories on %s', (engine) => {
     expect((await logins.principal(row.id, `a-${row.id}`))?.auth_session_user_id).toBeNull();
     expect(await logins.end(row.id, [`b-${row.id}`, 'not-a-login'])).toEqual([`b-${row.id}`]);
   });
-  it("hands a connecting socket its user's rooms; on PostgreSQL a read that waited for a membership change sees it", async () => {
+  it("hands a connecting socket its user's rooms and block list; on PostgreSQL a read that waited for a membership change sees it", async () => {
     if (skip) return;
     const config = loadConfig({ DATABASE_URL: database!.url });
     const rooms = new RoomsRepository(db, config, new WebhookOutbox(config, db));
@@ -208,11 +208,25 @@ describe.each(engines)('repositories on %s', (engine) => {
       await db.insertInto('rooms').values({ id, name: id, visibility: 'private', owner_id: row.id, created_at: now }).execute();
       await db.insertInto('room_members').values({ room_id: id, user_id: row.id, role: 'owner', joined_at: now, added_by: null }).execute();
     }
+    const blocked = user('hal_blocked');
+    const stranger = user('hal_stranger');
+    await users.insert(blocked);
+    await users.insert(stranger);
+    await db.insertInto('user_blocks').values({ blocker_id: row.id, blocked_id: blocked.id, created_at: now }).execute();
+    // A block of the user by someone else is not the user's own block list.
+    await db.insertInto('user_blocks').values({ blocker_id: stranger.id, blocked_id: row.id, created_at: now }).execute();
+    let blockedIds: string[] = [];
     const read = () => {
       let seen: string[] = [];
-      return rooms.joinOwnRooms(row.id, (ids) => (seen = ids)).then(() => seen.sort());
+      return rooms
+        .joinOwnRooms(row.id, (own) => {
+          seen = own.roomIds;
+          blockedIds = own.blockedIds;
+        })
+        .then(() => seen.sort());
     };
     expect(await read()).toEqual(roomIds);
+    expect(blockedIds).toEqual([blocked.id]);
     if (engine !== 'postgres') return;
 
     // A membership change holds the user's row lock while it writes (RoomsRepository.MembershipChange).

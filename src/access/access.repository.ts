@@ -32,8 +32,8 @@ export const blockRow = preparedQuery(['blockerId', 'blockedId'], (db, p: BlockP
   db.selectFrom('user_blocks').select('blocker_id').where('blocker_id', '=', p.blockerId).where('blocked_id', '=', p.blockedId),
 );
 
-/** Asked on every presence change (its subscribers' blocks). */
-const blockedIds = preparedQuery(['blockerId'], (db, p: { blockerId: string }) =>
+/** Asked on every presence change (its subscribers' blocks) and with a connecting socket's rooms. */
+export const blockedIdsOf = preparedQuery(['blockerId'], (db, p: { blockerId: string }) =>
   db.selectFrom('user_blocks').select('blocked_id').where('blocker_id', '=', p.blockerId),
 );
 
@@ -73,7 +73,7 @@ export class AccessRepository {
 
   /** The users `blockerId` blocked (at most MAX_BLOCKS_PER_USER rows: a range of the primary key). */
   async blockedBy(blockerId: string): Promise<string[]> {
-    return (await blockedIds(this.db, { blockerId })).rows.map((r) => r.blocked_id);
+    return (await blockedIdsOf(this.db, { blockerId })).rows.map((r) => r.blocked_id);
   }
 
   /** Which of `userIds` blocked `blockedId` (`userIds` is one page of presence: bounded). */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error';
+import type { AppSocket } from '../realtime/socket.types';
 import { AccessRepository, type MemberIdPage, type RoomRole, type RoomStanding } from './access.repository';
 import { requireConversationId, type ParsedConversationId } from './conversation-id';
 import { decodeMemberCursor } from './member-cursor';
@@ -34,6 +35,8 @@ export const conversationNotFound = () => AppError.of('CONVERSATION_NOT_FOUND');
 export class AccessService {
   /** Ids seen to exist. Users are not deleted (yet), so a yes stays true. */
   private readonly knownUsers = new Set<string>();
+  /** Block lists of sockets between their rooms' read and their connect listeners (see noteBlockedAtConnect). */
+  private readonly blockedAtConnect = new WeakMap<AppSocket, string[]>();
 
   constructor(private readonly access: AccessRepository) {}
 
@@ -113,6 +116,21 @@ export class AccessService {
   /** Users `userId` blocked: they see `userId` offline and get none of their typing (≤ MAX_BLOCKS_PER_USER). */
   blockedBy(userId: string): Promise<string[]> {
     return this.access.blockedBy(userId);
+  }
+
+  /**
+   * A connecting socket's block list, read with its rooms in the handshake (ChatSubscriptions):
+   * the connect listeners take it (once) instead of reading it again.
+   */
+  noteBlockedAtConnect(socket: AppSocket, blockedIds: string[]): void {
+    this.blockedAtConnect.set(socket, blockedIds);
+  }
+
+  /** What `noteBlockedAtConnect` kept for the socket, forgotten as it is taken. */
+  takeBlockedAtConnect(socket: AppSocket): string[] | undefined {
+    const blockedIds = this.blockedAtConnect.get(socket);
+    this.blockedAtConnect.delete(socket);
+    return blockedIds;
   }
 
   /** Those of `userIds` who blocked `viewerId` (they look offline to the viewer). */

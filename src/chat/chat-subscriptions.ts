@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AccessService } from '../access/access.service';
 import { rooms } from '../realtime/rooms';
 import type { AppSocket } from '../realtime/socket.types';
 import { LISTENER_ORDER } from '../realtime/connections/listener-order';
@@ -7,11 +8,15 @@ import { RoomsRepository } from './rooms.repository';
 
 /**
  * Puts every new socket into the socket.io rooms of its user's chat rooms, so each tab
- * receives room messages without a join step of its own.
+ * receives room messages without a join step of its own (and notes the user's block list, read
+ * with the rooms, for the connect listeners).
  */
 @Injectable()
 export class ChatSubscriptions {
-  constructor(private readonly rooms: RoomsRepository) {}
+  constructor(
+    private readonly rooms: RoomsRepository,
+    private readonly access: AccessService,
+  ) {}
 
   /**
    * Before `session`, so a tab never misses a room message sent right after it connected. At most
@@ -25,9 +30,11 @@ export class ChatSubscriptions {
    */
   @OnConnection('prepare', LISTENER_ORDER.prepare.chatRooms)
   async joinRooms(socket: AppSocket): Promise<void> {
-    await this.rooms.joinOwnRooms(socket.data.user.id, (roomIds) => {
+    await this.rooms.joinOwnRooms(socket.data.user.id, ({ roomIds, blockedIds }) => {
       // socket.join applies locally at once (both adapters): done before the lock is released.
       if (roomIds.length && socket.connected) void socket.join(roomIds.map(rooms.chatRoom));
+      // Read in the same round trip; presence's coming-online broadcast uses it (PresenceService.connected).
+      this.access.noteBlockedAtConnect(socket, blockedIds);
     });
   }
 }

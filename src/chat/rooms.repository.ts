@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Insertable, Selectable, Transaction } from 'kysely';
+import { blockedIdsOf } from '../access/access.repository';
 import { roomNotFound } from '../access/access.service';
 import { AppError } from '../common/errors/app-error';
 import { InjectConfig, type AppConfig } from '../config/config.module';
@@ -40,6 +41,12 @@ export interface RemoveHow {
 }
 
 /** Result of `create`: who became a member, and who was invited instead (their allowance was full). */
+/** What a connecting socket's user is in and whom they blocked (RoomsRepository.joinOwnRooms). */
+export interface OwnChat {
+  roomIds: string[];
+  blockedIds: string[];
+}
+
 export interface CreatedRoom {
   added: string[];
   invited: string[];
@@ -177,24 +184,30 @@ export class RoomsRepository {
   }
 
   /**
-   * The rooms of a connecting socket's user, handed to `inside` within a transaction that holds
-   * the user's lock (shared: tabs connecting at once do not wait on each other), so no membership
-   * change of that user commits between this read and the socket's joining (see MembershipChange).
+   * The rooms of a connecting socket's user and the users they blocked, handed to `inside` within
+   * a transaction that holds the user's lock (shared: tabs connecting at once do not wait on each
+   * other), so no membership change of that user commits between this read and the socket's
+   * joining (see MembershipChange). The block list rides along for the connect listeners
+   * (presence's coming-online broadcast leaves the blocked out), saving them a round trip.
    */
-  joinOwnRooms(userId: string, inside: (roomIds: string[]) => void): Promise<void> {
+  joinOwnRooms(userId: string, inside: (own: OwnChat) => void): Promise<void> {
     const pool = postgresPool(this.db);
     if (pool) {
-      // Begin, lock and read in one round trip, commit in another (a handshake's, so it counts).
+      // Begin, lock and reads in one round trip, commit in another (a handshake's, so it counts).
       const id = sqlLiteral(userId);
-      return inPipelinedTransaction<{ room_id: string }>(
+      return inPipelinedTransaction<[{ id: string }[], { room_id: string }[], { blocked_id: string }[]]>(
         pool,
-        [`select id from users where id = ${id} for share`, `select room_id from room_members where user_id = ${id}`],
-        (rows) => inside(rows.map((r) => r.room_id)),
+        [
+          `select id from users where id = ${id} for share`,
+          `select room_id from room_members where user_id = ${id}`,
+          `select blocked_id from user_blocks where blocker_id = ${id}`,
+        ],
+        ([, rooms, blocks]) => inside({ roomIds: rooms.map((r) => r.room_id), blockedIds: blocks.map((b) => b.blocked_id) }),
       );
     }
     return this.db.transaction().execute(async (trx) => {
-      const { rows } = await roomIdsOf(trx, { userId });
-      inside(rows.map((r) => r.room_id));
+      const [rooms, blocks] = [await roomIdsOf(trx, { userId }), await blockedIdsOf(trx, { blockerId: userId })];
+      inside({ roomIds: rooms.rows.map((r) => r.room_id), blockedIds: blocks.rows.map((b) => b.blocked_id) });
     });
   }
 

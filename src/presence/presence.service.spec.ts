@@ -47,6 +47,7 @@ describe('PresenceService', () => {
     // Whom a room's member page names is AccessService's to decide (its own spec); here only the page matters.
     const access = automock(AccessService);
     access.blockedBy.mockResolvedValue([]);
+    access.takeBlockedAtConnect.mockReturnValue(undefined);
     access.blockersAmong.mockResolvedValue(new Set());
     const config = loadConfig({ PRESENCE_GRACE_MS: '1000', MAX_PRESENCE_SUBSCRIPTIONS: '3', LAST_SEEN_FLUSH_MS: '60000' });
     const grace = new GracePeriods(new InMemoryGraceDeadlines(), config);
@@ -88,6 +89,31 @@ describe('PresenceService', () => {
     await connect('b');
     expect(updates()).toEqual([{ userId: 'u1', username: 'alice', status: 'online', connections: 1 }]);
     expect(realtime.emit).toHaveBeenCalledWith(['presence:u1', 'presence:all'], 'presence:update', expect.anything(), ['user:u1']);
+  });
+
+  it('leaves out the users blocked as read with the socket’s rooms, without reading them again; later changes read them', async () => {
+    const { connect, disconnect, realtime, access, grace } = setup();
+    access.takeBlockedAtConnect.mockReturnValueOnce(['u7', 'u8']);
+    await connect('a');
+    expect(realtime.emit).toHaveBeenLastCalledWith(['presence:u1', 'presence:all'], 'presence:update', expect.anything(), [
+      'user:u1',
+      'user:u7',
+      'user:u8',
+    ]);
+    expect(access.blockedBy).not.toHaveBeenCalled();
+    // Taken by every socket's connect, not only the first one's, so no socket keeps it.
+    await connect('b');
+    expect(access.takeBlockedAtConnect).toHaveBeenCalledTimes(2);
+    await disconnect('a');
+    await disconnect('b');
+    access.blockedBy.mockResolvedValueOnce(['u7']);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(access.blockedBy).toHaveBeenCalledWith('u1');
+    expect(realtime.emit).toHaveBeenLastCalledWith(['presence:u1', 'presence:all'], 'presence:update', expect.anything(), [
+      'user:u1',
+      'user:u7',
+    ]);
+    grace.onApplicationShutdown();
   });
 
   it('turns offline only after the grace period, writing last seen once', async () => {

@@ -59,6 +59,8 @@ export class PresenceService implements PresenceQuery {
 
   @OnConnection('connect', LISTENER_ORDER.connect.presence)
   async connected(socket: AppSocket, counts: ConnectionCounts): Promise<void> {
+    // Read with the socket's rooms (ChatSubscriptions), and taken whatever follows, so no socket keeps it.
+    const blockedIds = this.access.takeBlockedAtConnect(socket);
     // Only the user's first socket can change presence; more tabs only change `connections`.
     if (counts.user !== 1) return;
     const user = socket.data.user;
@@ -69,7 +71,7 @@ export class PresenceService implements PresenceQuery {
     // one is refused the same way (and by the open socket `expire` counts).
     if (!cameOnline) await this.offline.cancel(user.id);
     if (!cameOnline || state.status === 'invisible') return;
-    await this.publish(user.id, view(user, state, counts.user, null, false));
+    await this.publish(user.id, view(user, state, counts.user, null, false), blockedIds);
     // Decided once per going online across instances (the store's epoch), like the publish.
     await this.webhooks.recordNow('user.online', { user });
   }
@@ -223,10 +225,11 @@ export class PresenceService implements PresenceQuery {
 
   /**
    * To every subscriber of the user except the user's own sockets (they see their true state) and
-   * the users they blocked (to whom they always look offline).
+   * the users they blocked (to whom they always look offline): `blockedIds` when the caller has
+   * just read them, else read now.
    */
-  private async publish(userId: string, presence: Presence): Promise<void> {
-    const blocked = await this.access.blockedBy(userId);
+  private async publish(userId: string, presence: Presence, blockedIds?: readonly string[]): Promise<void> {
+    const blocked = blockedIds ?? (await this.access.blockedBy(userId));
     const except = [rooms.user(userId), ...blocked.map(rooms.user)];
     this.realtime.emit([presenceRooms.user(userId), presenceRooms.all], 'presence:update', presence, except);
   }
