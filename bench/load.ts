@@ -243,6 +243,86 @@ async function handshake(spec: LoadSpec, users: BenchUser[]) {
   };
 }
 
+/** The recipient (an index into users[0..n)) of DM k, sent by user k mod n: a rotating other user. */
+function dmRecipientIndex(k: number, n: number): number {
+  const i = k % n;
+  const offset = 1 + (Math.floor(k / n) % (n - 1));
+  return (i + offset) % n;
+}
+
+/** DM k's `message:send` payload, from user k mod n to `dmRecipientIndex(k, n)`. */
+const dmPayload = (users: BenchUser[], n: number, k: number, content: string) => ({ to: users[dmRecipientIndex(k, n)].id, content });
+
+/** Warm-up (not measured): the first messages pay for JIT compilation and statement caches. */
+async function warmUpDms(sockets: WireSocket[], users: BenchUser[], n: number): Promise<void> {
+  const warmErrors: Record<string, number> = {};
+  await pool(Math.min(500, n * 2), 50, async (k) => {
+    countError(warmErrors, await sockets[k % n].emitWithAck('message:send', dmPayload(users, n, k, `W${k}`), 10_000));
+  });
+  unsupported(warmErrors, 'message:send');
+  if (Object.keys(warmErrors).length) throw new Error(`warm-up message:send failed: ${JSON.stringify(warmErrors)}`);
+}
+
+interface DmLoop {
+  /** Acks, successful or not. */
+  acked: number;
+  /** Successful acks within the window (all of them when the loop is bounded by a count). */
+  ok: number;
+  errors: Record<string, number>;
+  ackLatencies: number[];
+  /** From the first send until the last ack. */
+  elapsedMs: number;
+}
+
+/**
+ * Closed loop of DMs: `inflight` sends outstanding, message k from socket k mod n with content
+ * `<tag>k`, a new send per ack, until `stop.ms` passed (acks after it are not counted as ok) or
+ * `stop.count` messages were sent; resolves once every outstanding one is acked.
+ */
+async function dmClosedLoop(
+  sockets: WireSocket[],
+  users: BenchUser[],
+  n: number,
+  tag: string,
+  inflight: number,
+  stop: { ms: number } | { count: number },
+): Promise<DmLoop> {
+  let sent = 0;
+  let ok = 0;
+  let outstanding = 0;
+  let acked = 0;
+  let lastAck = 0;
+  const errors: Record<string, number> = {};
+  const ackLatencies: number[] = [];
+  const max = 'count' in stop ? stop.count : Infinity;
+  const start = now();
+  const end = 'ms' in stop ? start + stop.ms : Infinity;
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    const sendOne = () => {
+      const k = sent++;
+      const t = now();
+      outstanding++;
+      sockets[k % n].emit('message:send', dmPayload(users, n, k, `${tag}${k}`), (ack) => {
+        outstanding--;
+        acked++;
+        const at = now();
+        lastAck = at;
+        if (ack.ok && at <= end) {
+          ok++;
+          ackLatencies.push(at - t);
+        } else countError(errors, ack);
+        if (at < end && sent < max) sendOne();
+        else if (outstanding === 0) resolve();
+      });
+    };
+    for (let i = 0; i < Math.min(inflight, max); i++) sendOne();
+    timer = setTimeout(resolve, ('ms' in stop ? stop.ms : 30_000) + 15_000);
+  });
+  clearTimeout(timer);
+  return { acked, ok, errors, ackLatencies, elapsedMs: lastAck - start };
+}
+
 /**
  * Direct messages among `users` connected users.
  * Phase 1 (latency): open loop at `rate` msg/s for `durationMs`; message k is due at
@@ -259,14 +339,8 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
   try {
     requireAll(c, 'dm');
     const sockets = c.sockets;
-    const recipientIndex = (k: number) => {
-      const i = k % n;
-      const offset = 1 + (Math.floor(k / n) % (n - 1));
-      return (i + offset) % n;
-    };
-    const recipient = (k: number) => users[recipientIndex(k)].id;
     // Several instances: message k crosses them when its sender's socket and its recipient's are on different ones.
-    const crosses = (k: number) => instanceOf(spec, k % n) !== instanceOf(spec, recipientIndex(k));
+    const crosses = (k: number) => instanceOf(spec, k % n) !== instanceOf(spec, dmRecipientIndex(k, n));
     let crossDelivered = 0;
 
     // Deliveries: parse only message:new frames.
@@ -291,13 +365,7 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
       };
     }
 
-    // Warm-up (not measured): the first messages pay for JIT compilation and statement caches.
-    const warmErrors: Record<string, number> = {};
-    await pool(Math.min(500, n * 2), 50, async (k) => {
-      countError(warmErrors, await sockets[k % n].emitWithAck('message:send', { to: recipient(k), content: `W${k}` }, 10_000));
-    });
-    unsupported(warmErrors, 'message:send');
-    if (Object.keys(warmErrors).length) throw new Error(`warm-up message:send failed: ${JSON.stringify(warmErrors)}`);
+    await warmUpDms(sockets, users, n);
     await sleep(200);
 
     // Phase 1: open loop.
@@ -316,7 +384,7 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
           const due = t0 + (k * 1000) / rate;
           maxLagMs = Math.max(maxLagMs, t - due);
           const index = k;
-          sockets[k % n].emit('message:send', { to: recipient(k), content: `L${k}` }, (ack) => {
+          sockets[k % n].emit('message:send', dmPayload(users, n, k, `L${k}`), (ack) => {
             if (ack.ok) ackLat[index] = now() - due;
             else countError(errors, ack);
             acked++;
@@ -333,36 +401,9 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
     await sleep(100);
 
     // Phase 2: closed loop.
-    let sent = 0;
-    let okInWindow = 0;
-    let outstanding = 0;
-    const tErrors: Record<string, number> = {};
-    const tAckLat: number[] = [];
-    let tAcked = 0;
     const s0 = await statsSum(spec);
-    const start = now();
-    const end = start + throughputMs;
     measuring = true;
-    await new Promise<void>((resolve) => {
-      const sendOne = () => {
-        const k = sent++;
-        const t = now();
-        outstanding++;
-        sockets[k % n].emit('message:send', { to: recipient(k), content: `T${k}` }, (ack) => {
-          outstanding--;
-          tAcked++;
-          const at = now();
-          if (ack.ok && at <= end) {
-            okInWindow++;
-            tAckLat.push(at - t);
-          } else countError(tErrors, ack);
-          if (at < end) sendOne();
-          else if (outstanding === 0) resolve();
-        });
-      };
-      for (let i = 0; i < inflight; i++) sendOne();
-      setTimeout(resolve, throughputMs + 15_000);
-    });
+    const loop = await dmClosedLoop(sockets, users, n, 'T', inflight, { ms: throughputMs });
     const s1 = await statsSum(spec);
     const deliveriesInWindow = throughputDeliveries;
     measuring = false;
@@ -379,13 +420,13 @@ async function dm(spec: LoadSpec, users: BenchUser[]) {
       ackP99Ms: percentile(ackLat, 99),
       deliveryP50Ms: percentile(deliveryLat, 50),
       deliveryP99Ms: percentile(deliveryLat, 99),
-      persistedPerSec: round((okInWindow / throughputMs) * 1000, 0),
+      persistedPerSec: round((loop.ok / throughputMs) * 1000, 0),
       deliveriesPerSec: round((deliveriesInWindow / throughputMs) * 1000, 0),
       throughputInflight: inflight,
-      throughputErrors: tErrors,
-      throughputAckP50Ms: percentile(tAckLat, 50),
-      throughputAckP99Ms: percentile(tAckLat, 99),
-      cpuPerDmUs: cpuPerEventUs(s0.sum, s1.sum, tAcked),
+      throughputErrors: loop.errors,
+      throughputAckP50Ms: percentile(loop.ackLatencies, 50),
+      throughputAckP99Ms: percentile(loop.ackLatencies, 99),
+      cpuPerDmUs: cpuPerEventUs(s0.sum, s1.sum, loop.acked),
       // Open-loop messages whose recipient is on another instance than the sender, and how many arrived.
       ...(spec.urls.length > 1
         ? {
