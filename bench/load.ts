@@ -542,17 +542,22 @@ async function fanout(spec: LoadSpec, users: BenchUser[]) {
   }
 }
 
-/** Memory per idle authenticated connection: (after − before) / connections, both after gc(). */
+/**
+ * Memory per idle authenticated connection: (after − before) / connections, both after gc().
+ * With `probes` (run.ts `--scale-probes`), `scaleProbes` then runs on the connections still held.
+ */
 async function memory(spec: LoadSpec, users: BenchUser[]) {
-  const { conns } = spec.params;
+  const { conns, probes } = spec.params;
   const { each: beforeEach, sum: before } = await memSum(spec);
   if (!before.gc) throw new Error('server not started with --expose-gc');
+  const s0 = probes ? await statsSum(spec) : undefined;
   const c = await connectUsers(spec, users, conns, 100);
+  const s1 = probes ? await statsSum(spec) : undefined;
   try {
     await sleep(1000);
     const { each: afterEach, sum: after } = await memSum(spec);
     const ok = conns - c.failed;
-    return {
+    const result = {
       conns: ok,
       failed: c.failed,
       errors: c.errors,
@@ -574,9 +579,213 @@ async function memory(spec: LoadSpec, users: BenchUser[]) {
           }
         : {}),
     };
+    if (!probes || !s0 || !s1) return result;
+    // The probes add to serverCpuSecWholeScenario: the handshakes' own CPU, measured like the handshake scenario's.
+    const connectCpuPerHandshakeUs = cpuPerEventUs(s0.sum, s1.sum, ok);
+    let measured: Record<string, unknown>;
+    try {
+      measured = await scaleProbes(spec, users, c.sockets);
+    } catch (error) {
+      measured = { probeError: (error as Error).message ?? String(error) };
+    }
+    return { ...result, connectCpuPerHandshakeUs, ...measured };
   } finally {
     closeAll(c.sockets);
   }
+}
+
+/** Server CPU (µs, summed over the instances) between two `/stats` samples. */
+const cpuBetween = (s0: StatsSample, s1: StatsSample) => s1.cpu.user + s1.cpu.system - s0.cpu.user - s0.cpu.system;
+
+/** The load generator's CPU since `cpu0` as % of its core over `wallMs`: near 100 means the probe was client-bound. */
+function loadCpuPct(cpu0: NodeJS.CpuUsage, wallMs: number): number {
+  const cpu = process.cpuUsage(cpu0);
+  return round(((cpu.user + cpu.system) / 1000 / wallMs) * 100, 0);
+}
+
+/**
+ * The memory scenario's probes (`probes`), on the N connections it holds idle, after its memory
+ * snapshot. Their work is fixed, the same whatever N, so a per-event cost that grows with the
+ * number of connections shows up as such:
+ *
+ * - idle: the servers' CPU over 2 s with nothing but the N connections (heartbeats, timers), as %
+ *   of a core. The `...NetUs` figures below take this rate times the probe's wall time off.
+ * - DM probe: the dm scenario's warm-up (not measured) then `probeDms` DMs among the first
+ *   `probeDmUsers` connected users, closed loop with `probeInflight` outstanding (the dm
+ *   scenario's payloads and loop); server CPU per DM from before the first send until the last ack.
+ * - presence probe: sockets [0, W) (W = `probeWatchers`) each `presence:subscribe` to the users
+ *   of sockets [W, W+M) (M = `probeWatched`), not measured. Then cycles of M users: their sockets
+ *   close, and once they are offline (the grace period + 1.5 s, and every expected offline update
+ *   received + 300 ms without one) a fresh socket connects for each (online: 1 s, and every
+ *   expected online update + 300 ms). An unmeasured cycle of the unwatched users [W+M, W+2M)
+ *   (JIT warm-up), a measured one of them (no updates to send) and one of the watched users
+ *   (W × M offline and W × M online updates). Per update: (watched − unwatched cycle CPU, each
+ *   net of idle) / updates received; per change (a user going offline or coming online, its
+ *   disconnect or handshake included): a cycle's CPU / 2M.
+ */
+async function scaleProbes(spec: LoadSpec, users: BenchUser[], sockets: WireSocket[]): Promise<Record<string, unknown>> {
+  const { probeDms, probeDmUsers: n, probeInflight, probeWatchers: w, probeWatched: m, graceMs } = spec.params;
+  const needed = Math.max(n, w + 2 * m);
+  const missing = Array.from({ length: needed }, (_, i) => i).filter((i) => !sockets[i] || sockets[i].closed).length;
+  if (missing) throw new Error(`the probes use the first ${needed} connections; ${missing} of them are not connected`);
+
+  // Idle: what the N connections cost by themselves (after the snapshot's gc() has settled).
+  await sleep(500);
+  const i0 = await statsSum(spec);
+  const idleStart = now();
+  await sleep(2000);
+  const i1 = await statsSum(spec);
+  /** Server CPU µs per ms of wall time while idle. */
+  const idleRate = cpuBetween(i0.sum, i1.sum) / (now() - idleStart);
+  const net = (s0: StatsSample, s1: StatsSample, wallMs: number, events: number) =>
+    events ? round((cpuBetween(s0, s1) - idleRate * wallMs) / events, 0) : null;
+
+  // DM probe.
+  const dmSockets = sockets.slice(0, n);
+  let delivered = 0;
+  for (const s of dmSockets)
+    s.onRaw = (frame) => {
+      if (frame.startsWith('42["message:new"')) delivered++;
+      return true;
+    };
+  await warmUpDms(dmSockets, users, n);
+  await sleep(200);
+  delivered = 0;
+  const d0 = await statsSum(spec);
+  const dmLoad0 = process.cpuUsage();
+  const dmStart = now();
+  const loop = await dmClosedLoop(dmSockets, users, n, 'P', probeInflight, { count: probeDms });
+  const d1 = await statsSum(spec);
+  const dmWallMs = now() - dmStart;
+  const dmLoadCpuPct = loadCpuPct(dmLoad0, dmWallMs);
+  const deliveredBy = now() + 5000;
+  while (delivered < loop.ok && now() < deliveredBy) await sleep(10);
+
+  // Presence probe: W watchers subscribe to the M watched users; M other users are watched by nobody.
+  const watchers = sockets.slice(0, w);
+  const watched = Array.from({ length: m }, (_, j) => w + j);
+  const unwatched = Array.from({ length: m }, (_, j) => w + m + j);
+  const watchedIds = watched.map((i) => users[i].id);
+  let offline = 0;
+  let online = 0;
+  let lastUpdate = 0;
+  for (const s of watchers)
+    s.onRaw = (frame) => {
+      if (frame.startsWith('42["presence:update"')) {
+        lastUpdate = now();
+        if (frame.includes('"status":"offline"')) offline++;
+        else online++;
+      }
+      return true;
+    };
+  const subscribeErrors: Record<string, number> = {};
+  let ackOnline = 0;
+  await Promise.all(
+    watchers.map(async (s) => {
+      const ack = await s.emitWithAck('presence:subscribe', { userIds: watchedIds }, 30_000);
+      countError(subscribeErrors, ack);
+      if (ack.ok) ackOnline += (ack.data as { users?: { status?: string }[] }).users?.filter((u) => u.status === 'online').length ?? 0;
+    }),
+  );
+  unsupported(subscribeErrors, 'presence:subscribe');
+  if (Object.keys(subscribeErrors).length) throw new Error(`presence:subscribe failed: ${JSON.stringify(subscribeErrors)}`);
+  await sleep(200);
+
+  /** Until `count()` reaches `expected` (at most `maxMs`), then 300 ms without an update (at most 5 s), and not before `notBefore`. */
+  const updatesIn = async (count: () => number, expected: number, notBefore: number, maxMs: number) => {
+    const until = now() + maxMs;
+    while (count() < expected && now() < until) await sleep(10);
+    const quietBy = now() + 5000;
+    while (now() - lastUpdate < 300 && now() < quietBy) await sleep(20);
+    await sleep(Math.max(0, notBefore - now()));
+  };
+  const reconnectErrors: Record<string, number> = {};
+  /**
+   * One cycle, measured: the sockets at `indices` close; once their users are offline (the grace
+   * period + 1.5 s, and every expected offline update in), a fresh socket connects for each, all at
+   * once; once they are online (1 s, and every expected online update in), the servers' CPU.
+   */
+  const cycle = async (indices: number[], expected: number) => {
+    offline = 0;
+    online = 0;
+    let failed = 0;
+    const s0 = await statsSum(spec);
+    const load0 = process.cpuUsage();
+    const start = now();
+    for (const i of indices) sockets[i].terminate();
+    await updatesIn(() => offline, expected, start + graceMs + 1500, graceMs + 15_000);
+    // Not through connectTo: these are not connections of the scenario (connectedPerInstance).
+    await pool(indices.length, indices.length, async (j) => {
+      const i = indices[j];
+      try {
+        sockets[i] = await connect({ url: spec.urls[instanceOf(spec, i)], auth: { token: users[i].token } });
+      } catch (error) {
+        failed++;
+        const key = (error as Error).message || 'error';
+        reconnectErrors[key] = (reconnectErrors[key] ?? 0) + 1;
+      }
+    });
+    await updatesIn(() => online, expected, now() + 1000, 15_000);
+    const s1 = await statsSum(spec);
+    const wallMs = now() - start;
+    const cpu = cpuBetween(s0.sum, s1.sum);
+    return {
+      cpu,
+      /** CPU less the idle rate over the cycle's wall time. */
+      netCpu: cpu - idleRate * wallMs,
+      frames: s1.sum.frames - s0.sum.frames,
+      wallMs,
+      offline,
+      online,
+      failed,
+      /** Users going offline plus users coming online again. */
+      changes: indices.length * 2 - failed,
+      loadCpuPct: loadCpuPct(load0, wallMs),
+    };
+  };
+  // Not measured: the process's first disconnects and offline decisions pay for JIT compilation.
+  const warm = await cycle(unwatched, 0);
+  const control = await cycle(unwatched, 0);
+  const probe = await cycle(watched, w * m);
+  const updates = probe.offline + probe.online;
+  const perChange = (c: typeof probe, cpu: number) => (c.changes ? round(cpu / c.changes, 0) : null);
+
+  return {
+    idleCpuPct: round(idleRate / 10, 2),
+    dmProbeSent: loop.acked,
+    dmProbeOk: loop.ok,
+    dmProbeDelivered: delivered,
+    dmProbeErrors: loop.errors,
+    dmProbePerSec: round((loop.ok / loop.elapsedMs) * 1000, 0),
+    dmProbeAckP50Ms: percentile(loop.ackLatencies, 50),
+    dmProbeAckP99Ms: percentile(loop.ackLatencies, 99),
+    dmProbeCpuPerDmUs: cpuPerEventUs(d0.sum, d1.sum, loop.acked),
+    dmProbeCpuPerDmNetUs: net(d0.sum, d1.sum, dmWallMs, loop.acked),
+    dmProbeLoadCpuPct: dmLoadCpuPct,
+    presenceProbeWatchers: w,
+    presenceProbeWatched: m,
+    /** Watched users the subscribe acks reported online: W × M when the server saw them all connected. */
+    presenceProbeSubscribeAckOnline: ackOnline,
+    presenceProbeExpectedUpdates: 2 * w * m,
+    presenceProbeOfflineUpdates: probe.offline,
+    presenceProbeOnlineUpdates: probe.online,
+    presenceProbeUpdates: updates,
+    /** Updates the watchers got during the unwatched cycles: 0 expected. */
+    presenceProbeUnwatchedUpdates: warm.offline + warm.online + control.offline + control.online,
+    presenceProbeReconnectFailed: warm.failed + control.failed + probe.failed,
+    presenceProbeReconnectErrors: reconnectErrors,
+    presenceProbeServerFrames: probe.frames,
+    presenceProbeUnwatchedServerFrames: control.frames,
+    /** The watched cycle's CPU less the unwatched one's (both net of idle) per update received: the cost of delivering them. */
+    presenceProbeCpuPerUpdateUs: updates ? round((probe.netCpu - control.netCpu) / updates, 1) : null,
+    presenceProbeCpuPerChangeUs: perChange(probe, probe.cpu),
+    presenceProbeCpuPerChangeNetUs: perChange(probe, probe.netCpu),
+    presenceProbeUnwatchedCpuPerChangeUs: perChange(control, control.cpu),
+    presenceProbeUnwatchedCpuPerChangeNetUs: perChange(control, control.netCpu),
+    presenceProbeElapsedMs: round(probe.wallMs, 0),
+    presenceProbeUnwatchedElapsedMs: round(control.wallMs, 0),
+    presenceProbeLoadCpuPct: probe.loadCpuPct,
+  };
 }
 
 /**
