@@ -8,7 +8,9 @@
  *          --out=<name> (default latest, smoke: smoke), --mem-conns=N, --dm-rate=N,
  *          --keep-tmp, --cpu-prof=service|baseline (writes .cpuprofile files to the tmp dir),
  *          --db=postgres, --redis, --instances=N (with --db=postgres --redis: N processes per server),
- *          --before=<dir>, --before-node-args="<node flags>" (for the before server only).
+ *          --before=<dir>, --before-node-args="<node flags>" (for the before server only),
+ *          --scale-probes (the memory scenario then measures a DM probe and a presence probe on its
+ *          connections: the scale curve's per-event costs).
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -52,6 +54,14 @@ const scenarios = ((args.get('scenarios')?.split(',') as ScenarioName[] | undefi
 const outName = args.get('out') ?? (smoke ? 'smoke' : 'latest');
 const graceMs = 1000;
 const password = 'bench-password-1';
+/**
+ * `--scale-probes`: after its memory snapshot the memory scenario runs a fixed DM probe and a
+ * fixed presence probe on the connections it holds (load.ts `scaleProbes`). Off by default: the
+ * memory scenario's spec and numbers stay as they are.
+ */
+const scaleProbes: Record<string, number> = args.has('scale-probes')
+  ? { probes: 1, probeDms: 3000, probeDmUsers: 200, probeInflight: 32, probeWatchers: 100, probeWatched: 100, graceMs }
+  : {};
 
 const params: Record<ScenarioName, Record<string, number>> = smoke
   ? {
@@ -59,7 +69,7 @@ const params: Record<ScenarioName, Record<string, number>> = smoke
       'handshake-rs256': { connects: 200, concurrency: 50, graceMs },
       dm: { users: 50, rate: 200, durationMs: 1000, inflight: 32, throughputMs: 1000 },
       fanout: { roomSize: 50, messages: 10, senders: 5, window: 4 },
-      memory: { conns: 200 },
+      memory: { conns: 200, ...scaleProbes },
       presence: { users: 50, watch: 10, windowMs: 500 },
     }
   : {
@@ -67,7 +77,7 @@ const params: Record<ScenarioName, Record<string, number>> = smoke
       'handshake-rs256': { connects: 5000, concurrency: 100, graceMs },
       dm: { users: 1000, rate: Number(args.get('dm-rate') ?? 1000), durationMs: 10_000, inflight: 256, throughputMs: 5000 },
       fanout: { roomSize: 1000, messages: 100, senders: 20, window: 8 },
-      memory: { conns: Number(args.get('mem-conns') ?? 5000) },
+      memory: { conns: Number(args.get('mem-conns') ?? 5000), ...scaleProbes },
       presence: { users: 2000, watch: 50, windowMs: 10_000 },
     };
 
@@ -345,7 +355,11 @@ interface Metric {
   better: 'higher' | 'lower' | 'info';
   /** Target for service/baseline. */
   target?: number;
+  /** A row only when some server has the value (fields of an optional measurement, e.g. `--scale-probes`). */
+  optional?: boolean;
 }
+const probe = params.memory;
+const count = (v: number | undefined) => v?.toLocaleString('en-US');
 const METRICS: Metric[] = [
   { scenario: 'handshake', key: 'perSec', label: 'JWT handshakes/s', better: 'higher', target: 0.9 },
   { scenario: 'handshake', key: 'cpuPerHandshakeUs', label: 'server CPU per handshake (µs)', better: 'lower', target: 1.3 },
@@ -363,6 +377,51 @@ const METRICS: Metric[] = [
   { scenario: 'memory', key: 'heapPerConnKB', label: 'heap per idle connection (KB)', better: 'lower', target: 1.3 },
   { scenario: 'memory', key: 'rssPerConnKB', label: 'RSS per idle connection (KB)', better: 'lower', target: 1.3 },
   { scenario: 'memory', key: 'projectedRss10kMB', label: 'RSS with 10k connections (MB, projected)', better: 'info' },
+  // --scale-probes (load.ts scaleProbes): fixed work on the N idle connections.
+  {
+    scenario: 'memory',
+    key: 'connectCpuPerHandshakeUs',
+    label: 'server CPU per handshake while connecting (µs)',
+    better: 'lower',
+    optional: true,
+  },
+  { scenario: 'memory', key: 'idleCpuPct', label: 'server CPU with the connections idle (% of a core)', better: 'lower', optional: true },
+  {
+    scenario: 'memory',
+    key: 'dmProbeCpuPerDmUs',
+    label: `DM probe: server CPU per DM (µs; ${count(probe.probeDms)} DMs among ${probe.probeDmUsers} users, ${probe.probeInflight} in flight)`,
+    better: 'lower',
+    optional: true,
+  },
+  { scenario: 'memory', key: 'dmProbePerSec', label: 'DM probe: persisted DMs/s', better: 'higher', optional: true },
+  {
+    scenario: 'memory',
+    key: 'presenceProbeCpuPerUpdateUs',
+    label: 'presence probe: server CPU per presence:update delivered (µs; watched cycle − unwatched cycle, net of idle)',
+    better: 'lower',
+    optional: true,
+  },
+  {
+    scenario: 'memory',
+    key: 'presenceProbeCpuPerChangeUs',
+    label: `presence probe: server CPU per watched user going offline or online (µs; ${probe.probeWatched} users, ${probe.probeWatchers} watchers each, disconnect or handshake included)`,
+    better: 'lower',
+    optional: true,
+  },
+  {
+    scenario: 'memory',
+    key: 'presenceProbeUnwatchedCpuPerChangeUs',
+    label: 'presence probe: the same for a user nobody watches (µs)',
+    better: 'lower',
+    optional: true,
+  },
+  {
+    scenario: 'memory',
+    key: 'presenceProbeUpdates',
+    label: `presence probe: presence:update received (of ${count(2 * probe.probeWatched * probe.probeWatchers)})`,
+    better: 'info',
+    optional: true,
+  },
   { scenario: 'presence', key: 'cpuSeconds', label: 'presence storm server CPU (s)', better: 'lower' },
   { scenario: 'presence', key: 'serverFrames', label: 'presence storm frames written by server', better: 'lower' },
   { scenario: 'presence', key: 'presenceUpdates', label: 'presence storm presence:update received', better: 'info' },
@@ -481,7 +540,9 @@ async function main(): Promise<void> {
   }
 
   // Medians over the rounds that succeeded; the ratio is service / baseline.
-  const rows = METRICS.filter((m) => scenarios.includes(m.scenario)).map((m) => {
+  const rows = METRICS.filter(
+    (m) => scenarios.includes(m.scenario) && (!m.optional || servers.some((name) => raw[name][m.scenario]?.some((r) => m.key in r))),
+  ).map((m) => {
     const values = (name: ServerName) =>
       (raw[name][m.scenario] ?? []).filter((r) => !r.error && typeof r[m.key] === 'number').map((r) => r[m.key] as number);
     const service = median(values('service'));
@@ -511,7 +572,10 @@ async function main(): Promise<void> {
   const errors: string[] = [];
   for (const name of servers) {
     for (const [scenario, results] of Object.entries(raw[name])) {
-      results?.forEach((r, i) => r.error && errors.push(`${name} ${scenario} round ${i + 1}: ${r.error}`));
+      results?.forEach((r, i) => {
+        if (r.error) errors.push(`${name} ${scenario} round ${i + 1}: ${r.error}`);
+        if (typeof r.probeError === 'string') errors.push(`${name} ${scenario} round ${i + 1}, probes: ${r.probeError}`);
+      });
     }
   }
   const get = (scenario: ScenarioName, metric: string) => rows.find((r) => r.scenario === scenario && r.metric === metric)?.service ?? null;
