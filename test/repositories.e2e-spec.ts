@@ -153,8 +153,13 @@ describe.each(engines)('repositories on %s', (engine) => {
       await sessions.insert({ id, user_id: row.id, created_at: old[i], last_seen_at: old[i] });
       await sessions.touch(id, old[i], false);
     }
-    expect(await sessions.findResumable(ids[0], now)).toBeUndefined();
-    expect(await sessions.findResumable(ids[0], new Date('2025-01-15T00:00:00.000Z'))).toMatchObject({ id: ids[0] });
+    // Past the TTL, or another user's: not resumed, and untouched; the user's own within the TTL is.
+    expect(await sessions.resume(ids[0], row.id, now, null)).toBe(false);
+    const june = new Date('2025-06-02T00:00:00.000Z');
+    expect(await sessions.resume(ids[2], randomUUID(), june, null)).toBe(false);
+    expect(await sessions.findById(ids[2])).toMatchObject({ last_seen_at: old[2], connected: 0, auth_session_id: null });
+    expect(await sessions.resume(ids[2], row.id, june, null)).toBe(true);
+    expect(await sessions.findById(ids[2])).toMatchObject({ last_seen_at: june.toISOString(), connected: 1 });
 
     const first = await sessions.findExpired(cutoff, 2);
     const mine = (rows: { id: string }[]) => rows.map((r) => r.id).filter((id) => id.endsWith(row.id));
@@ -162,11 +167,11 @@ describe.each(engines)('repositories on %s', (engine) => {
     const second = await sessions.findExpired(cutoff, 2, first[first.length - 1]);
     expect(mine(second)).toEqual([ids[2]]);
 
-    // ids[1] is resumed between the read and the delete: it stays.
-    await sessions.touch(ids[1], now.toISOString(), true);
+    // ids[1] is used between the read and the delete (its last socket went just now): it stays.
+    await sessions.touch(ids[1], now.toISOString(), false);
     expect(await sessions.deleteExpired(ids, cutoff)).toBe(2);
     expect(await sessions.findById(ids[0])).toBeUndefined();
-    expect(await sessions.findById(ids[1])).toMatchObject({ last_seen_at: now.toISOString(), connected: 1 });
+    expect(await sessions.findById(ids[1])).toMatchObject({ last_seen_at: now.toISOString(), connected: 0 });
     expect(await sessions.deleteExpired([], cutoff)).toBe(0);
   });
 

@@ -75,26 +75,32 @@ export class SessionsRepository {
     return this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** The session if it exists and was used within SESSION_TTL_DAYS of `now`. */
-  findResumable(id: string, now: Date): Promise<SessionRow | undefined> {
-    return this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id', '=', id)
-      .where('last_seen_at', '>=', this.expiryCutoff(now))
-      .executeTakeFirst();
+  /**
+   * Resumes session `id` if it is `userId`'s and was used within SESSION_TTL_DAYS of `now`: marks
+   * it connected, used now and of login `authSessionId`, in the statement that checks (one round
+   * trip on PostgreSQL; group-committed on SQLite). False when there is no such session.
+   */
+  async resume(id: string, userId: string, now: Date, authSessionId: string | null): Promise<boolean> {
+    const at = now.toISOString();
+    const rows = await this.writes.statement((db) =>
+      db
+        .updateTable('sessions')
+        .set({ last_seen_at: at, connected: 1, auth_session_id: authSessionId })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('last_seen_at', '>=', this.expiryCutoff(now))
+        .returning('id')
+        .execute(),
+    );
+    return rows.length > 0;
   }
 
-  /** Last use: on resume (`connected` true) and when its last socket went (false); group-committed on SQLite, one round trip on PostgreSQL. */
-  async touch(id: string, at: string, connected: boolean, authSessionId?: string | null): Promise<void> {
+  /** Last use, when its last socket went (`connected` false); group-committed on SQLite, one round trip on PostgreSQL. */
+  async touch(id: string, at: string, connected: boolean): Promise<void> {
     await this.writes.statement((db) =>
       db
         .updateTable('sessions')
-        .set(
-          authSessionId === undefined
-            ? { last_seen_at: at, connected: connected ? 1 : 0 }
-            : { last_seen_at: at, connected: 1, auth_session_id: authSessionId },
-        )
+        .set({ last_seen_at: at, connected: connected ? 1 : 0 })
         .where('id', '=', id)
         .execute(),
     );

@@ -14,39 +14,27 @@ describe('SessionsService', () => {
     return { repo, guard, service };
   };
 
-  it('resumes a session of the same user and issues a new one otherwise', async () => {
+  it('resumes a session the repository resumes (the same user, within the TTL) and issues a new one otherwise', async () => {
     const { repo, service } = setup();
-    repo.findResumable.mockResolvedValueOnce({
-      id: 's1',
-      user_id: 'u1',
-      created_at: 'x',
-      last_seen_at: 'x',
-      connected: 0,
-      auth_session_id: null,
-    });
+    repo.resume.mockResolvedValueOnce(true);
     expect(await service.resolve('u1', 's1')).toEqual({ sessionId: 's1', resumed: true });
-    expect(repo.touch).toHaveBeenCalledWith('s1', expect.any(String), true, null);
+    expect(repo.resume).toHaveBeenLastCalledWith('s1', 'u1', expect.any(Date), null);
+    expect(repo.insert).not.toHaveBeenCalled();
 
-    repo.findResumable.mockResolvedValueOnce({
-      id: 's1',
-      user_id: 'someone-else',
-      created_at: 'x',
-      last_seen_at: 'x',
-      connected: 0,
-      auth_session_id: null,
-    });
-    const foreign = await service.resolve('u1', 's1');
-    expect(foreign.resumed).toBe(false);
-    expect(foreign.sessionId).not.toBe('s1');
-    expect(repo.insert).toHaveBeenCalledWith(expect.objectContaining({ id: foreign.sessionId, user_id: 'u1', connected: 1 }));
+    // Another user's, unknown, or past SESSION_TTL_DAYS: the repository resumes nothing.
+    repo.resume.mockResolvedValueOnce(false);
+    const refused = await service.resolve('u1', 's1', 'login-1');
+    expect(repo.resume).toHaveBeenLastCalledWith('s1', 'u1', expect.any(Date), 'login-1');
+    expect(refused.resumed).toBe(false);
+    expect(refused.sessionId).not.toBe('s1');
+    expect(repo.insert).toHaveBeenCalledWith(
+      expect.objectContaining({ id: refused.sessionId, user_id: 'u1', connected: 1, auth_session_id: 'login-1' }),
+    );
 
-    // Unknown, or past SESSION_TTL_DAYS: the repository finds nothing resumable.
-    repo.findResumable.mockResolvedValueOnce(undefined);
-    expect((await service.resolve('u1', 's-expired')).resumed).toBe(false);
-
-    const fresh = await service.resolve('u1');
-    expect(fresh.resumed).toBe(false);
-    expect(repo.findResumable).toHaveBeenCalledTimes(3);
+    // Nothing asked for, or an id no session can have: no resume attempted.
+    expect((await service.resolve('u1')).resumed).toBe(false);
+    expect((await service.resolve('u1', 'x'.repeat(65))).resumed).toBe(false);
+    expect(repo.resume).toHaveBeenCalledTimes(2);
   });
 
   it('announces `session` to a connected socket and joins the broadcast room; a socket gone by then gets nothing', () => {

@@ -31,12 +31,9 @@ export class SessionsService implements OnApplicationShutdown {
   async resolve(userId: string, requested?: string, authSessionId?: string): Promise<{ sessionId: string; resumed: boolean }> {
     const at = new Date();
     const now = at.toISOString();
-    if (requested && requested.length <= 64) {
-      const row = await this.sessions.findResumable(requested, at);
-      if (row && row.user_id === userId) {
-        await this.sessions.touch(row.id, now, true, authSessionId ?? null);
-        return { sessionId: row.id, resumed: true };
-      }
+    // Another user's session, an unknown or an expired one: a new session instead.
+    if (requested && requested.length <= 64 && (await this.sessions.resume(requested, userId, at, authSessionId ?? null))) {
+      return { sessionId: requested, resumed: true };
     }
     const sessionId = uuidV7();
     await this.sessions.insert({
