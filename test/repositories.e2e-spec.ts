@@ -16,6 +16,7 @@ describe.each(engines)('repositories on %s', (engine) => {
   let db: Db;
   let users: UsersRepository;
   let sessions: SessionsRepository;
+  let writes: WriteBatcher;
   let skip = false;
 
   beforeAll(async () => {
@@ -26,7 +27,7 @@ describe.each(engines)('repositories on %s', (engine) => {
     database = await createTestDatabase(engine);
     db = openDatabase(loadConfig({ DATABASE_URL: database.url }).database);
     await migrateToLatest(db);
-    const writes = new WriteBatcher(db, engine === 'sqlite');
+    writes = new WriteBatcher(db, engine === 'sqlite');
     users = new UsersRepository(db, writes);
     sessions = new SessionsRepository(db, writes, {
       sessions: { ttlDays: 30, maxPerUser: 3 },
@@ -97,21 +98,29 @@ describe.each(engines)('repositories on %s', (engine) => {
     expect(await users.delete(row.id)).toBe(false);
   });
 
-  it('stores sessions and touches them', async () => {
+  /** A session's last use set to `at`, its sockets gone (what `left` records, at a chosen time). */
+  const leftAt = (id: string, at: string) =>
+    db.updateTable('sessions').set({ last_seen_at: at, connected: 0 }).where('id', '=', id).execute();
+
+  it('stores sessions and records when they were left, many at once in few statements', async () => {
     if (skip) return;
     const row = user('carol_repo');
     await users.insert(row);
-    const id = randomUUID();
-    await sessions.insert({ id, user_id: row.id, created_at: '2026-01-01T00:00:00.000Z', last_seen_at: '2026-01-01T00:00:00.000Z' });
-    await sessions.touch(id, '2026-02-01T00:00:00.000Z', false);
-    expect(await sessions.findById(id)).toEqual({
-      id,
-      user_id: row.id,
-      created_at: '2026-01-01T00:00:00.000Z',
-      last_seen_at: '2026-02-01T00:00:00.000Z',
-      connected: 0,
-      auth_session_id: null,
-    });
+    const ids = Array.from({ length: 3 }, () => randomUUID());
+    for (const id of ids) {
+      await sessions.insert({ id, user_id: row.id, created_at: '2026-01-01T00:00:00.000Z', last_seen_at: '2026-01-01T00:00:00.000Z' });
+    }
+    const before = new Date().toISOString();
+    const statements = jest.spyOn(writes, 'statement');
+    await Promise.all(ids.map((id) => sessions.left(id)));
+    // The first at once, the two that came while it ran in one statement.
+    expect(statements).toHaveBeenCalledTimes(2);
+    statements.mockRestore();
+    for (const id of ids) {
+      const stored = await sessions.findById(id);
+      expect(stored).toMatchObject({ id, user_id: row.id, created_at: '2026-01-01T00:00:00.000Z', connected: 0, auth_session_id: null });
+      expect(stored!.last_seen_at >= before).toBe(true);
+    }
   });
   it('keeps at most MAX_SESSIONS_PER_USER sessions per user, dropping the least recently used idle ones first', async () => {
     if (skip) return;
@@ -124,7 +133,7 @@ describe.each(engines)('repositories on %s', (engine) => {
     // s1 and s3 stay connected; s2 and s4 were left (touched with connected = false).
     for (const day of [1, 2, 3, 4]) {
       await sessions.insert({ id: `s${day}-${row.id}`, user_id: row.id, created_at: at(day), last_seen_at: at(day) });
-      if (day % 2 === 0) await sessions.touch(`s${day}-${row.id}`, at(day), false);
+      if (day % 2 === 0) await leftAt(`s${day}-${row.id}`, at(day));
     }
     // Limit 3: s2 (the older idle one) went when s4 came.
     expect(await sessions.findById(`s2-${row.id}`)).toBeUndefined();
@@ -151,7 +160,7 @@ describe.each(engines)('repositories on %s', (engine) => {
     const ids = old.map((_, i) => `x${i}-${row.id}`);
     for (const [i, id] of ids.entries()) {
       await sessions.insert({ id, user_id: row.id, created_at: old[i], last_seen_at: old[i] });
-      await sessions.touch(id, old[i], false);
+      await leftAt(id, old[i]);
     }
     // Past the TTL, or another user's: not resumed, and untouched; the user's own within the TTL is.
     expect(await sessions.resume(ids[0], row.id, now, null)).toBe(false);
@@ -168,10 +177,10 @@ describe.each(engines)('repositories on %s', (engine) => {
     expect(mine(second)).toEqual([ids[2]]);
 
     // ids[1] is used between the read and the delete (its last socket went just now): it stays.
-    await sessions.touch(ids[1], now.toISOString(), false);
+    await sessions.left(ids[1]);
     expect(await sessions.deleteExpired(ids, cutoff)).toBe(2);
     expect(await sessions.findById(ids[0])).toBeUndefined();
-    expect(await sessions.findById(ids[1])).toMatchObject({ last_seen_at: now.toISOString(), connected: 0 });
+    expect(await sessions.findById(ids[1])).toMatchObject({ connected: 0 });
     expect(await sessions.deleteExpired([], cutoff)).toBe(0);
   });
 

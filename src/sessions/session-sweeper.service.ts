@@ -42,7 +42,7 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
   lastUse(socket: DisconnectedSocket, counts: ConnectionCounts): void {
     if (counts.session > 0) return;
     // Not awaited: the other listeners (presence, modals) need not wait for this commit.
-    this.sessions.touch(socket.sessionId).catch((error: unknown) => {
+    this.sessions.left(socket.sessionId).catch((error: unknown) => {
       this.logger.warn({ err: error, sessionId: socket.sessionId }, 'could not record the session as last used now');
     });
   }

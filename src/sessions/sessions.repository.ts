@@ -26,6 +26,8 @@ delete from sessions where id in (
 registerHotStatement(INSERT_AND_PRUNE);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Sessions per `left` statement (an `in` list far below either engine's bound on parameters). */
+const LEFT_BATCH = 1000;
 /**
  * Most sessions one handshake's prune deletes: normally it is the one pushed out; after an upgrade
  * (sessions used to be kept forever) a user's backlog goes over a few handshakes, so a handshake
@@ -38,6 +40,7 @@ export class SessionsRepository {
   private readonly ttlMs: number;
   private readonly maxPerUser: number;
   private readonly postgres: boolean;
+  private readonly leftNow: (id: string) => Promise<void>;
 
   constructor(
     @InjectDb() private readonly db: Db,
@@ -47,6 +50,11 @@ export class SessionsRepository {
     this.ttlMs = config.sessions.ttlDays * DAY_MS;
     this.maxPerUser = config.sessions.maxPerUser;
     this.postgres = config.database.kind === 'postgres';
+    this.leftNow = writes.coalesced<string>(
+      (db, ids) =>
+        db.updateTable('sessions').set({ last_seen_at: new Date().toISOString(), connected: 0 }).where('id', 'in', ids).execute(),
+      LEFT_BATCH,
+    );
   }
 
   /**
@@ -95,15 +103,13 @@ export class SessionsRepository {
     return rows.length > 0;
   }
 
-  /** Last use, when its last socket went (`connected` false); group-committed on SQLite, one round trip on PostgreSQL. */
-  async touch(id: string, at: string, connected: boolean): Promise<void> {
-    await this.writes.statement((db) =>
-      db
-        .updateTable('sessions')
-        .set({ last_seen_at: at, connected: connected ? 1 : 0 })
-        .where('id', '=', id)
-        .execute(),
-    );
+  /**
+   * Records the session's last use now, its last socket gone (`connected` 0). Sessions that go
+   * while one such write runs are written together by the next (`WriteBatcher.coalesced`): one
+   * statement for many when a deploy or a network blip drops every socket at once.
+   */
+  left(id: string): Promise<void> {
+    return this.leftNow(id);
   }
 
   /** Where sessions unused since before `now` − SESSION_TTL_DAYS end. */

@@ -7,7 +7,6 @@ import { SessionsService } from './sessions.service';
 describe('SessionsService', () => {
   const setup = () => {
     const repo = automock(SessionsRepository);
-    repo.touch.mockResolvedValue(undefined);
     repo.insert.mockResolvedValue(undefined);
     const guard = automock(BearerAuthGuard);
     const service = new SessionsService(repo as unknown as SessionsRepository, guard as unknown as BearerAuthGuard);

@@ -47,9 +47,9 @@ export class SessionsService implements OnApplicationShutdown {
     return { sessionId, resumed: false };
   }
 
-  /** Records the session's last use when its last socket went (group-committed, like the handshake's writes). */
-  async touch(sessionId: string): Promise<void> {
-    await this.sessions.touch(sessionId, new Date().toISOString(), false);
+  /** Records the session's last use when its last socket went (written together with others going at once). */
+  left(sessionId: string): Promise<void> {
+    return this.sessions.left(sessionId);
   }
 
   /**

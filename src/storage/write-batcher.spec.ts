@@ -165,4 +165,86 @@ describe('WriteBatcher on SQLite', () => {
     expect(transaction).not.toHaveBeenCalled();
     expect(await stored([...batched, ...alone])).toEqual([...batched, ...alone].sort());
   });
+  describe('coalesced', () => {
+    const deferred = () => {
+      let release!: () => void;
+      const promise = new Promise<void>((resolve) => (release = resolve));
+      return { promise, release };
+    };
+
+    it('writes the first item at once and the ones that come meanwhile together, up to maxBatch each', async () => {
+      const single = new WriteBatcher(db, false);
+      const calls: string[][] = [];
+      const gates: ReturnType<typeof deferred>[] = [];
+      const write = single.coalesced<string>(async (_db, items) => {
+        calls.push(items);
+        const gate = deferred();
+        gates.push(gate);
+        await gate.promise;
+      }, 2);
+      const done: string[] = [];
+      const add = (id: string) => write(id).then(() => done.push(id));
+      const first = add('a');
+      expect(calls).toEqual([['a']]); // at once, nothing waits for more
+      const rest = ['b', 'c', 'd'].map(add);
+      await nextTurn();
+      expect(calls).toEqual([['a']]); // the others wait for the statement in flight
+      gates[0].release();
+      await first;
+      await nextTurn();
+      expect(calls).toEqual([['a'], ['b', 'c']]);
+      expect(done).toEqual(['a']);
+      gates[1].release();
+      await nextTurn();
+      expect(calls).toEqual([['a'], ['b', 'c'], ['d']]);
+      gates[2].release();
+      await Promise.all(rest);
+      expect(done).toEqual(['a', 'b', 'c', 'd']);
+      // Quiet again: the next item goes alone, at once.
+      const later = add('e');
+      expect(calls[3]).toEqual(['e']);
+      gates[3].release();
+      await later;
+    });
+
+    it('rejects the items of a failed statement only; the next batch is written; drain() waits for the writer', async () => {
+      const single = new WriteBatcher(db, false);
+      const gate = deferred();
+      let call = 0;
+      const write = single.coalesced<string>(async (_db, items) => {
+        call += 1;
+        if (call === 1) {
+          await gate.promise;
+          throw new Error(`lost ${items.join()}`);
+        }
+      }, 10);
+      const first = write('a');
+      const second = write('b');
+      let drained = false;
+      const draining = single.drain().then(() => (drained = true));
+      await nextTurn();
+      expect(drained).toBe(false);
+      gate.release();
+      await expect(first).rejects.toThrow('lost a');
+      await expect(second).resolves.toBeUndefined();
+      await draining;
+      expect(call).toBe(2);
+    });
+
+    it('on SQLite each statement joins the shared transaction of its turn', async () => {
+      const transaction = jest.spyOn(db, 'transaction');
+      const ids = [`s${n++}`, `s${n++}`, `s${n++}`];
+      for (const id of ids) await insert(id);
+      transaction.mockClear();
+      const left = writes.coalesced<string>(
+        (d, items) => d.updateTable('sessions').set({ connected: 0 }).where('id', 'in', items).execute(),
+        100,
+      );
+      await Promise.all([...ids.map(left), insert(`s${n++}`)]);
+      // The first id's statement and the insert share one commit; the other two ids, one statement, the next.
+      expect(transaction).toHaveBeenCalledTimes(2);
+      const rows = await db.selectFrom('sessions').select(['id', 'connected']).where('id', 'in', ids).execute();
+      expect(rows.map((r) => r.connected)).toEqual([0, 0, 0]);
+    });
+  });
 });

@@ -7,6 +7,9 @@ export type WriteUnit<T> = (trx: Transaction<Database>) => Promise<T>;
 /** A unit of statements that may each commit on their own (typically one statement); the same rules as WriteUnit. */
 export type StatementUnit<T> = (db: Kysely<Database>) => Promise<T>;
 
+/** One statement that writes several items at once (a list of ids in a `where id in`, say). */
+export type ManyUnit<T> = (db: Kysely<Database>, items: T[]) => Promise<unknown>;
+
 interface Pending {
   unit: WriteUnit<unknown>;
   resolve(value: unknown): void;
@@ -40,6 +43,8 @@ const LOAD_SAMPLE_MS = 100;
  */
 export class WriteBatcher {
   private queue: Pending[] = [];
+  /** The `coalesced` writers that are writing (drain waits for them). */
+  private readonly inFlight = new Set<Promise<void>>();
   private scheduled = false;
   private flushing: Promise<void> | undefined;
   private saturated = false;
@@ -68,10 +73,53 @@ export class WriteBatcher {
     return this.batching ? this.transaction(unit) : unit(this.db);
   }
 
+  /**
+   * A writer of items that one statement writes many at a time (`unit`, at most `maxBatch` items):
+   * the first item is written at once, and the items that come while that statement runs are
+   * written together by the next one, and so on (group commit without a timer: one at a time
+   * when quiet, few statements for a storm of them, e.g. the sockets of a deploy going at once).
+   * Each call resolves once the statement with its item committed (rejects if it failed); the
+   * statements go through `statement`.
+   */
+  coalesced<T>(unit: ManyUnit<T>, maxBatch: number): (item: T) => Promise<void> {
+    const waiting: { item: T; resolve: () => void; reject: (reason: unknown) => void }[] = [];
+    let running: Promise<void> | undefined;
+    const run = async () => {
+      while (waiting.length > 0) {
+        const batch = waiting.splice(0, maxBatch);
+        await this.statement((db) =>
+          unit(
+            db,
+            batch.map((w) => w.item),
+          ),
+        ).then(
+          () => batch.forEach((w) => w.resolve()),
+          (reason: unknown) => batch.forEach((w) => w.reject(reason)),
+        );
+      }
+    };
+    const start = () => {
+      const loop = run().finally(() => {
+        running = undefined;
+        this.inFlight.delete(loop);
+        // An item that came after the loop saw none left but before this ran.
+        if (waiting.length > 0) start();
+      });
+      running = loop;
+      this.inFlight.add(loop);
+    };
+    return (item) =>
+      new Promise<void>((resolve, reject) => {
+        waiting.push({ item, resolve, reject });
+        if (!running) start();
+      });
+  }
+
   /** Resolves once every unit submitted so far is settled (before closing the database). */
   async drain(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) {
-      if (!this.flushing) this.flush();
+    while (this.flushing || this.queue.length > 0 || this.inFlight.size > 0) {
+      if (this.inFlight.size > 0) await Promise.all(this.inFlight);
+      if (!this.flushing && this.queue.length > 0) this.flush();
       await this.flushing;
     }
   }
