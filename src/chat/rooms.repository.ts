@@ -40,13 +40,13 @@ export interface RemoveHow {
   onChange: OnMembershipChange;
 }
 
-/** Result of `create`: who became a member, and who was invited instead (their allowance was full). */
 /** What a connecting socket's user is in and whom they blocked (RoomsRepository.joinOwnRooms). */
 export interface OwnChat {
   roomIds: string[];
   blockedIds: string[];
 }
 
+/** Result of `create`: who became a member, and who was invited instead (their allowance was full). */
 export interface CreatedRoom {
   added: string[];
   invited: string[];
@@ -206,7 +206,8 @@ export class RoomsRepository {
       );
     }
     return this.db.transaction().execute(async (trx) => {
-      const [rooms, blocks] = [await roomIdsOf(trx, { userId }), await blockedIdsOf(trx, { blockerId: userId })];
+      const rooms = await roomIdsOf(trx, { userId });
+      const blocks = await blockedIdsOf(trx, { blockerId: userId });
       inside({ roomIds: rooms.rows.map((r) => r.room_id), blockedIds: blocks.rows.map((b) => b.blocked_id) });
     });
   }
