@@ -87,12 +87,8 @@ export class WriteBatcher {
     const run = async () => {
       while (waiting.length > 0) {
         const batch = waiting.splice(0, maxBatch);
-        await this.statement((db) =>
-          unit(
-            db,
-            batch.map((w) => w.item),
-          ),
-        ).then(
+        const items = batch.map((w) => w.item);
+        await this.statement((db) => unit(db, items)).then(
           () => batch.forEach((w) => w.resolve()),
           (reason: unknown) => batch.forEach((w) => w.reject(reason)),
         );
