@@ -170,6 +170,21 @@ describe('ConnectionLifecycle', () => {
     expect(events).toEqual(['connect kept 2', 'connect gone 1', 'disconnect gone 1']);
   });
 
+  it('adds no entry and runs no listener for a client that left before the registry step', async () => {
+    const { lifecycle, store } = setup();
+    const heard: string[] = [];
+    lifecycle.listen('connect', 10, (s: AppSocket) => void heard.push(`connect ${s.id}`));
+    const addWithin = jest.spyOn(store, 'addWithin');
+    const socket = admittedSocket('gone', 's1');
+    socket.conn.readyState = 'closed';
+    await lifecycle.admit(socket);
+    socket.conn.emit('close');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(addWithin).not.toHaveBeenCalled();
+    expect(await store.onlineUserCount()).toBe(0);
+    expect(heard).toEqual([]);
+  });
+
   it('removes at once a socket whose transport closed while the registry was answering', async () => {
     const { lifecycle, store } = setup();
     const socket = admittedSocket('a', 's1');

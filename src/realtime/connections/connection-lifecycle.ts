@@ -95,6 +95,9 @@ export class ConnectionLifecycle implements OnModuleInit, OnApplicationShutdown 
    * `connect_error` would not be retried).
    */
   async admit(socket: AppSocket): Promise<void> {
+    // The client left while the guard was at work: no entry (socket.io drops the socket at `next`).
+    // Else it would hold one of the user's slots for the listeners' round trips of `abandon`.
+    if (socket.conn.readyState !== 'open') return;
     const maxPerUser = this.config.limits.connectionsPerUser;
     let counts: ConnectionCounts | null;
     try {
