@@ -14,7 +14,7 @@ export interface TestApp {
   /** http://127.0.0.1:<port> */
   url: string;
   databaseUrl: string;
-  /** Stops the app; the database is kept so a test can start again on it. */
+  /** Stops the app; the database is kept so a test can start again on it (its own Redis prefix is not: pass `redisPrefix` to keep one). */
   stop(): Promise<void>;
   /** Stops the app and removes its database. */
   close(): Promise<void>;
@@ -53,6 +53,8 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     if (stopped) return;
     stopped = true;
     await app.close();
+    // A prefix of its own is this app's alone (a restart gets a new one): its keys go with it.
+    await ownRedis?.cleanup();
   };
   return {
     app,
@@ -62,7 +64,6 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     close: async () => {
       await stop();
       await database.drop();
-      await ownRedis?.cleanup();
     },
   };
 }
