@@ -1,7 +1,14 @@
 import { Worker } from 'node:worker_threads';
 
-/** How often the worker moves committed pages from the WAL into the database file. */
-const CHECKPOINT_INTERVAL_MS = 250;
+/**
+ * How often the worker moves committed pages from the WAL into the database file. Often, so that
+ * little is left when the writer's own checkpoint runs inside a commit (below): under steady
+ * traffic PASSIVE checkpoints never let the WAL start over (new frames arrive during each copy),
+ * the WAL reaches WRITER_AUTOCHECKPOINT_PAGES, and the writer's checkpoint copies whatever the
+ * worker has not. At 250 ms that was about once a second 6 to 49 ms inside a DM's commit at
+ * 1,000 DMs/s; at 25 ms the longest was 17 ms (bench/README.md, "Levers of stop 31").
+ */
+const CHECKPOINT_INTERVAL_MS = 25;
 /**
  * The writer's own automatic checkpoint, kept as a bound on the WAL's size (~40 MB) for
  * sustained writes that never leave the WAL fully copied (it restarts only then).
