@@ -5,6 +5,8 @@ import request from 'supertest';
 import { io, type Socket } from 'socket.io-client';
 import { createClient } from '@realtime-backend/client';
 import { UserEventBudgets } from '../src/realtime/limits/user-event-budget';
+import type { Db } from '../src/storage/database';
+import { DATABASE } from '../src/storage/database.module';
 import { startApp, type TestApp } from './support/app';
 import { ClientTracker, connect, registerUser, type TestClient, type TestUser } from './support/clients';
 import { createTestDatabase, type TestDatabase } from './support/databases';
@@ -305,6 +307,12 @@ describe('hardening wire: MAX_CONNECTIONS_PER_USER', () => {
     await eventually('the vanished handshakes left the registry', async () =>
       (await connectionsOf(observer, user.user.id)) === 0 ? true : undefined,
     );
+    // The sessions they made are recorded as left, not as connected for ever.
+    const db = t.app.get<Db>(DATABASE);
+    await eventually('their sessions are recorded as left', async () => {
+      const sessions = await db.selectFrom('sessions').select('connected').where('user_id', '=', user.user.id).execute();
+      return sessions.length > 0 && sessions.every((s) => s.connected === 0) ? true : undefined;
+    });
     // The cap is free again: 5 real connections still fit.
     for (let i = 0; i < 5; i++) await clients.connect(user.token);
     expect(await connectionsOf(observer, user.user.id)).toBe(5);

@@ -30,4 +30,15 @@ export class JwtHandshakeAuthenticator implements HandshakeGuard {
     if (authSessionId) data.authSessionId = authSessionId;
     return data;
   }
+
+  /**
+   * The socket is not admitted (over MAX_CONNECTIONS_PER_USER, the registry down, or its client
+   * gone): a session this handshake made is marked as left, as its last socket going would
+   * (`SessionSweeper.lastUse`); else it would count as connected for ever, and be kept before the
+   * user's real sessions when their sessions are pruned. A resumed session is left as it is: its
+   * other sockets, if any, are not counted here, and their disconnect records it.
+   */
+  async abandoned(socket: AppSocket): Promise<void> {
+    if (!socket.data.resumed) await this.sessions.left(socket.data.sessionId);
+  }
 }

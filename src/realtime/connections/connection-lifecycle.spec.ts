@@ -170,19 +170,36 @@ describe('ConnectionLifecycle', () => {
     expect(events).toEqual(['connect kept 2', 'connect gone 1', 'disconnect gone 1']);
   });
 
-  it('adds no entry and runs no listener for a client that left before the registry step', async () => {
+  it('adds no entry and runs no listener for the client of a new session that left before the registry step', async () => {
     const { lifecycle, store } = setup();
     const heard: string[] = [];
     lifecycle.listen('connect', 10, (s: AppSocket) => void heard.push(`connect ${s.id}`));
     const addWithin = jest.spyOn(store, 'addWithin');
     const socket = admittedSocket('gone', 's1');
     socket.conn.readyState = 'closed';
-    await lifecycle.admit(socket);
+    expect(await lifecycle.admit(socket)).toBe(false);
     socket.conn.emit('close');
     await new Promise((resolve) => setImmediate(resolve));
     expect(addWithin).not.toHaveBeenCalled();
     expect(await store.onlineUserCount()).toBe(0);
     expect(heard).toEqual([]);
+  });
+
+  it('still counts a resumed session whose client left before the registry step (its other sockets may be elsewhere)', async () => {
+    const { lifecycle, store } = setup();
+    const heard: string[] = [];
+    lifecycle.listen('connect', 10, (s: AppSocket) => void heard.push(`connect ${s.id}`));
+    lifecycle.listen(
+      'disconnect',
+      10,
+      (s: DisconnectedSocket, counts: ConnectionCounts) => void heard.push(`disconnect ${s.socketId} ${counts.session}`),
+    );
+    const socket = fakeSocket('gone', { sessionId: 's1', connected: false, resumed: true });
+    socket.conn.readyState = 'closed';
+    expect(await lifecycle.admit(socket)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await store.onlineUserCount()).toBe(0);
+    expect(heard).toEqual(['connect gone', 'disconnect gone 0']);
   });
 
   it('removes at once a socket whose transport closed while the registry was answering', async () => {

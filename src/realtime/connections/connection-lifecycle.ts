@@ -92,12 +92,14 @@ export class ConnectionLifecycle implements OnModuleInit, OnApplicationShutdown 
    * the socket if the user has fewer than MAX_CONNECTIONS_PER_USER open anywhere, atomically in
    * the store. Over the cap it throws FORBIDDEN with `details.limit`, and nothing is added. When
    * the registry cannot be reached, the transport is closed so the client retries by itself (a
-   * `connect_error` would not be retried).
+   * `connect_error` would not be retried). Resolves false when it added nothing because the
+   * client of a new session had left already (the guard then undoes its work: `abandoned`).
    */
-  async admit(socket: AppSocket): Promise<void> {
-    // The client left while the guard was at work: no entry (socket.io drops the socket at `next`).
-    // Else it would hold one of the user's slots for the listeners' round trips of `abandon`.
-    if (socket.conn.readyState !== 'open') return;
+  async admit(socket: AppSocket): Promise<boolean> {
+    // The client left while the guard was at work: no entry (socket.io drops the socket at `next`),
+    // which would hold one of the user's slots for the listeners' round trips of `abandon`. Only
+    // for a new session: a resumed one may have sockets elsewhere, and its listeners must count it.
+    if (socket.conn.readyState !== 'open' && !socket.data.resumed) return false;
     const maxPerUser = this.config.limits.connectionsPerUser;
     let counts: ConnectionCounts | null;
     try {
@@ -114,6 +116,7 @@ export class ConnectionLifecycle implements OnModuleInit, OnApplicationShutdown 
     this.admitted.set(socket, admission);
     if (socket.conn.readyState !== 'open') this.abandon(socket);
     else socket.conn.once('close', admission.onClose);
+    return true;
   }
 
   /**

@@ -12,6 +12,8 @@ import type { DispatchObserver } from './event-dispatcher';
  */
 export interface HandshakeGuard {
   authenticate(socket: AppSocket): Promise<AppSocket['data']>;
+  /** `authenticate` succeeded but the socket is not admitted (refused, or its client left): undo what it left open. */
+  abandoned?(socket: AppSocket): Promise<void>;
 }
 
 export interface HandshakeParts {
@@ -38,7 +40,12 @@ export function installHandshake(server: AppServer, { guard, lifecycle, local, o
       .authenticate(socket)
       .then(async (data) => {
         socket.data = data;
-        await lifecycle.admit(socket);
+        // Refused at the cap, the registry down, or the client gone: the session is not in use.
+        const admitted = await lifecycle.admit(socket).catch(async (error: unknown) => {
+          await guard.abandoned?.(socket);
+          throw error;
+        });
+        if (!admitted) await guard.abandoned?.(socket);
       })
       .then(
         () => next(),
