@@ -31,6 +31,9 @@ export interface HandshakeParts {
  */
 export function installHandshake(server: AppServer, { guard, lifecycle, local, observer }: HandshakeParts): void {
   const logger = new Logger('Handshake');
+  // Never in place of the handshake's own outcome (a FORBIDDEN stays a FORBIDDEN).
+  const abandon = (socket: AppSocket) =>
+    guard.abandoned?.(socket).catch((err: unknown) => logger.warn({ err }, 'could not undo an unadmitted handshake'));
   server.use((socket, next) => {
     if (local.draining) {
       socket.conn.close();
@@ -42,10 +45,10 @@ export function installHandshake(server: AppServer, { guard, lifecycle, local, o
         socket.data = data;
         // Refused at the cap, the registry down, or the client gone: the session is not in use.
         const admitted = await lifecycle.admit(socket).catch(async (error: unknown) => {
-          await guard.abandoned?.(socket);
+          await abandon(socket);
           throw error;
         });
-        if (!admitted) await guard.abandoned?.(socket);
+        if (!admitted) await abandon(socket);
       })
       .then(
         () => next(),
