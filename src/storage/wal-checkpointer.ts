@@ -45,6 +45,7 @@ parentPort.once('message', () => {
  */
 export class WalCheckpointer {
   private readonly worker: Worker;
+  private exited = false;
 
   constructor(file: string) {
     this.worker = new Worker(WORKER_SOURCE, {
@@ -54,11 +55,16 @@ export class WalCheckpointer {
     this.worker.unref();
     // A failing worker leaves checkpoints to the writer's autocheckpoint; never crash for it.
     this.worker.on('error', () => undefined);
+    this.worker.once('exit', () => (this.exited = true));
   }
 
   /** Closes the worker's connection; resolves once the worker exited (it may delete the WAL files on its way out). */
   stop(): Promise<void> {
+    if (this.exited) return Promise.resolve();
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // Held from here on: a process with nothing else left (a start-up failing on a port in use)
+    // would otherwise end at once, with exit code 0, before this resolves and the caller exits 1.
+    this.worker.ref();
     this.worker.postMessage('stop');
     return exited;
   }
