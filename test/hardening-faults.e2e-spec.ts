@@ -11,7 +11,10 @@ import { ClientTracker, connect, connectError, registerUser, type TestClient } f
 import { freePort, postgresBinDir, startPostgresServer, startRedisServer, type FaultServer } from './support/fault-servers';
 import { startServerProcess, waitForHttp, withTimeout, type ServerProcess } from './support/processes';
 import { E2E_WITH_REDIS } from './support/redis';
+import { eventually } from './support/raw-socket';
 import { CONFIRM_TIMEOUT_MS } from '../src/realtime/realtime.service';
+import { connectionKey } from '../src/realtime/connections/redis-connection-store';
+import Redis from 'ioredis';
 
 /**
  * Dependencies failing under a running service, on throwaway servers of our own (the shared
@@ -120,10 +123,30 @@ describe('hardening faults: Redis goes away and comes back', () => {
   let t: TestApp;
   const clients = new ClientTracker(() => t.url);
 
+  const prefix = `rt-fault:${randomBytes(4).toString('hex')}`;
+
   beforeAll(async () => {
     redis = await startRedisServer();
-    t = await startApp({ env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `rt-fault:${randomBytes(4).toString('hex')}` } });
+    t = await startApp({ env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix } });
   }, 60_000);
+
+  /**
+   * The restarted Redis is empty: the instance's next heartbeat finds it taken for dead and
+   * reconnects every local socket (rebuilding the registry and presence). Resolves once that
+   * heartbeat has run, so sockets connected after it are not caught by it.
+   */
+  const heartbeatAfterRestart = async () => {
+    const probe = new Redis(redis.url);
+    try {
+      await eventually(
+        'the heartbeat after the restart',
+        async () => ((await probe.exists(connectionKey(prefix, 'instances'))) ? true : undefined),
+        15_000,
+      );
+    } finally {
+      probe.disconnect();
+    }
+  };
 
   afterAll(async () => {
     clients.closeAll();
@@ -178,6 +201,7 @@ describe('hardening faults: Redis goes away and comes back', () => {
     expect((await timedSend(fresh, { to: alice.user.id, content: 'fresh' })).ack.ok).toBe(true);
     await a.waitFor('message:new', (m) => m.content === 'fresh', 5000);
     expect(processFaults).toEqual([]);
+    await heartbeatAfterRestart();
   }, 120_000);
 
   it('answers a room:leave while Redis is down (the other instances cannot confirm) and keeps it', async () => {
